@@ -1,0 +1,138 @@
+"""The ``zoo`` command line: list, info, sample, validate, schema."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+
+def _parse_params(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--param expects NAME=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise SystemExit(f"--param {key}: {value!r} is not a number") from None
+    return out
+
+
+def cmd_list(args) -> int:
+    from .registry import list_models, resolve
+
+    for name in list_models():
+        card, _ = resolve(name)
+        m = card.metrics
+        acc = f"KS median {m.ks_median:.1e} max {m.ks_max:.1e}" if m else "not validated"
+        print(f"{name:16s} v{card.version}  {card.target.id:28s} {acc}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    from .registry import resolve
+
+    card, folder = resolve(args.name)
+    print(f"# folder: {folder}")
+    print(card.to_json(), end="")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    import torch
+
+    import zoo
+
+    s = zoo.load(args.name)
+    gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
+    try:
+        x = s.sample(args.n, generator=gen, dtype=torch.float64, allow_extrapolation=args.allow_extrapolation,
+                     **_parse_params(args.param))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.out:
+        np.save(args.out, x.numpy())
+        print(f"wrote {tuple(x.shape)} samples to {args.out}")
+    else:
+        np.savetxt(sys.stdout, x.numpy(), fmt="%.10g")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    import zoo
+    from .validation import validate
+
+    s = zoo.load(args.name)
+    model = s.model
+
+    def progress(i, n, r):
+        print(f"\r  point {i}/{n}: KS {r.ks:.2e}  JS {r.js:.2e}", end="", file=sys.stderr, flush=True)
+
+    metrics = validate(model, n_per_param=args.points, u_grid=args.u_grid, js_bins=args.js_bins, progress=progress)
+    print(file=sys.stderr)
+    print(json.dumps(metrics.model_dump(mode="json"), indent=2))
+    if s.card.metrics is not None and not args.write_card:
+        old = s.card.metrics
+        print(f"card says: KS median {old.ks_median:.3e}, max {old.ks_max:.3e}; "
+              f"measured now: KS median {metrics.ks_median:.3e}, max {metrics.ks_max:.3e}", file=sys.stderr)
+    if args.plot:
+        from .plotting import plot_validation
+
+        plot_validation(s, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.write_card:
+        card = s.card.model_copy(update={"metrics": metrics})
+        card.write(s.path / "card.json")
+        print(f"wrote metrics to {s.path / 'card.json'}", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from .card import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="zoo", description="radzoo: pretrained neural samplers for radiative processes")
+    sub = ap.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list bundled models").set_defaults(func=cmd_list)
+    p = sub.add_parser("info", help="print a model card")
+    p.add_argument("name", help="model name or folder")
+    p.set_defaults(func=cmd_info)
+    p = sub.add_parser("sample", help="draw samples")
+    p.add_argument("name")
+    p.add_argument("-n", type=int, required=True, help="number of samples")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="parameter value (repeatable)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--out", help="write a .npy file instead of text to stdout")
+    p.add_argument("--allow-extrapolation", action="store_true")
+    p.set_defaults(func=cmd_sample)
+    p = sub.add_parser("validate", help="measure accuracy against the exact target on held-out points")
+    p.add_argument("name")
+    p.add_argument("--plot", metavar="FILE.png", help="draw sampled histograms over the exact pdf")
+    p.add_argument("--write-card", action="store_true", help="store the measured metrics on the card")
+    p.add_argument("--points", type=int, default=8, help="held-out values per parameter (default 8)")
+    p.add_argument("--u-grid", type=int, default=1 << 14, help="u grid for the KS distance (default 16384)")
+    p.add_argument("--js-bins", type=int, default=1000)
+    p.set_defaults(func=cmd_validate)
+    sub.add_parser("schema", help="print the model card JSON Schema").set_defaults(func=cmd_schema)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The full inverse-CDF map x = NN(u, Z): input assembly, network, output transforms.
+
+This is the one place where a card's architecture, its parameter scalings and its
+output transforms are put together; the Sampler, the validator and the training
+recipes all evaluate models through ``InverseCDFModel``.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import torch
+from torch import nn
+
+from .card import ModelCard
+from .nets import build_network
+from .targets import Target, get_target
+from .transforms import scale_parameter, squash, to_physical
+
+
+class InverseCDFModel(nn.Module):
+    """x = NN(u, Z) for one model card (eq. 3 for 1-D targets, eq. 16 when chained).
+
+    The network runs in float32; squash and output transforms run in float64 so the
+    mapping onto supports that span many decades keeps its precision.
+    """
+
+    def __init__(self, card: ModelCard, target: Target | None = None):
+        super().__init__()
+        self.card = card
+        self.target = target if target is not None else get_target(card.target.id)
+        self.net = build_network(card.architecture)
+
+    @property
+    def dim(self) -> int:
+        return len(self.card.target.variables)
+
+    def scaled_parameters(self, params: Mapping[str, torch.Tensor], n: int, like: torch.Tensor) -> torch.Tensor:
+        cols = [scale_parameter(params[p.name], p).to(like.dtype).expand(n) for p in self.card.target.parameters]
+        return torch.stack(cols, dim=1) if cols else like.new_zeros((n, 0))
+
+    def forward(self, u: torch.Tensor, params: Mapping[str, torch.Tensor],
+                detach_conditioning: bool = True,
+                fixed_w: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Map u of shape (n, d) and float64 parameters of shape (n,) or () to samples.
+
+        Returns ``(x, w)``: physical samples (n, d) in float64 and the squashed
+        outputs w in [0, 1]. ``detach_conditioning`` stops gradients from H_k into the
+        earlier sub-networks through their outputs (eq. 17 trains each H_k on its own term).
+        ``fixed_w`` (n, j) holds the first j components at given w instead of evaluating
+        H_0..H_{j-1} (the validator uses it to probe the conditionals).
+        """
+        n = u.shape[0]
+        net_dtype = next(self.net.parameters()).dtype
+        u_net = u.to(net_dtype)
+        z_params = self.scaled_parameters(params, n, u_net)
+        xs, ws = [], []
+        for k, (subnet, spec) in enumerate(zip(self.net.subnets, self.card.architecture.subnets)):
+            earlier = [2.0 * (w.detach() if detach_conditioning else w).to(net_dtype) - 1.0 for w in ws]
+            inputs = torch.cat([u_net[:, k:k + 1], *(e[:, None] for e in earlier), z_params], dim=1)
+            if fixed_w is not None and k < fixed_w.shape[1]:
+                w = fixed_w[:, k].to(torch.float64)
+            else:
+                w = squash(subnet(inputs)[:, 0].double(), spec.output_transform.squash)
+            prev = torch.stack(xs, dim=1) if xs else None
+            xs.append(to_physical(self.target, k, w, prev, params, spec.output_transform))
+            ws.append(w)
+        return torch.stack(xs, dim=1), torch.stack(ws, dim=1)

@@ -1,0 +1,163 @@
+"""The user-facing ``Sampler``: checked inputs in, physical samples out."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .card import ModelCard
+from .model import InverseCDFModel
+from .targets import Target, get_target
+
+#: rows evaluated per network call (bounds memory for very large n)
+CHUNK = 1 << 20
+
+
+class ExtrapolationWarning(UserWarning):
+    """A parameter outside the trained domain was accepted (allow_extrapolation=True)."""
+
+
+class Sampler:
+    """A registry model ready to sample.
+
+    Attributes: ``card`` (the ModelCard), ``path`` (folder holding card and weights),
+    ``target`` (the exact distribution, with ``pdf``/``cdf``).
+
+    Parameters are passed by name (see ``card.target.parameters`` for names, units
+    and trained domains), each a scalar or a tensor/array of length n (one value per
+    sample, e.g. every particle its own ``gamma``).
+    """
+
+    def __init__(self, card: ModelCard, path: str | Path, tensors: dict[str, torch.Tensor]):
+        self.card = card
+        self.path = Path(path)
+        self.target: Target = get_target(card.target.id)
+        model = InverseCDFModel(card, self.target)
+        model.net.load_state_dict(tensors)
+        model.eval().requires_grad_(False)
+        self._models: dict[torch.device, InverseCDFModel] = {torch.device("cpu"): model}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{p.name} in [{p.domain[0]:g}, {p.domain[1]:g}] {p.unit}" for p in self.card.target.parameters)
+        return f"Sampler({self.card.name!r} v{self.card.version}, {self.dim}-D, {params or 'no parameters'})"
+
+    @property
+    def dim(self) -> int:
+        """Number of sampled variables (1 for ``(n,)`` outputs, d for ``(n, d)``)."""
+        return len(self.card.target.variables)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.card.target.parameters)
+
+    @property
+    def model(self) -> InverseCDFModel:
+        """The torch reference model on the CPU (float32 network, float64 transforms)."""
+        return self._models[torch.device("cpu")]
+
+    def _model(self, device: torch.device) -> InverseCDFModel:
+        if device not in self._models:
+            self._models[device] = InverseCDFModel(self.card, self.target).to(device).eval().requires_grad_(False)
+            self._models[device].net.load_state_dict(self._models[torch.device("cpu")].net.state_dict())
+        return self._models[device]
+
+    # -- input checks ------------------------------------------------------------
+    def check_params(self, params: dict[str, Any], n: int, device: torch.device,
+                     allow_extrapolation: bool = False) -> dict[str, torch.Tensor]:
+        """Validate parameters; returns float64 tensors of shape () or (n,) on ``device``."""
+        names = self.parameter_names
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ValueError(f"{self.card.name}: unknown parameter(s) {unknown}; expected {list(names)}")
+        missing = [p for p in names if p not in params]
+        if missing:
+            raise ValueError(f"{self.card.name}: missing parameter(s) {missing}; "
+                             + "; ".join(self._describe(p) for p in missing))
+        out = {}
+        for spec in self.card.target.parameters:
+            v = params[spec.name]
+            t = torch.as_tensor(v.detach() if isinstance(v, torch.Tensor) else np.asarray(v, dtype=np.float64),
+                                dtype=torch.float64)
+            if t.dim() > 1 or (t.dim() == 1 and t.shape[0] != n):
+                raise ValueError(f"parameter {spec.name!r} must be a scalar or have shape ({n},), "
+                                 f"got shape {tuple(t.shape)}")
+            if not torch.isfinite(t).all():
+                raise ValueError(f"parameter {spec.name!r} contains NaN or inf; {self._describe(spec.name)}")
+            lo, hi = spec.domain
+            t_lo, t_hi = (float(t.min()), float(t.max())) if t.numel() else (lo, hi)
+            if t_lo < lo or t_hi > hi:
+                msg = (f"parameter {spec.name!r} = [{t_lo:g}, {t_hi:g}] is outside the trained domain "
+                       f"[{lo:g}, {hi:g}] ({spec.unit})")
+                if not allow_extrapolation:
+                    raise ValueError(msg + "; pass allow_extrapolation=True to extrapolate (accuracy not guaranteed)")
+                warnings.warn(msg + "; extrapolating, accuracy not guaranteed", ExtrapolationWarning, stacklevel=3)
+            out[spec.name] = t.to(device)
+        if allow_extrapolation:
+            self.target.check_parameters({k: v.cpu().numpy() for k, v in out.items()})
+        return out
+
+    def _describe(self, name: str) -> str:
+        p = next(p for p in self.card.target.parameters if p.name == name)
+        return f"{name!r} allowed in [{p.domain[0]:g}, {p.domain[1]:g}] ({p.unit})"
+
+    def _check_u(self, u) -> torch.Tensor:
+        t = u if isinstance(u, torch.Tensor) else torch.as_tensor(np.asarray(u, dtype=np.float64))
+        want = "(n,)" if self.dim == 1 else f"(n, {self.dim})"
+        ok = t.dim() == 1 if self.dim == 1 else (t.dim() == 2 and t.shape[1] == self.dim)
+        if not ok:
+            raise ValueError(f"u must have shape {want} for {self.card.name}, got {tuple(t.shape)}")
+        if not torch.is_floating_point(t):
+            t = t.double()
+        if not torch.isfinite(t).all():
+            raise ValueError("u contains NaN or inf; u must lie in [0, 1]")
+        if t.numel() and (float(t.min()) < 0.0 or float(t.max()) > 1.0):
+            raise ValueError(f"u must lie in [0, 1], got values in [{float(t.min()):g}, {float(t.max()):g}]")
+        return t if self.dim > 1 else t[:, None]
+
+    # -- evaluation ---------------------------------------------------------------
+    def ppf(self, u, *, device=None, dtype=None, allow_extrapolation: bool = False, **params) -> torch.Tensor:
+        """Deterministic network map from u in [0, 1] to samples (the learned inverse CDF).
+
+        ``u`` has shape (n,) for 1-D models, (n, d) otherwise; the result has the same
+        shape, in the units of ``card.target.variables``, as ``dtype`` (default: torch's
+        default dtype) on ``device`` (default: u's device). Monotone in u for 1-D models
+        (checked on a dense grid by ``zoo validate``).
+        """
+        u2 = self._check_u(u)
+        dev = torch.device(device) if device is not None else u2.device
+        n = u2.shape[0]
+        p = self.check_params(params, n, dev, allow_extrapolation)
+        model = self._model(dev)
+        u2 = u2.to(dev, torch.float64)
+        out = torch.empty((n, self.dim), dtype=torch.float64, device=dev)
+        with torch.no_grad():
+            for start in range(0, n, CHUNK):
+                sl = slice(start, min(start + CHUNK, n))
+                chunk_params = {k: (v[sl] if v.dim() == 1 else v) for k, v in p.items()}
+                out[sl] = model(u2[sl], chunk_params)[0]
+        out = out.to(dtype or torch.get_default_dtype())
+        return out[:, 0] if self.dim == 1 else out
+
+    def sample(self, n: int, *, generator: torch.Generator | None = None, device=None, dtype=None,
+               allow_extrapolation: bool = False, **params) -> torch.Tensor:
+        """Draw n samples: shape (n,) for 1-D models, (n, d) otherwise.
+
+        ``generator`` makes the draw reproducible (u is drawn on its device). ``device``
+        defaults to the device of a tensor parameter, else the CPU.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        n = int(n)
+        if device is None:
+            device = next((v.device for v in params.values() if isinstance(v, torch.Tensor)), torch.device("cpu"))
+        dev = torch.device(device)
+        self.check_params(params, n, dev, allow_extrapolation)  # fail before drawing
+        gen_dev = generator.device if generator is not None else dev
+        u = torch.rand((n, self.dim), generator=generator, dtype=torch.float64, device=gen_dev).to(dev)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)  # already warned above
+            return self.ppf(u if self.dim > 1 else u[:, 0], device=dev, dtype=dtype,
+                            allow_extrapolation=allow_extrapolation, **params)

@@ -1,0 +1,178 @@
+"""Common interface of the exact target distributions (the physics layer).
+
+A target is a (possibly multivariate) distribution of sampled variables
+``x = (x_0, ..., x_{d-1})`` that depends on physical parameters ``Z``. It is
+described component by component, as the chained inverse-CDF method needs it
+(eq. 8-17 of the seed paper): component ``k`` has a support, a pdf and a CDF
+conditioned on the earlier components ``x_0 .. x_{k-1}`` and on ``Z``.
+
+Exact references are evaluated in float64 numpy/scipy. ``torch_component_cdf``
+wraps them as a differentiable torch function (its derivative with respect to
+``x_k`` is the exact pdf), so recipes can train on the CDF loss of eq. 4/17.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import torch
+
+Params = Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One physical parameter of a target.
+
+    ``domain`` is the range where the target's formulas are valid (not the range a
+    given network was trained on: that lives on the model card).
+    """
+
+    name: str
+    unit: str
+    description: str
+    domain: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    """One sampled variable of a target."""
+
+    name: str
+    unit: str
+    description: str
+
+
+def gauss_legendre(order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [0, 1]."""
+    t, w = np.polynomial.legendre.leggauss(order)
+    return 0.5 * (t + 1.0), 0.5 * w
+
+
+class Target:
+    """Base class of an exact target distribution.
+
+    Subclasses set ``id``, ``parameters``, ``variables`` and implement
+    ``component_support``, ``component_pdf`` and ``component_cdf``. All methods take
+    numpy arrays that broadcast against each other; ``prev`` is an array of shape
+    ``(..., k)`` holding the earlier components (``None`` for ``k = 0``).
+    """
+
+    id: str = ""
+    parameters: tuple[ParameterSpec, ...] = ()
+    variables: tuple[VariableSpec, ...] = ()
+    #: coordinates this target offers for mapping [0, 1] onto the support
+    coordinates: tuple[str, ...] = ("linear",)
+    #: whether histograms/JS bins over the support should be log-spaced
+    log_binning: bool = False
+
+    @property
+    def dim(self) -> int:
+        return len(self.variables)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters)
+
+    # -- to be implemented -------------------------------------------------
+    def component_support(self, k: int, prev, params: Params):
+        """(lo, hi) of component k, arrays broadcast against the parameters."""
+        raise NotImplementedError
+
+    def component_pdf(self, k: int, x, prev, params: Params) -> np.ndarray:
+        raise NotImplementedError
+
+    def component_cdf(self, k: int, x, prev, params: Params) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- coordinates (torch, used by the networks' output transforms) ---------
+    def to_physical(self, k: int, w: torch.Tensor, prev: torch.Tensor | None,
+                    params: Mapping[str, torch.Tensor], coordinate: str) -> torch.Tensor:
+        """Map w in [0, 1] onto the support of component k.
+
+        The default ``linear`` coordinate is ``x = lo + w (hi - lo)``.
+        """
+        if coordinate != "linear":
+            raise ValueError(f"target {self.id!r} has no coordinate {coordinate!r}; "
+                             f"allowed: {', '.join(self.coordinates)}")
+        lo, hi = self.torch_support(k, prev, params)
+        return lo + w * (hi - lo)
+
+    def torch_support(self, k: int, prev, params: Mapping[str, torch.Tensor]):
+        """Support of component k as torch tensors (default: via numpy)."""
+        ref = next(iter(params.values()), None) if params else None
+        if ref is None and prev is not None:
+            ref = prev
+        np_params = {n: v.detach().cpu().double().numpy() for n, v in params.items()}
+        np_prev = None if prev is None else prev.detach().cpu().double().numpy()
+        lo, hi = self.component_support(k, np_prev, np_params)
+        dev = ref.device if ref is not None else None
+        dtype = ref.dtype if ref is not None else torch.float64
+        return (torch.as_tensor(np.asarray(lo), dtype=dtype, device=dev),
+                torch.as_tensor(np.asarray(hi), dtype=dtype, device=dev))
+
+    # -- convenience for 1-D targets ------------------------------------------
+    def support(self, **params):
+        """Support (lo, hi) of a 1-D target, or of the first component."""
+        return self.component_support(0, None, _as_arrays(params))
+
+    def pdf(self, x, **params) -> np.ndarray:
+        """Probability density of a 1-D target (per unit of the sampled variable)."""
+        self._require_1d("pdf")
+        return self.component_pdf(0, np.asarray(x, dtype=np.float64), None, _as_arrays(params))
+
+    def cdf(self, x, **params) -> np.ndarray:
+        """Cumulative distribution function of a 1-D target."""
+        self._require_1d("cdf")
+        return self.component_cdf(0, np.asarray(x, dtype=np.float64), None, _as_arrays(params))
+
+    def _require_1d(self, what: str) -> None:
+        if self.dim != 1:
+            raise TypeError(f"{self.id} is {self.dim}-dimensional: use its own {what} "
+                            "or component_{what}(k, x, prev, params)")
+
+    def check_parameters(self, params: Params) -> None:
+        """Raise ValueError if a parameter is outside the target's physical domain."""
+        for spec in self.parameters:
+            v = np.asarray(params[spec.name], dtype=np.float64)
+            lo, hi = spec.domain
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"parameter {spec.name!r} must be finite")
+            if np.any(v < lo) or np.any(v > hi):
+                raise ValueError(f"parameter {spec.name!r} must lie in [{lo:g}, {hi:g}] "
+                                 f"({spec.unit}) where the {self.id} formulas hold; got "
+                                 f"values in [{v.min():g}, {v.max():g}]")
+
+
+def _as_arrays(params: Mapping) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
+
+
+class _ComponentCDF(torch.autograd.Function):
+    """C_k(x_k | prev, Z) in float64 with d/dx_k = exact pdf (no grad to prev or Z)."""
+
+    @staticmethod
+    def forward(ctx, x, prev, target, k, names, *param_values):
+        xn = x.detach().cpu().double().numpy()
+        pn = None if prev is None else prev.detach().cpu().double().numpy()
+        params = {n: v.detach().cpu().double().numpy() for n, v in zip(names, param_values)}
+        c = target.component_cdf(k, xn, pn, params)
+        ctx.save_for_backward(x)
+        ctx.extra = (pn, target, k, params)
+        return torch.as_tensor(np.asarray(c), dtype=x.dtype, device=x.device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        pn, target, k, params = ctx.extra
+        p = target.component_pdf(k, x.detach().cpu().double().numpy(), pn, params)
+        g = grad * torch.as_tensor(np.asarray(p), dtype=x.dtype, device=x.device)
+        return (g, None, None, None, None) + (None,) * len(params)
+
+
+def torch_component_cdf(target: Target, k: int, x: torch.Tensor, prev: torch.Tensor | None,
+                        params: Mapping[str, torch.Tensor]) -> torch.Tensor:
+    """Differentiable exact CDF of component k (gradient: the exact pdf)."""
+    names = tuple(params)
+    return _ComponentCDF.apply(x, prev, target, k, names, *(params[n] for n in names))

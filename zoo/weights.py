@@ -1,0 +1,77 @@
+"""Weights files: sha256 check, safetensors only, shapes checked against the card."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import torch
+from safetensors.torch import load as load_safetensors_bytes
+from safetensors.torch import save_file
+
+from .card import Architecture, WeightsCard
+from .nets import expected_shapes
+
+
+class WeightsError(ValueError):
+    """A weights file that does not match its card (hash, names, shapes or dtype)."""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dict[str, torch.Tensor]:
+    """Read a safetensors file, verify its sha256 first, then names, shapes and dtype.
+
+    The bytes that were hashed are the bytes that are parsed, so a file cannot change
+    between the check and its use.
+    """
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise WeightsError(f"{path}: only .safetensors weights are accepted (never pickle)")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise WeightsError(f"weights file {path} is missing") from None
+    digest = sha256_bytes(data)
+    if digest != spec.sha256:
+        raise WeightsError(f"weights file {path} has sha256 {digest}, but its card says {spec.sha256}: "
+                           "the file is corrupted or does not belong to this card; refusing to load it")
+    try:
+        tensors = load_safetensors_bytes(data)
+    except Exception as err:  # safetensors raises its own error types
+        raise WeightsError(f"weights file {path} is not a valid safetensors file: {err}") from None
+    want = expected_shapes(arch)
+    missing = sorted(set(want) - set(tensors))
+    extra = sorted(set(tensors) - set(want))
+    if missing or extra:
+        raise WeightsError(f"weights file {path} does not match the card's architecture: "
+                           f"missing tensors {missing}, unexpected tensors {extra}")
+    for name, shape in want.items():
+        if tuple(tensors[name].shape) != shape:
+            raise WeightsError(f"weights file {path}: tensor {name!r} has shape {tuple(tensors[name].shape)}, "
+                               f"the card's architecture needs {shape}")
+        if tensors[name].dtype != torch.float32:
+            raise WeightsError(f"weights file {path}: tensor {name!r} is {tensors[name].dtype}, card says float32")
+    count = sum(t.numel() for t in tensors.values())
+    if count != spec.parameter_count:
+        raise WeightsError(f"weights file {path} holds {count} parameters, card says {spec.parameter_count}")
+    return tensors
+
+
+def save(state: dict[str, torch.Tensor], path: str | Path) -> tuple[str, int]:
+    """Write float32 weights (atomically); returns (sha256, parameter count)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tensors = {k: v.detach().to(torch.float32).contiguous().cpu() for k, v in state.items()}
+    save_file(tensors, str(tmp))
+    tmp.replace(path)
+    return sha256_file(path), sum(t.numel() for t in tensors.values())
