@@ -21,9 +21,38 @@ def _parse_params(items: list[str]) -> dict[str, float]:
     return out
 
 
+def architecture_string(card) -> str:
+    """e.g. '3→32→32→32→1 tanh' or '1→32→32→1 + 2→32→32→1 tanh'."""
+    subs = card.architecture.subnets
+    body = " + ".join("→".join(str(w) for w in (s.n_inputs, *s.hidden, 1)) for s in subs)
+    return f"{body} {subs[0].activation}"
+
+
+def models_table() -> str:
+    """Markdown table of the bundled models, from their cards (metrics written by the validator)."""
+    from .registry import list_models, resolve
+
+    rows = ["| model | samples | architecture | weights | KS median | KS max | JS median | JS at paper point | monotone |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for name in list_models():
+        card, _ = resolve(name)
+        m = card.metrics
+        if m is None:
+            rows.append(f"| {name} | | {architecture_string(card)} | {card.weights.parameter_count} | not validated | | | | |")
+            continue
+        ref = f"{m.js_reference.value:.1e}" if m.js_reference else "n/a"
+        var = ", ".join(f"{v.name} [{v.unit}]" for v in card.target.variables)
+        rows.append(f"| {name} | {var} | {architecture_string(card)} | {card.weights.parameter_count} | "
+                    f"{m.ks_median:.1e} | {m.ks_max:.1e} | {m.js_median:.1e} | {ref} | {m.monotone} |")
+    return "\n".join(rows)
+
+
 def cmd_list(args) -> int:
     from .registry import list_models, resolve
 
+    if args.markdown:
+        print(models_table())
+        return 0
     for name in list_models():
         card, _ = resolve(name)
         m = card.metrics
@@ -101,7 +130,9 @@ def cmd_schema(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="zoo", description="radzoo: pretrained neural samplers for radiative processes")
     sub = ap.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list bundled models").set_defaults(func=cmd_list)
+    p = sub.add_parser("list", help="list bundled models")
+    p.add_argument("--markdown", action="store_true", help="print the README's table of models")
+    p.set_defaults(func=cmd_list)
     p = sub.add_parser("info", help="print a model card")
     p.add_argument("name", help="model name or folder")
     p.set_defaults(func=cmd_info)

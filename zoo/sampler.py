@@ -20,6 +20,24 @@ class ExtrapolationWarning(UserWarning):
     """A parameter outside the trained domain was accepted (allow_extrapolation=True)."""
 
 
+def check_card_against_target(card: ModelCard, target: Target) -> None:
+    """The card's parameters must be the target's, with trained domains inside the physical ones."""
+    names = [p.name for p in card.target.parameters]
+    if names != list(target.parameter_names):
+        raise ValueError(f"card {card.name!r} lists parameters {names}, target {target.id!r} needs "
+                         f"{list(target.parameter_names)} (in that order)")
+    if [v.name for v in card.target.variables] != [v.name for v in target.variables]:
+        raise ValueError(f"card {card.name!r} variables do not match target {target.id!r}")
+    for p, spec in zip(card.target.parameters, target.parameters):
+        if p.domain[0] < spec.domain[0] or p.domain[1] > spec.domain[1]:
+            raise ValueError(f"card {card.name!r}: trained domain of {p.name!r} {list(p.domain)} exceeds the "
+                             f"target's physical domain {list(spec.domain)}")
+    for k, sub in enumerate(card.architecture.subnets):
+        if sub.output_transform.coordinate not in target.coordinates:
+            raise ValueError(f"card {card.name!r}: subnet {k} uses coordinate {sub.output_transform.coordinate!r}; "
+                             f"target {target.id!r} offers {list(target.coordinates)}")
+
+
 class Sampler:
     """A registry model ready to sample.
 
@@ -35,6 +53,7 @@ class Sampler:
         self.card = card
         self.path = Path(path)
         self.target: Target = get_target(card.target.id)
+        check_card_against_target(card, self.target)
         model = InverseCDFModel(card, self.target)
         model.net.load_state_dict(tensors)
         model.eval().requires_grad_(False)

@@ -1,0 +1,83 @@
+"""Metrics code against exact maps, and the bundled cards against a fresh validation."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.special import ndtr, ndtri
+
+import zoo
+from zoo.card import ParameterCard
+from zoo.targets import get_target
+from zoo.targets.gaussian2d import MEAN, SIGMA
+from zoo.validation import evaluate_component, heldout_values, js_divergence, training_values, validate
+
+
+def test_js_divergence_limits():
+    p = np.array([0.2, 0.3, 0.5])
+    assert js_divergence(p, p) == 0.0
+    assert js_divergence(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(math.log(2))
+    assert 0 < js_divergence(p, np.array([0.3, 0.3, 0.4])) < math.log(2)
+
+
+class ExactGaussianView:
+    """Duck-typed component view whose map is the exact inverse CDF (optionally shifted)."""
+
+    target = get_target("gaussian-2d")
+    params: dict = {}
+    k = 0
+
+    def __init__(self, shift=0.0):
+        self.shift = shift
+        lo = ndtr(-MEAN / SIGMA)
+        self.lo, self.mass = lo, ndtr((1 - MEAN) / SIGMA) - lo
+
+    def ppf(self, u):
+        return np.clip(MEAN + SIGMA * ndtri(self.lo + u * self.mass) + self.shift, 0, 1)
+
+    def exact_cdf(self, x):
+        return self.target.marginal_cdf(x)
+
+    def support(self):
+        return 0.0, 1.0
+
+    def network_cdf(self, edges):
+        return np.clip((ndtr((edges - self.shift - MEAN) / SIGMA) - self.lo) / self.mass, 0, 1)
+
+
+def test_exact_map_scores_zero_and_a_shifted_map_does_not():
+    exact = evaluate_component(ExactGaussianView(), 4096, 1000)
+    assert exact.ks < 1e-12 and exact.js < 1e-20 and exact.monotone
+    shifted = evaluate_component(ExactGaussianView(shift=0.01), 4096, 1000)
+    # a shift by 0.01 moves the CDF by up to pdf_max * 0.01 ~ 0.0167
+    assert 0.01 < shifted.ks < 0.02 and shifted.js > 1e-6
+
+
+def test_heldout_values_are_never_training_values():
+    spec = ParameterCard(name="gamma", unit="1", domain=(1.0, 1e10), input_transform="log10")
+    train = training_values(spec, 64)
+    held = heldout_values(spec, 64, 8)
+    assert len(held) == 8
+    assert np.min(np.abs(np.log10(held)[:, None] - np.log10(train)[None, :])) > 0.07
+    assert held.min() > 1.0 and held.max() < 1e10
+
+
+def test_validation_detects_a_damaged_network():
+    s = zoo.load("bessel-test")
+    good = validate(s.model, n_per_param=2, u_grid=512, js_bins=50)
+    with torch.no_grad():
+        s.model.net.subnets[0].layers[-1].bias += 0.3
+    bad = validate(s.model, n_per_param=2, u_grid=512, js_bins=50)
+    assert bad.ks_max > 10 * good.ks_max and bad.ks_max > 0.02
+
+
+@pytest.mark.parametrize("name", ["bessel-test", "gaussian-2d", "ic-isotropic"])
+def test_card_metrics_are_reproduced_by_the_validator(name):
+    s = zoo.load(name)
+    m = validate(s.model, n_per_param=8, u_grid=s.card.metrics.u_grid, js_bins=s.card.metrics.js_bins)
+    card = s.card.metrics
+    assert m.n_points == card.n_points
+    assert m.ks_median == pytest.approx(card.ks_median, rel=1e-6)
+    assert m.ks_max == pytest.approx(card.ks_max, rel=1e-6)
+    assert m.js_median == pytest.approx(card.js_median, rel=1e-4, abs=1e-12)
+    assert m.monotone == card.monotone
