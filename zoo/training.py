@@ -138,6 +138,7 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
         torch.set_num_threads(args.threads)
     n_steps = smoke_steps if args.smoke else args.steps
     card = make_card(seed=args.seed, steps=n_steps, batch_size=args.batch_size)
+    torch.manual_seed(args.seed)  # the initial weights are part of the seeded run
     model = InverseCDFModel(card)
     t0 = time.perf_counter()
     final = train_cdf_loss(model, steps=n_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
