@@ -58,13 +58,13 @@ class TargetCard(_Strict):
 class OutputTransform(_Strict):
     """Maps the raw network output z onto the support of its variable.
 
-    ``squash`` turns z into w in [0, 1]: ``sigmoid`` (w = 1 / (1 + e^-z)) or
-    ``tanh_paper`` (eq. 24-25 of the seed paper, w = (1 + alpha tanh(5 z)) / 2, clamped).
+    ``squash`` turns z into w in [0, 1]: ``sigmoid`` (w = 1 / (1 + e^-z)), ``clamp``
+    (w = min(max(z, 0), 1): the network predicts w itself) or ``tanh_paper`` (eq. 24-25 of the seed paper, w = (1 + alpha tanh(5 z)) / 2, clamped).
     ``coordinate`` maps w onto the support (``linear``, or a coordinate the target
     offers, e.g. ``log_q`` for inverse Compton).
     """
 
-    squash: Literal["sigmoid", "tanh_paper"]
+    squash: Literal["sigmoid", "clamp", "tanh_paper"]
     coordinate: str
 
 

@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--js-bins", type=int, default=1000)
     p.set_defaults(func=cmd_validate)
     sub.add_parser("schema", help="print the model card JSON Schema").set_defaults(func=cmd_schema)
+    # -- subcommands of other layers: each module's register(sub) adds its own parser --
     return ap
 
 

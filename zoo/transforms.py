@@ -33,9 +33,11 @@ def squash(z: torch.Tensor, kind: str) -> torch.Tensor:
     """Raw network output -> w in [0, 1]."""
     if kind == "sigmoid":
         return torch.sigmoid(z)
+    if kind == "clamp":
+        return z.clamp(0.0, 1.0)
     if kind == "tanh_paper":
         return (0.5 * (1.0 + TANH_PAPER_ALPHA * torch.tanh(TANH_PAPER_BETA * z))).clamp(0.0, 1.0)
-    raise ValueError(f"unknown squash {kind!r}; allowed: sigmoid, tanh_paper")
+    raise ValueError(f"unknown squash {kind!r}; allowed: sigmoid, clamp, tanh_paper")
 
 
 def to_physical(target: Target, k: int, w: torch.Tensor, prev: torch.Tensor | None,

@@ -57,6 +57,28 @@ def eps_of_q(q, gamma, eps0):
     return gamma * (b * q) / (1.0 + b * q)
 
 
+def t_of_eps(eps, gamma, eps0, *, lib=np):
+    """Coordinate of ``log1p_bq`` as a fraction of its range: (t - t_min) / (1 - t_min), in [0, 1].
+
+    t(q) = ln(1 + b q) / ln(1 + b); works on numpy arrays (``lib=np``) or torch tensors.
+    """
+    b = regime_b(gamma, eps0)
+    ln1pb = lib.log1p(b)
+    t = lib.log1p(b * q_of_eps(eps, gamma, eps0)) / ln1pb
+    t_min = lib.log1p(b * q_of_eps(eps0, gamma, eps0)) / ln1pb
+    return (t - t_min) / (1.0 - t_min)
+
+
+def eps_of_t(w, gamma, eps0, *, lib=torch):
+    """Inverse of ``t_of_eps``: w in [0, 1] -> eps [m_e c^2] (torch by default)."""
+    b = regime_b(gamma, eps0)
+    ln1pb = lib.log1p(b)
+    t_min = lib.log1p(b * q_of_eps(eps0, gamma, eps0)) / ln1pb
+    t = t_min + w * (1.0 - t_min)
+    bq = lib.expm1(t * ln1pb)           # b q
+    return gamma * bq / (1.0 + bq)
+
+
 def kernel(q, b):
     """Jones / Blumenthal-Gould kernel f(q; b) (eq. 28 without prefactor)."""
     q = np.asarray(q, dtype=np.float64)
@@ -136,7 +158,7 @@ class InverseComptonIsotropic(Target):
         ParameterSpec("eps0", "m_e c^2", "seed photon energy", (1e-10, 1e-2)),
     )
     variables = (VariableSpec("eps", "m_e c^2", "outgoing photon energy"),)
-    coordinates = ("linear", "log_q")
+    coordinates = ("linear", "log_q", "log1p_bq")
     log_binning = True
 
     def component_support(self, k, prev, params):
@@ -180,10 +202,22 @@ class InverseComptonIsotropic(Target):
         return np.clip(c, 0.0, 1.0)
 
     def to_physical(self, k, w, prev, params, coordinate):
-        if coordinate != "log_q":
-            return super().to_physical(k, w, prev, params, coordinate)
-        gamma, eps0 = params["gamma"], params["eps0"]
-        b = regime_b(gamma, eps0)
-        ln_q_min = torch.log(q_of_eps(eps0, gamma, eps0))
-        q = torch.exp((1.0 - w) * ln_q_min)
-        return eps_of_q(q, gamma, eps0)
+        """w in [0, 1] -> eps [m_e c^2] through one of the coordinates:
+
+        * ``log_q``: ln q spaced evenly from ln q_min (w = 0) to 0 (w = 1);
+        * ``log1p_bq``: t = ln(1 + b q) / ln(1 + b) spaced evenly from t(q_min) to 1.
+          t is linear in q in the Thomson regime (b q << 1, where the q-density is
+          smooth on [0, 1]) and logarithmic in the Klein-Nishina regime (b q >> 1, where
+          it goes as 1/q), so the exact inverse CDF is close to a straight line in t in
+          every regime;
+        * ``linear``: eps itself.
+        """
+        if coordinate == "log_q":
+            gamma, eps0 = params["gamma"], params["eps0"]
+            ln_q_min = torch.log(q_of_eps(eps0, gamma, eps0))
+            q = torch.exp((1.0 - w) * ln_q_min)
+            return eps_of_q(q, gamma, eps0)
+        if coordinate == "log1p_bq":
+            gamma, eps0 = params["gamma"], params["eps0"]
+            return eps_of_t(w, gamma, eps0)
+        return super().to_physical(k, w, prev, params, coordinate)
