@@ -382,7 +382,5 @@ def test_a_failed_download_leaves_nothing_and_is_reported(published, hub_server,
     assert_no_trace_of_weights(hf_cache, published.file)
     hub_server.clear_faults()
     assert_same_weights(zoo.load(published.folder), published.model)
-    if not isinstance(err, HubError):
-        pytest.xfail(f"zoo.hub.fetch_weights lets {type(err).__module__}.{type(err).__name__} escape "
-                     f"instead of raising HubError naming {REPO_ID} and the file: {err}")
+    assert isinstance(err, HubError), f"{type(err).__module__}.{type(err).__name__} escaped: {err}"
     assert REPO_ID in str(err) and published.file in str(err)

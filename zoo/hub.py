@@ -41,6 +41,10 @@ def fetch_weights(card: ModelCard, revision: str | None = None) -> Path:
         raise HubError(f"{where}: repository {repo_id} not found (or private)") from None
     except hf_errors.HfHubHTTPError as err:
         raise HubError(f"{where}: download failed: {err}") from None
+    except Exception as err:  # noqa: BLE001 - transport errors (connection drops, short bodies) of any HTTP stack
+        # huggingface_hub has already retried and removed its partial file; say what failed, keep the cause
+        raise HubError(f"{where}: download interrupted or incomplete ({type(err).__name__}: {err}); "
+                       "nothing was cached, try again") from err
 
 
 def evict(path: Path) -> None:

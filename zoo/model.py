@@ -40,7 +40,7 @@ class InverseCDFModel(nn.Module):
 
     def forward(self, u: torch.Tensor, params: Mapping[str, torch.Tensor],
                 detach_conditioning: bool = True,
-                fixed_w: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                fixed_w: torch.Tensor | None = None, return_raw: bool = False):
         """Map u of shape (n, d) and float64 parameters of shape (n,) or () to samples.
 
         Returns ``(x, w)``: physical samples (n, d) in float64 and the squashed
@@ -48,20 +48,28 @@ class InverseCDFModel(nn.Module):
         earlier sub-networks through their outputs (eq. 17 trains each H_k on its own term).
         ``fixed_w`` (n, j) holds the first j components at given w instead of evaluating
         H_0..H_{j-1} (the validator uses it to probe the conditionals).
+        ``return_raw`` also returns the raw network outputs z (n, d) before the squash
+        (training penalises z outside [0, 1] for the ``clamp`` squash, whose gradient
+        vanishes there).
         """
         n = u.shape[0]
         net_dtype = next(self.net.parameters()).dtype
         u_net = u.to(net_dtype)
         z_params = self.scaled_parameters(params, n, u_net)
-        xs, ws = [], []
+        xs, ws, zs = [], [], []
         for k, (subnet, spec) in enumerate(zip(self.net.subnets, self.card.architecture.subnets)):
             earlier = [2.0 * (w.detach() if detach_conditioning else w).to(net_dtype) - 1.0 for w in ws]
             inputs = torch.cat([u_net[:, k:k + 1], *(e[:, None] for e in earlier), z_params], dim=1)
             if fixed_w is not None and k < fixed_w.shape[1]:
                 w = fixed_w[:, k].to(torch.float64)
+                z = w
             else:
-                w = squash(subnet(inputs)[:, 0].double(), spec.output_transform.squash)
+                z = subnet(inputs)[:, 0].double()
+                w = squash(z, spec.output_transform.squash)
+            zs.append(z)
             prev = torch.stack(xs, dim=1) if xs else None
             xs.append(to_physical(self.target, k, w, prev, params, spec.output_transform))
             ws.append(w)
+        if return_raw:
+            return torch.stack(xs, dim=1), torch.stack(ws, dim=1), torch.stack(zs, dim=1)
         return torch.stack(xs, dim=1), torch.stack(ws, dim=1)

@@ -35,13 +35,19 @@ def training_lists(card: ModelCard) -> dict[str, np.ndarray]:
 
 
 def cdf_loss(model: InverseCDFModel, u: torch.Tensor, params: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Sum over components of MSE(C_k(x_k | x_<k, Z), u_k) (eq. 4 and 17)."""
-    x, _ = model(u, params)
+    """Sum over components of MSE(C_k(x_k | x_<k, Z), u_k) (eq. 4 and 17).
+
+    For the ``clamp`` squash, raw outputs outside [0, 1] add (distance to [0, 1])^2:
+    the clamp has no gradient there, the penalty brings them back.
+    """
+    x, _, z = model(u, params, return_raw=True)
     loss = u.new_zeros(())
-    for k in range(model.dim):
+    for k, spec in enumerate(model.card.architecture.subnets):
         prev = x[:, :k].detach() if k else None
         c = torch_component_cdf(model.target, k, x[:, k], prev, params)
         loss = loss + torch.mean((c - u[:, k]) ** 2)
+        if spec.output_transform.squash == "clamp":
+            loss = loss + torch.mean(torch.relu(-z[:, k]) ** 2 + torch.relu(z[:, k] - 1.0) ** 2)
     return loss
 
 
