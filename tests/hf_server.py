@@ -27,13 +27,44 @@ Repositories live in memory: each has named refs (branches/tags) pointing at
 commits, and each commit is a full snapshot ``{filename: bytes}``. Every change
 makes a new commit with a fresh 40-hex sha, as on the Hub.
 
+Uploads (what ``HfApi.create_repo``, ``create_branch``, ``create_commit`` /
+``upload_file`` / ``upload_folder`` and ``repo_info`` use). Every write needs an
+``Authorization: Bearer <token>`` header (any token, or one of ``HubServer.tokens``
+when that is set); otherwise ``401`` "Invalid credentials in Authorization header".
+
+``POST {endpoint}/api/repos/create``
+    JSON ``{name, organization, type, visibility}``; ``200 {"url": ...}`` and, as on
+    the Hub, an initial commit on ``main`` holding ``.gitattributes``; ``409`` if it
+    exists (``create_repo(exist_ok=True)`` then carries on).
+``POST {endpoint}/api/{type}s/{repo_id}/branch/{branch}``
+    JSON ``{startingPoint?}`` (default ``main``); ``409`` if the branch exists.
+``POST {endpoint}/api/validate-yaml``
+    JSON ``{content, repoType}`` (a README.md about to be committed): its YAML front
+    matter must parse to a mapping (``model-index``, if present, a list of
+    ``{name, results}``); ``400 {"errors": [{"message"}]}`` otherwise.
+``POST {endpoint}/api/{type}s/{repo_id}/preupload/{revision}``
+    Answers ``uploadMode: "regular"`` for every file (so its bytes come base64 inline
+    in the commit, with or without ``hf_xet`` installed: no LFS/Xet upload protocol is
+    emulated), ``shouldIgnore: false`` and ``oid`` = the git blob sha1 of the file
+    already at that path (the client then drops unchanged files from the commit).
+``POST {endpoint}/api/{type}s/{repo_id}/commit/{revision}``
+    The NDJSON commit (``header`` with ``summary`` and optional ``parentCommit``;
+    ``file`` base64; ``lfsFile`` only for bytes the server already holds;
+    ``deletedFile``/``deletedFolder``). The branch must exist (or be ``main`` of a
+    repository without commits); a stale ``parentCommit`` is ``412``. Answers
+    ``{"success": true, "commitOid", "commitUrl"}``; the new commit is served at
+    once by the download routes, by branch and by sha. ``create_pr`` is refused.
+``GET {endpoint}/api/{type}s/{repo_id}[/revision/{revision}]``
+    Repo info: ``{id, sha, private, siblings: [{rfilename}], lastModified}``.
+
 Test hooks: ``requests`` (a log of every request, see ``count``), ``inject(...)``
 (faults for the next content GETs of a file: truncated body, dropped connection,
 corrupted bytes, 5xx, a short body), ``outage`` (answer every request with a
 status code) and ``stop()``/``start()`` (start again on the same port).
 
-Extending it (e.g. for ``HfApi.create_repo``/``upload_file``/``create_commit``):
-add ``(method, regex, handler-method-name)`` rows to ``_Handler.ROUTES``; handler
+``commit_messages(repo_id)`` lists the commits made with a message (oldest first).
+
+Extending it: add ``(method, regex, handler-method-name)`` rows to ``_Handler.ROUTES``; handler
 methods get the regex match, can read the request body with ``_read_body()`` /
 ``_read_json()``, reply with ``_send_json()`` / ``_send_error_json()``, and change
 the repositories through the ``HubServer`` methods (``create_repo``, ``commit``),
@@ -41,6 +72,7 @@ which take the lock.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import json
@@ -53,7 +85,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Union
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 __all__ = ["HubServer", "Request", "FAULTS", "git_blob_sha1", "is_commit_sha"]
 
@@ -72,6 +104,7 @@ FAULTS = (
 #: files tracked by LFS by default (like the Hub's default .gitattributes, trimmed)
 DEFAULT_LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".onnx", ".npz", ".npy")
 _REPO_TYPE_PREFIX = {"datasets": "dataset", "spaces": "space", "kernels": "kernel"}
+_API_REPO = r"^/api/(?P<plural>models|datasets|spaces|kernels)/(?P<repo>[^/]+/[^/]+)"
 
 
 def git_blob_sha1(data: bytes) -> str:
@@ -111,6 +144,7 @@ class _Repo:
     commits: dict = field(default_factory=dict)   # commit sha -> {filename: bytes}
     lfs: set = field(default_factory=set)          # filenames forced to LFS
     private: bool = False                          # unauthenticated requests see RepoNotFound
+    messages: dict = field(default_factory=dict)   # commit sha -> commit message (commits made with one)
 
 
 def _as_bytes(data: FileData) -> bytes:
@@ -171,6 +205,8 @@ class HubServer:
         self._ports = {"hub": 0, "cdn": 0}
         self._listeners: dict[str, _Listener] = {}
         self._threads: list[threading.Thread] = []
+        #: tokens accepted for writes (``Authorization: Bearer <token>``); None accepts any token
+        self.tokens: Optional[set[str]] = None
         for repo_id, revisions in (repos or {}).items():
             self.create_repo(repo_id, exist_ok=True)
             for revision, files in revisions.items():
@@ -244,7 +280,7 @@ class HubServer:
             self._repos.pop((repo_type, repo_id), None)
 
     def commit(self, repo_id: str, files: Mapping[str, Optional[FileData]], *, revision: str = "main",
-               repo_type: str = "model", lfs: Iterable[str] = ()) -> str:
+               repo_type: str = "model", lfs: Iterable[str] = (), message: Optional[str] = None) -> str:
         """Commit onto branch ``revision`` (created if new): add/replace files, ``None`` deletes.
 
         Creates the repository if needed. Returns the new commit sha.
@@ -268,7 +304,14 @@ class HubServer:
             sha = digest.hexdigest()
             self._add_commit(repo_id, repo_type, sha, tree)
             repo.refs[revision] = sha
+            if message is not None:
+                repo.messages[sha] = message
             return sha
+
+    def commit_messages(self, repo_id: str, *, repo_type: str = "model") -> list[tuple[str, str]]:
+        """``(sha, message)`` of the commits made with a message (uploads), oldest first."""
+        with self._lock:
+            return list(self._repos[(repo_type, repo_id)].messages.items())
 
     def add_file(self, repo_id: str, filename: str, data: FileData, *, revision: str = "main",
                  repo_type: str = "model", lfs: Optional[bool] = None) -> str:
@@ -381,6 +424,13 @@ class _Handler(BaseHTTPRequestHandler):
         ("GET", re.compile(r"^/cdn/(?P<sha256>[0-9a-f]{64})/(?P<filename>.+)$"), "_cdn"),
         # huggingface_hub fetches this once per process (agent detection for its user agent)
         ("GET", re.compile(r"^/api/agent-harnesses$"), "_agent_harnesses"),
+        # uploads (HfApi.create_repo / create_branch / create_commit) and repo info
+        ("POST", re.compile(r"^/api/repos/create$"), "_api_create_repo"),
+        ("POST", re.compile(r"^/api/validate-yaml$"), "_api_validate_yaml"),
+        ("POST", re.compile(_API_REPO + r"/branch/(?P<branch>[^/]+)$"), "_api_create_branch"),
+        ("POST", re.compile(_API_REPO + r"/preupload/(?P<revision>[^/]+)$"), "_api_preupload"),
+        ("POST", re.compile(_API_REPO + r"/commit/(?P<revision>[^/]+)$"), "_api_commit"),
+        ("GET", re.compile(_API_REPO + r"(?:/revision/(?P<revision>[^/]+))?$"), "_api_repo_info"),
     ]
 
     # -- plumbing ----------------------------------------------------------------
@@ -555,3 +605,182 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+    # -- uploads ---------------------------------------------------------------------
+    def _write_allowed(self) -> bool:
+        """A write needs a (known) bearer token; answers 401 and returns False otherwise."""
+        auth = self.headers.get("Authorization") or ""
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        if token and (self.hub.tokens is None or token in self.hub.tokens):
+            return True
+        self._read_body()  # keep the connection usable
+        self._send_error_json(401, None, "Invalid credentials in Authorization header")
+        return False
+
+    def _api_repo(self, m: dict, *, write: bool) -> Optional[_Repo]:
+        """The repository of an /api/{type}s/{repo_id}/... route, or None after answering an error."""
+        if write and not self._write_allowed():
+            return None
+        repo = self.hub._repos.get((m["plural"][:-1], m["repo"]))
+        if repo is None or (repo.private and not self._authenticated()):
+            if write:
+                self._read_body()
+            self._send_error_json(404 if write else 401, "RepoNotFound", "Repository not found")
+            return None
+        return repo
+
+    def _writable_branch(self, repo: _Repo, revision: str) -> bool:
+        """Commits go onto an existing branch (or ``main`` of an empty repository); 404 otherwise."""
+        if revision in repo.refs and not is_commit_sha(revision) or (revision == "main" and not repo.refs):
+            return True
+        self._read_body()
+        self._send_error_json(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+        return False
+
+    def _repo_url(self, repo: _Repo) -> str:
+        prefix = "" if repo.repo_type == "model" else f"{repo.repo_type}s/"
+        return f"{self.hub.endpoint}/{prefix}{repo.repo_id}"
+
+    def _api_create_repo(self, m: dict):
+        if not self._write_allowed():
+            return
+        payload = self._read_json() or {}
+        name, org = payload.get("name"), payload.get("organization")
+        repo_type = payload.get("type") or "model"
+        if not name or not org or repo_type not in ("model", "dataset", "space", "kernel"):
+            self._send_error_json(400, None, "name, organization and a valid type are required")
+            return
+        repo_id = f"{org}/{name}"
+        with self.hub._lock:
+            if (repo_type, repo_id) in self.hub._repos:  # the Hub's 409 carries the url too
+                message = "You already created this model repo"
+                self._send_json(409, {"error": message, "url": self._repo_url(self.hub._repos[(repo_type, repo_id)])},
+                                {"X-Error-Message": message})
+                return
+            self.hub.create_repo(repo_id, repo_type=repo_type, private=payload.get("visibility") == "private")
+            attributes = "".join(f"*{suffix} filter=lfs diff=lfs merge=lfs -text\n" for suffix in self.hub.lfs_suffixes)
+            self.hub.commit(repo_id, {".gitattributes": attributes}, repo_type=repo_type, message="initial commit")
+            repo = self.hub._repos[(repo_type, repo_id)]
+        self._send_json(200, {"url": self._repo_url(repo), "name": repo_id, "id": repo_id})
+
+    def _api_create_branch(self, m: dict):
+        with self.hub._lock:
+            repo = self._api_repo(m, write=True)
+            if repo is None:
+                return
+            start = (self._read_json() or {}).get("startingPoint") or "main"
+            if m["branch"] in repo.refs:
+                self._send_error_json(409, None, f"Reference already exists: refs/heads/{m['branch']}")
+                return
+            sha = self.hub._resolve(repo, start)
+            if sha is None:
+                self._send_error_json(404, "RevisionNotFound", f"Invalid rev id: {start}")
+                return
+            repo.refs[m["branch"]] = sha
+        self._send_json(200, {})
+
+    def _api_validate_yaml(self, m: dict):
+        import yaml  # a dependency of huggingface_hub
+
+        content = (self._read_json() or {}).get("content") or ""
+        front = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", content, re.S)
+        if front is None:
+            self._send_json(200, {"errors": [], "warnings": [{"message": "empty or missing yaml metadata in repo card"}]})
+            return
+        errors = []
+        try:
+            meta = yaml.safe_load(front.group(1))
+        except yaml.YAMLError as err:
+            meta, errors = None, [f"YAML parse error: {err}"]
+        if not errors and not isinstance(meta, dict):
+            errors.append("the YAML metadata must be a mapping")
+        elif not errors and "model-index" in meta:
+            index = meta["model-index"]
+            if not isinstance(index, list) or not all(isinstance(e, dict) and "name" in e and "results" in e
+                                                        for e in index):
+                errors.append('"model-index" must be a list of {name, results}')
+        if errors:
+            self._send_json(400, {"errors": [{"message": e} for e in errors]})
+        else:
+            self._send_json(200, {"errors": [], "warnings": []})
+
+    def _api_preupload(self, m: dict):
+        with self.hub._lock:
+            repo = self._api_repo(m, write=True)
+            if repo is None or not self._writable_branch(repo, m["revision"]):
+                return
+            payload = self._read_json() or {}
+            sha = repo.refs.get(m["revision"])
+            tree = repo.commits[sha] if sha else {}
+        files = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False,
+                  "oid": git_blob_sha1(tree[f["path"]]) if f["path"] in tree else None}
+                 for f in payload.get("files", [])]
+        self._send_json(200, {"files": files, "commitOid": sha})
+
+    def _api_commit(self, m: dict):
+        if "create_pr" in parse_qs(urlsplit(self.path).query):
+            self._read_body()
+            self._send_error_json(400, None, "pull requests are not supported by the test Hub")
+            return
+        with self.hub._lock:
+            repo = self._api_repo(m, write=True)
+            if repo is None or not self._writable_branch(repo, m["revision"]):
+                return
+            try:
+                items = [json.loads(line) for line in self._read_body().splitlines() if line.strip()]
+                header = next(item["value"] for item in items if item["key"] == "header")
+                if not header.get("summary"):
+                    raise ValueError("empty commit summary")
+            except (ValueError, KeyError, TypeError, StopIteration) as err:
+                self._send_error_json(400, None, f"malformed commit payload: {err!r}")
+                return
+            parent = repo.refs.get(m["revision"])
+            if header.get("parentCommit") and not (parent or "").startswith(header["parentCommit"]):
+                self._send_error_json(412, None, f"parent commit {header['parentCommit']} is not the head of "
+                                                 f"{m['revision']} ({parent})")
+                return
+            tree = repo.commits[parent] if parent else {}
+            changes: dict[str, Optional[bytes]] = {}
+            for item in items:
+                key, value = item.get("key"), item.get("value") or {}
+                if key == "header":
+                    continue
+                path = value.get("path")
+                if key == "file" and value.get("encoding") == "base64":
+                    changes[path] = base64.b64decode(value.get("content", ""), validate=True)
+                elif key == "lfsFile":
+                    data = self.hub._blob(value.get("oid", ""))
+                    if data is None or len(data) != value.get("size"):
+                        self._send_error_json(400, None, f"LFS object {value.get('oid')} of {path} was not uploaded")
+                        return
+                    changes[path] = data
+                elif key == "deletedFile" and path in tree:
+                    changes[path] = None
+                elif key == "deletedFolder":
+                    prefix = path.rstrip("/") + "/"
+                    changes.update({name: None for name in tree if name.startswith(prefix)})
+                elif key == "deletedFile":
+                    self._send_error_json(404, "EntryNotFound", f"A file with this name doesn't exist: {path}")
+                    return
+                else:
+                    self._send_error_json(400, None, f"unsupported commit operation {key!r}")
+                    return
+            sha = self.hub.commit(repo.repo_id, changes, revision=m["revision"], repo_type=repo.repo_type,
+                                  message=header["summary"])
+        self._send_json(200, {"success": True, "commitOid": sha, "commitUrl": f"{self._repo_url(repo)}/commit/{sha}",
+                              "hookOutput": ""})
+
+    def _api_repo_info(self, m: dict):
+        with self.hub._lock:
+            repo = self._api_repo(m, write=False)
+            if repo is None:
+                return
+            revision = m["revision"] or "main"
+            sha = self.hub._resolve(repo, revision)
+            if sha is None and (m["revision"] or repo.refs):
+                self._send_error_json(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+                return
+            tree = repo.commits[sha] if sha else {}
+        self._send_json(200, {"id": repo.repo_id, "sha": sha, "private": repo.private,
+                              "lastModified": "2026-01-01T00:00:00.000Z",
+                              "siblings": [{"rfilename": name} for name in sorted(tree)]})
