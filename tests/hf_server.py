@@ -1,4 +1,4 @@
-"""A tiny local stand-in for the Hugging Face Hub, for tests (stdlib only).
+"""A tiny local stand-in for the Hugging Face Hub, for tests (stdlib, plus PyYAML for validate-yaml).
 
 It speaks the part of the Hub protocol that ``huggingface_hub.hf_hub_download``
 (checked against huggingface_hub 2.4.0) uses, over plain HTTP on 127.0.0.1:

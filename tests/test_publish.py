@@ -117,10 +117,12 @@ def test_published_model_loads_back_bit_identical_in_a_fresh_cache(validated, hu
     assert_samples_identical(original, loaded, theta=1.0)
     assert_samples_identical(original, loaded, theta=torch.linspace(0, torch.pi, 4096, dtype=torch.float64))
 
-    # the README's recipe: download card.json from the Hub, load its folder
+    # the README's recipes: download card.json from the Hub and load its folder, at main or pinned
     fresh_cache(monkeypatch, tmp_path / "machine3")
-    card_dir = Path(hf_hub_download(REPO, CARD_FILENAME, revision=result.commit)).parent
+    card_dir = Path(hf_hub_download(REPO, CARD_FILENAME)).parent
     assert_samples_identical(original, zoo.load(card_dir), theta=2.5)
+    card_dir = Path(hf_hub_download(REPO, CARD_FILENAME, revision=result.commit)).parent
+    assert_samples_identical(original, zoo.load(card_dir, revision=result.commit), theta=0.1)
 
 
 def test_bundled_model_needs_out_and_republishing_the_same_files_makes_no_new_commit(hub_server, tmp_path,

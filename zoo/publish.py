@@ -165,8 +165,8 @@ s = zoo.load(card_dir)          # downloads {card.weights.file} and checks its s
 x = s.sample(10**6, {example})
 ```
 
-or `zoo.load(folder)` of a folder holding the `{CARD_FILENAME}` that `zoo publish` pinned to a
-commit of this repository.
+To pin a commit, pass `revision=SHA` to both `hf_hub_download` and `zoo.load`, or `zoo.load(folder)`
+of a folder holding the `{CARD_FILENAME}` that `zoo publish` pinned to a commit of this repository.
 
 ## Provenance
 
@@ -235,7 +235,7 @@ def publish(name_or_dir: str | Path, repo_id: str, *, revision: str = "main", to
     """Upload a validated model (weights, card, README) in one commit and pin its card to it."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
-    from .registry import resolve  # torch is imported here, not when the CLI builds its parser
+    from .registry import resolve
     from .sampler import Sampler
     from .weights import load_checked, sha256_bytes
 
@@ -273,8 +273,12 @@ def publish(name_or_dir: str | Path, repo_id: str, *, revision: str = "main", to
         raise _hub_error(err, repo_id, step) from err
 
     pinned = card.model_copy(update={"source": HubSource(repo_id=repo_id, revision=info.oid)})
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    pinned.write(destination)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        pinned.write(destination)
+    except OSError as err:
+        raise PublishError(f"published {card.name} to {repo_id}@{info.oid}, but writing the pinned card to "
+                           f"{destination} failed ({err}); set its source to that repo and commit by hand") from err
     return Published(card=pinned, commit=info.oid, commit_url=info.commit_url, card_path=destination)
 
 
