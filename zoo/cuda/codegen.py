@@ -1,0 +1,318 @@
+"""Specialise the fused sampler kernel for one model card: CUDA source and packed weights.
+
+The kernel sources live in ``kernels/`` (shipped in the wheel as ``zoo/_kernels``); this
+module writes the part that depends on the card (widths, depth, activation, squash,
+coordinate, parameter scalings, chained inputs) and packs the weights in the byte layout
+the kernel reads. Everything here runs without a GPU.
+
+Precision plan (see docs/cuda.md): first layer fp32 on the CUDA cores (u keeps its 24
+bits); hidden -> hidden on the tensor cores (f16 operands, fp32 accumulation, fp32 bias);
+output layer and squash in fp32; mapping constants prepared in fp64, the map itself in
+``map_precision`` (fp32 by default).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..card import ModelCard
+from ..transforms import TANH_PAPER_ALPHA, TANH_PAPER_BETA
+
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+KERNEL_FILES = ("radzoo_lib.cuh", "radzoo_coords.cuh", "radzoo_sampler.cu")
+KERNEL_NAME = "radzoo_sample"
+MAX_WIDTH = 128
+MAX_DIM = 8
+
+#: card activation -> kernel constant
+ACTIVATIONS = {"tanh": "RZ_ACT_TANH", "relu": "RZ_ACT_RELU", "silu": "RZ_ACT_SILU", "gelu": "RZ_ACT_GELU"}
+#: card squash -> device function (radzoo_lib.cuh)
+SQUASHES = {"sigmoid": "rz_squash_sigmoid", "clamp": "rz_squash_clamp", "tanh_paper": "rz_squash_tanh_paper"}
+#: target id -> device function setting the support [lo, hi] (radzoo_coords.cuh)
+SUPPORTS = {"inverse-compton-isotropic": "rz_support_ic", "bessel-test": "rz_support_unit",
+            "gaussian-2d": "rz_support_unit"}
+#: (target id or "*", coordinate) -> suffix of the rz_prep_/rz_map_ pair (radzoo_coords.cuh)
+COORDINATES = {("*", "linear"): "linear",
+               ("inverse-compton-isotropic", "log_q"): "ic_log_q",
+               ("inverse-compton-isotropic", "log1p_bq"): "ic_log1p_bq"}
+#: coordinates whose map runs in fp64 under map_precision="auto": IC samples reach gamma ~ 1e10
+#: where the fp32 ulp (1024) is wider than the distribution's last 10% below eps_max
+FP64_COORDINATES = {"ic_log_q", "ic_log1p_bq"}
+TANH_MODES = {"exact": 0, "approx": 1, "f16x2": 2}
+
+
+class UnsupportedModel(ValueError):
+    """The card describes something the kernel generator cannot build (the reason is the message)."""
+
+
+@dataclass(frozen=True)
+class KernelOptions:
+    """Compile-time choices that are not on the card.
+
+    ``broadcast``: every parameter is one scalar (hoists scaling and mapping prep out of the
+    sample loop) or per-sample arrays (any mix of strides 0 and 1). ``out_dtype``: float32
+    or float64 samples. ``tanh``: ``exact`` (tanhf), ``approx`` (tanh.approx.f32) or
+    ``f16x2`` (tanh.approx.f16x2 for layers feeding an MMA, .f32 for the last hidden layer).
+    ``map_precision``: fp32, fp64 or auto (fp64 when a coordinate is in FP64_COORDINATES) for
+    the w -> sample map. ``block``: threads per block.
+    """
+
+    broadcast: bool = True
+    out_dtype: str = "float32"
+    tanh: str = "f16x2"
+    map_precision: str = "auto"
+    block: int = 128
+
+    def __post_init__(self):
+        if self.out_dtype not in ("float32", "float64"):
+            raise ValueError(f"out_dtype must be float32 or float64, got {self.out_dtype!r}")
+        if self.tanh not in TANH_MODES:
+            raise ValueError(f"tanh must be one of {sorted(TANH_MODES)}, got {self.tanh!r}")
+        if self.map_precision not in ("fp32", "fp64", "auto"):
+            raise ValueError(f"map_precision must be fp32, fp64 or auto, got {self.map_precision!r}")
+        if self.block % 32 or not 32 <= self.block <= 1024:
+            raise ValueError(f"block must be a multiple of 32 in [32, 1024], got {self.block}")
+
+
+def kernels_dir() -> Path:
+    """The CUDA sources: inside the installed package, or at the repository root."""
+    for candidate in (_PACKAGE_DIR / "_kernels", _PACKAGE_DIR.parent / "kernels"):
+        if (candidate / KERNEL_FILES[-1]).is_file():
+            return candidate
+    raise FileNotFoundError("the CUDA kernel sources are missing from this installation of radzoo")
+
+
+# ------------------------------------------------------------------------------ layout
+@dataclass(frozen=True)
+class SubnetLayout:
+    """Byte offsets (into the packed weights) of one sub-network's tensors."""
+
+    n_inputs: int
+    widths: tuple[int, ...]
+    w_in: int
+    b_in: int
+    mma: tuple[tuple[int, int], ...]   # (B fragments, bias) per hidden -> hidden layer
+    w_out: int
+    b_out: int
+
+
+def _align(x: int) -> int:
+    return (x + 15) // 16 * 16
+
+
+def check_supported(card: ModelCard) -> None:
+    """Raise UnsupportedModel naming what the kernel cannot do for this card."""
+    subs = card.architecture.subnets
+    if len(subs) > MAX_DIM:
+        raise UnsupportedModel(f"{card.name}: {len(subs)} sampled variables, the kernel supports up to {MAX_DIM}")
+    if card.target.id not in SUPPORTS:
+        raise UnsupportedModel(f"{card.name}: target {card.target.id!r} has no support function in the kernel "
+                               f"(add one to kernels/radzoo_coords.cuh and zoo/cuda/codegen.py SUPPORTS)")
+    for k, s in enumerate(subs):
+        bad = [w for w in s.hidden if w % 16 or w > MAX_WIDTH]
+        if bad:
+            raise UnsupportedModel(f"{card.name}: subnet {k} hidden widths {list(s.hidden)}: the kernel needs "
+                                   f"multiples of 16 up to {MAX_WIDTH}")
+        coord_name(card.target.id, s.output_transform.coordinate)
+        if s.output_transform.squash not in SQUASHES or s.activation not in ACTIVATIONS:
+            raise UnsupportedModel(f"{card.name}: subnet {k}: no kernel code for squash "
+                                   f"{s.output_transform.squash!r} / activation {s.activation!r}")
+
+
+def coord_name(target_id: str, coordinate: str) -> str:
+    """Suffix of the device functions implementing a coordinate of a target."""
+    for key in ((target_id, coordinate), ("*", coordinate)):
+        if key in COORDINATES:
+            return COORDINATES[key]
+    raise UnsupportedModel(f"coordinate {coordinate!r} of target {target_id!r} has no kernel code "
+                           f"(add rz_prep_/rz_map_ to kernels/radzoo_coords.cuh and a COORDINATES entry)")
+
+
+def map_precision(card: ModelCard, options: KernelOptions) -> str:
+    """fp32 or fp64: the precision the kernel maps w -> sample in for this card."""
+    if options.map_precision != "auto":
+        return options.map_precision
+    names = {coord_name(card.target.id, s.output_transform.coordinate) for s in card.architecture.subnets}
+    return "fp64" if names & FP64_COORDINATES else "fp32"
+
+
+def layout(card: ModelCard) -> tuple[list[SubnetLayout], int]:
+    """Per-subnet offsets and the total size in bytes (a multiple of 16) of the packed weights."""
+    check_supported(card)
+    out, pos = [], 0
+    for s in card.architecture.subnets:
+        ws = tuple(s.hidden)
+        w_in = pos
+        b_in = _align(w_in + 4 * ws[0] * s.n_inputs)
+        pos = _align(b_in + 4 * ws[0])
+        mma = []
+        for k_w, n_w in zip(ws[:-1], ws[1:]):
+            frag = pos
+            bias = _align(frag + (k_w // 16) * (n_w // 8) * 32 * 8)
+            pos = _align(bias + 4 * n_w)
+            mma.append((frag, bias))
+        w_out = pos
+        b_out = _align(w_out + 4 * ws[-1])
+        pos = _align(b_out + 4)
+        out.append(SubnetLayout(s.n_inputs, ws, w_in, b_in, tuple(mma), w_out, b_out))
+    return out, pos
+
+
+def b_fragments(weight: np.ndarray) -> np.ndarray:
+    """Swizzle a torch Linear weight [N, K] into mma.m16n8k16 B fragments (f16).
+
+    Returns uint16 of shape (K/16, N/8, 32 lanes, 4): for lane (g, c) the halves
+    W[8nt+g, 16kt+2c], W[.., +1], W[.., +8], W[.., +9] (B[k, n] = W[n, k]).
+    """
+    n_w, k_w = weight.shape
+    kt, nt, lane = np.meshgrid(np.arange(k_w // 16), np.arange(n_w // 8), np.arange(32), indexing="ij")
+    rows = (8 * nt + lane // 4)[..., None]
+    cols = (16 * kt + 2 * (lane % 4))[..., None] + np.array([0, 1, 8, 9])
+    return weight.astype(np.float16)[rows, cols].view(np.uint16)
+
+
+def pack(card: ModelCard, state_dict) -> bytes:
+    """The weights in the kernel's byte layout (fp32 first/last layers, f16 B fragments)."""
+    subnets, total = layout(card)
+    buf = np.zeros(total, dtype=np.uint8)
+
+    def put(offset: int, array: np.ndarray):
+        raw = np.ascontiguousarray(array).view(np.uint8).reshape(-1)
+        buf[offset:offset + raw.size] = raw
+
+    def tensor(k: int, i: int, what: str) -> np.ndarray:
+        t = state_dict[f"subnets.{k}.layers.{i}.{what}"]
+        return t.detach().cpu().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+    for k, lay in enumerate(subnets):
+        put(lay.w_in, tensor(k, 0, "weight").astype(np.float32))
+        put(lay.b_in, tensor(k, 0, "bias").astype(np.float32))
+        for i, (frag, bias) in enumerate(lay.mma, start=1):
+            put(frag, b_fragments(tensor(k, i, "weight")))
+            put(bias, tensor(k, i, "bias").astype(np.float32))
+        last = len(lay.widths)
+        put(lay.w_out, tensor(k, last, "weight").astype(np.float32).reshape(-1))
+        put(lay.b_out, tensor(k, last, "bias").astype(np.float32))
+    return buf.tobytes()
+
+
+# ------------------------------------------------------------------------------ source
+def f32_literal(x: float) -> str:
+    """Exact C++17 hex literal of float32(x)."""
+    v = float(np.float32(x))
+    return f"{v.hex()}f" if math.isfinite(v) else "0.0f"
+
+
+def param_scaling(card: ModelCard) -> list[tuple[str, np.float32, np.float32]]:
+    """(transform, T(lo) as float32, 2 / (T(hi) - T(lo)) as float32) per parameter."""
+    out = []
+    for p in card.target.parameters:
+        lo, hi = p.domain
+        if p.input_transform == "log10":
+            lo, hi = math.log10(lo), math.log10(hi)
+        out.append((p.input_transform, np.float32(lo), np.float32(2.0 / (hi - lo))))
+    return out
+
+
+def _subnet_source(k: int, lay: SubnetLayout, act: str) -> str:
+    ws, nin = lay.widths, lay.n_inputs
+    lines = [f"__device__ __forceinline__ void rz_subnet_{k}(const unsigned char* __restrict__ wb, "
+             f"const float (&x0)[{nin}], const float (&x1)[{nin}], int lane, float& z0, float& z1) {{",
+             "    const int c = lane & 3;",
+             f"    float h0[{ws[0] // 8}][4];",
+             f"    rz_dense_in<{nin}, {ws[0]}>((const float*)(wb + {lay.w_in}), (const float*)(wb + {lay.b_in}), "
+             "x0, x1, c, h0);"]
+    for i, ((frag, bias), k_w, n_w) in enumerate(zip(lay.mma, ws[:-1], ws[1:]), start=1):
+        lines += [f"    rz_u32 a{i}[{k_w // 16}][4];",
+                  f"    rz_act_to_a<{act}, {k_w}>(h{i - 1}, a{i});",
+                  f"    float h{i}[{n_w // 8}][4];",
+                  f"    rz_dense_mma<{k_w}, {n_w}>((const uint2*)(wb + {frag}), (const float*)(wb + {bias}), "
+                  f"a{i}, lane, h{i});"]
+    last = len(ws) - 1
+    lines += [f"    rz_act_inplace<{act}, {ws[-1]}>(h{last});",
+              f"    rz_dense_out<{ws[-1]}>((const float*)(wb + {lay.w_out}), *(const float*)(wb + {lay.b_out}), "
+              f"h{last}, c, z0, z1);",
+              "}"]
+    return "\n".join(lines)
+
+
+def _forward_source(card: ModelCard, dim: int) -> str:
+    lines = ["__device__ __forceinline__ void rz_forward(const unsigned char* __restrict__ wb, "
+             "const float (&u0)[RZ_DIM], const float (&u1)[RZ_DIM], const float (&zp0)[RZ_NP1], "
+             "const float (&zp1)[RZ_NP1], int lane, float (&w0)[RZ_DIM], float (&w1)[RZ_DIM]) {"]
+    n_par = len(card.target.parameters)
+    for k, s in enumerate(card.architecture.subnets):
+        for r in (0, 1):
+            items = [f"u{r}[{k}]"] + [f"2.0f * w{r}[{j}] - 1.0f" for j in range(k)] + \
+                    [f"zp{r}[{i}]" for i in range(n_par)]
+            lines.append(f"    const float x{r}_{k}[{s.n_inputs}] = {{{', '.join(items)}}};")
+        sq = SQUASHES[s.output_transform.squash]
+        lines += [f"    float z0_{k}, z1_{k};",
+                  f"    rz_subnet_{k}(wb, x0_{k}, x1_{k}, lane, z0_{k}, z1_{k});",
+                  f"    w0[{k}] = {sq}(z0_{k});",
+                  f"    w1[{k}] = {sq}(z1_{k});"]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _params_source(card: ModelCard) -> str:
+    n_par = len(card.target.parameters)
+    decl = "".join(f", const double* __restrict__ rz_p{i}, long long rz_s{i}" for i in range(n_par))
+    load = " ".join(f"(p)[{i}] = rz_p{i}[(row) * rz_s{i}];" for i in range(n_par))
+    scale = "\n".join(f"    z[{i}] = rz_scale_{t}(p[{i}], {f32_literal(lo)}, {f32_literal(s)});"
+                      for i, (t, lo, s) in enumerate(param_scaling(card)))
+    return "\n".join([
+        f"#define RZ_PARAM_DECL {decl}",
+        f"#define RZ_LOAD_PARAMS(row, p) do {{ {load} }} while (0)",
+        "__device__ __forceinline__ void rz_scale_params(const double (&p)[RZ_NP1], float (&z)[RZ_NP1]) {",
+        scale or "    (void)p; (void)z;",
+        "}"])
+
+
+def _mapping_source(card: ModelCard) -> str:
+    tid = card.target.id
+    prep, mapping = [], []
+    for k, s in enumerate(card.architecture.subnets):
+        name = coord_name(tid, s.output_transform.coordinate)
+        prep.append(f"    {SUPPORTS[tid]}(p, m[{k}]); rz_prep_{name}(p, m[{k}]);")
+        mapping.append(f"    x[{k}] = rz_fclamp(rz_map_{name}((rz_map_t)w[{k}], m[{k}]), m[{k}].lo, m[{k}].hi);")
+    return "\n".join([
+        "__device__ __forceinline__ void rz_prep_all(const double* p, RzMap (&m)[RZ_DIM]) {", *prep, "}",
+        "__device__ __forceinline__ void rz_map_all(const float (&w)[RZ_DIM], const RzMap (&m)[RZ_DIM], "
+        "rz_map_t (&x)[RZ_DIM]) {", *mapping, "}"])
+
+
+def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
+    """The complete, self-contained CUDA source of the sampler kernel for this card."""
+    subnets, total = layout(card)
+    dim, n_par = len(subnets), len(card.target.parameters)
+    prologue = "\n".join([
+        f"// generated by zoo.cuda.codegen for model {card.name!r} v{card.version}: do not edit",
+        f"#define RZ_TANH_MODE {TANH_MODES[options.tanh]}",
+        f"#define RZ_TANH_PAPER_ALPHA {f32_literal(TANH_PAPER_ALPHA)}",
+        f"#define RZ_TANH_PAPER_BETA {f32_literal(TANH_PAPER_BETA)}",
+        f"typedef {'float' if map_precision(card, options) == 'fp32' else 'double'} rz_map_t;",
+        f"#define RZ_DIM {dim}",
+        f"#define RZ_NP {n_par}",
+        f"#define RZ_NP1 {max(n_par, 1)}",
+        f"#define RZ_BROADCAST {int(options.broadcast)}",
+        f"#define RZ_BLOCK {options.block}",
+        f"#define RZ_WBYTES {total}",
+        f"#define RZ_OUT_T {'float' if options.out_dtype == 'float32' else 'double'}",
+        f"#define RZ_CHUNK_TILES {max(1, 8 // dim)}",
+    ])
+    kdir = kernels_dir()
+    lib, coords, kernel = ((kdir / f).read_text(encoding="utf-8") for f in KERNEL_FILES)
+    generated = [_params_source(card)]
+    generated += [_subnet_source(k, lay, ACTIVATIONS[s.activation])
+                  for k, (lay, s) in enumerate(zip(subnets, card.architecture.subnets))]
+    generated += [_forward_source(card, dim), _mapping_source(card)]
+    return "\n\n".join([prologue, lib, coords, "// ---- generated from the card ----", *generated, kernel])
+
+
+def shared_bytes(card: ModelCard) -> int:
+    """Dynamic shared memory the kernel needs (the packed weights)."""
+    return layout(card)[1]

@@ -1,0 +1,189 @@
+"""numpy emulation of the kernel's arithmetic, to bound its deviation from the fp32 torch path
+without a GPU.
+
+It reads the *packed* weights (the bytes the kernel gets), decodes the B fragments with the
+PTX ISA's mma.m16n8k16 layout, and repeats the kernel's precision choices: fp32 first layer,
+activations rounded to f16 before each tensor-core layer (f16 x f16 products, fp32 sums),
+fp32 last hidden layer, output layer and squash, fp64 mapping prep and a ``map_precision``
+map. ``tanh.approx`` is not bit-reproducible on the CPU: it is emulated as the exact tanh
+times (1 + e s) with s = +-1 drawn at random and e = TANH_APPROX_REL_ERR, its error scale.
+Summation order inside a dot product may differ from the GPU's by a few fp32 ulps.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from ..card import ModelCard
+from ..transforms import TANH_PAPER_ALPHA, TANH_PAPER_BETA
+from . import codegen
+
+#: relative error scale assumed for tanh.approx.f32 / .f16x2 (PTX ISA: about 2^-11)
+TANH_APPROX_REL_ERR = 2.0**-10.5
+
+f32 = np.float32
+
+
+def unpack_b(frags: np.ndarray, n_w: int, k_w: int) -> np.ndarray:
+    """Inverse of the B-fragment swizzle, written from the PTX ISA's element formulas.
+
+    For lane l (groupID g = l // 4, threadID_in_group t = l % 4) element i (0..3) of a
+    16x8 B tile is B[row, col] with row = 2t + (i & 1) + 8 (i >= 2), col = g.
+    """
+    frags = frags.reshape(k_w // 16, n_w // 8, 32, 4)
+    w = np.zeros((n_w, k_w), dtype=np.float16)
+    for lane in range(32):
+        g, t = divmod(lane, 4)
+        for i in range(4):
+            row = 2 * t + (i & 1) + 8 * (i >= 2)
+            for kt in range(k_w // 16):
+                for nt in range(n_w // 8):
+                    w[8 * nt + g, 16 * kt + row] = frags[kt, nt, lane, i]
+    return w
+
+
+def unpack(card: ModelCard, blob: bytes) -> list[dict]:
+    """Tensors of each subnet from the packed bytes: w_in, b_in, [(W f16, bias)], w_out, b_out."""
+    buf = np.frombuffer(blob, dtype=np.uint8)
+    subnets, _ = codegen.layout(card)
+
+    def f32s(off: int, count: int) -> np.ndarray:
+        return buf[off:off + 4 * count].view(np.float32)
+
+    out = []
+    for lay in subnets:
+        ws = lay.widths
+        mma = []
+        for (frag, bias), k_w, n_w in zip(lay.mma, ws[:-1], ws[1:]):
+            raw = buf[frag:frag + (k_w // 16) * (n_w // 8) * 32 * 8].view(np.float16)
+            mma.append((unpack_b(raw, n_w, k_w), f32s(bias, n_w)))
+        out.append({"w_in": f32s(lay.w_in, ws[0] * lay.n_inputs).reshape(ws[0], lay.n_inputs),
+                    "b_in": f32s(lay.b_in, ws[0]), "mma": mma,
+                    "w_out": f32s(lay.w_out, ws[-1]), "b_out": f32s(lay.b_out, 1)[0]})
+    return out
+
+
+# ------------------------------------------------------------------------------ activations
+def _act(x: np.ndarray, kind: str) -> np.ndarray:
+    x = x.astype(f32)
+    if kind == "tanh":
+        return np.tanh(x)
+    if kind == "relu":
+        return np.maximum(x, f32(0))
+    if kind == "silu":
+        return x / (f32(1) + np.exp(-x))
+    from scipy.special import erf
+    return (f32(0.5) * x * (f32(1) + erf(x * f32(0.7071067811865476)).astype(f32))).astype(f32)
+
+
+def _approx(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    s = rng.choice(np.array([-1.0, 1.0], dtype=f32), size=y.shape)
+    return (y * (f32(1) + f32(TANH_APPROX_REL_ERR) * s)).astype(f32)
+
+
+def act_to_f16(pre: np.ndarray, kind: str, mode: str, rng) -> np.ndarray:
+    """Activation of a layer feeding a tensor-core layer, as f16 (the A fragments)."""
+    if kind == "tanh" and mode == "f16x2":
+        return _approx(np.tanh(pre.astype(np.float16).astype(f32)), rng).astype(np.float16)
+    return act_f32(pre, kind, mode, rng).astype(np.float16)
+
+
+def act_f32(pre: np.ndarray, kind: str, mode: str, rng) -> np.ndarray:
+    """Activation in fp32 (tanh.approx.f32 unless mode is 'exact')."""
+    y = _act(pre, kind)
+    return _approx(y, rng) if kind == "tanh" and mode != "exact" else y
+
+
+def squash(z: np.ndarray, kind: str) -> np.ndarray:
+    z = z.astype(f32)
+    if kind == "sigmoid":
+        return (f32(1) / (f32(1) + np.exp(-z))).astype(f32)
+    if kind == "clamp":
+        return np.clip(z, f32(0), f32(1))
+    w = f32(0.5) * (f32(1) + f32(TANH_PAPER_ALPHA) * np.tanh(f32(TANH_PAPER_BETA) * z))
+    return np.clip(w, f32(0), f32(1)).astype(f32)
+
+
+# ------------------------------------------------------------------------------ mapping
+def _ic_b(p):
+    return p[0], p[1], 4.0 * p[0] * p[1]
+
+
+def _support(target_id: str, p):
+    if codegen.SUPPORTS[target_id] == "rz_support_ic":
+        g, e0, b = _ic_b(p)
+        return e0 * np.ones_like(g), g * b / (1.0 + b)
+    ref = np.asarray(p[0]) if p else np.float64(0)
+    return np.zeros_like(ref, dtype=np.float64), np.ones_like(ref, dtype=np.float64)
+
+
+def _prep(name: str, p):
+    """fp64 constants (c0, c1, c2) of a coordinate (radzoo_coords.cuh rz_prep_*)."""
+    if name == "linear":
+        return ()
+    g, e0, b = _ic_b(p)
+    if name == "ic_log_q":
+        return np.log(e0 / (b * (g - e0))), b, g
+    ln1pb = np.log1p(b)
+    return ln1pb, np.log1p(e0 / (g - e0)) / ln1pb, g
+
+
+def _map(name: str, w, lo, hi, c, t):
+    """w -> sample in dtype t (radzoo_coords.cuh rz_map_*)."""
+    one = t(1)
+    if name == "linear":
+        return lo + w * (hi - lo)
+    if name == "ic_log_q":
+        bq = c[1] * np.exp((one - w) * c[0])
+    else:
+        bq = np.expm1((c[1] + w * (one - c[1])) * c[0])
+    return c[2] * bq / (one + bq)
+
+
+def map_component(card: ModelCard, k: int, w: np.ndarray, params: Mapping[str, np.ndarray],
+                  map_precision: str = "auto") -> np.ndarray:
+    """The kernel's w -> physical sample of component k (clamped to the support)."""
+    map_precision = codegen.map_precision(card, codegen.KernelOptions(map_precision=map_precision))
+    t = f32 if map_precision == "fp32" else np.float64
+    p = [np.asarray(params[q.name], dtype=np.float64) for q in card.target.parameters]
+    name = codegen.coord_name(card.target.id, card.architecture.subnets[k].output_transform.coordinate)
+    lo, hi = (np.asarray(v).astype(t) for v in _support(card.target.id, p))
+    c = tuple(np.asarray(v).astype(t) for v in _prep(name, p))
+    x = _map(name, w.astype(t), lo, hi, c, t)
+    return np.minimum(np.maximum(x, lo), hi).astype(t)
+
+
+def scale_params(card: ModelCard, params: Mapping[str, np.ndarray], n: int) -> list[np.ndarray]:
+    """Scaled parameters as the kernel computes them (fp32, codegen.param_scaling constants)."""
+    out = []
+    for spec, (kind, lo, s) in zip(card.target.parameters, codegen.param_scaling(card)):
+        v = np.asarray(params[spec.name], dtype=np.float64).astype(f32)
+        tv = np.log10(v) if kind == "log10" else v
+        out.append(np.broadcast_to(((tv - lo) * s - f32(1)).astype(f32), (n,)))
+    return out
+
+
+# ------------------------------------------------------------------------------ forward
+def emulate(card: ModelCard, blob: bytes, u: np.ndarray, params: Mapping[str, np.ndarray], *,
+            tanh: str = "f16x2", map_precision: str = "auto", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(x, w) the kernel would produce for uniforms u (n, d) and float64 parameters (scalars or (n,))."""
+    rng = np.random.default_rng(seed)
+    u = np.asarray(u, dtype=np.float64).reshape(len(u), -1)
+    n = u.shape[0]
+    zp = scale_params(card, params, n)
+    nets = unpack(card, blob)
+    ws, xs = [], []
+    for k, (net, spec) in enumerate(zip(nets, card.architecture.subnets)):
+        cols = [u[:, k].astype(f32)] + [(f32(2) * w - f32(1)).astype(f32) for w in ws] + list(zp)
+        x = np.stack(cols, axis=1).astype(f32)
+        h = (x @ net["w_in"].T + net["b_in"]).astype(f32)
+        for w16, bias in net["mma"]:
+            a = act_to_f16(h, spec.activation, tanh, rng)
+            h = (a.astype(f32) @ w16.astype(f32).T + bias).astype(f32)
+        h = act_f32(h, spec.activation, tanh, rng)
+        z = (h @ net["w_out"] + net["b_out"]).astype(f32)
+        w = squash(z, spec.output_transform.squash)
+        ws.append(w)
+        xs.append(map_component(card, k, w, params, map_precision))
+    return np.stack(xs, axis=1).astype(np.float64), np.stack(ws, axis=1).astype(np.float64)
