@@ -58,6 +58,7 @@ class Sampler:
         model.net.load_state_dict(tensors)
         model.eval().requires_grad_(False)
         self._models: dict[torch.device, InverseCDFModel] = {torch.device("cpu"): model}
+        self._packed: dict[torch.device, torch.Tensor] = {}  # kernel weights per device (zoo.cuda)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{p.name} in [{p.domain[0]:g}, {p.domain[1]:g}] {p.unit}" for p in self.card.target.parameters)
@@ -161,11 +162,18 @@ class Sampler:
         return out[:, 0] if self.dim == 1 else out
 
     def sample(self, n: int, *, generator: torch.Generator | None = None, device=None, dtype=None,
-               allow_extrapolation: bool = False, **params) -> torch.Tensor:
+               allow_extrapolation: bool = False, backend: str | None = None, seed: int | None = None,
+               offset: int = 0, **params) -> torch.Tensor:
         """Draw n samples: shape (n,) for 1-D models, (n, d) otherwise.
 
         ``generator`` makes the draw reproducible (u is drawn on its device). ``device``
         defaults to the device of a tensor parameter, else the CPU.
+
+        ``backend``: ``"cuda"`` (the fused tensor-core kernel, default on a CUDA device when
+        the ``cuda`` extra is installed) or ``"torch"`` (the reference path, default elsewhere).
+        ``seed`` (and ``offset``, a sub-stream number) select the counter-based Philox stream
+        of ``zoo.cuda.philox``: both backends then see identical u. Without a seed the kernel
+        draws one from ``generator`` (or torch's global generator).
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
@@ -173,10 +181,59 @@ class Sampler:
         if device is None:
             device = next((v.device for v in params.values() if isinstance(v, torch.Tensor)), torch.device("cpu"))
         dev = torch.device(device)
-        self.check_params(params, n, dev, allow_extrapolation)  # fail before drawing
-        gen_dev = generator.device if generator is not None else dev
-        u = torch.rand((n, self.dim), generator=generator, dtype=torch.float64, device=gen_dev).to(dev)
+        checked = self.check_params(params, n, dev, allow_extrapolation)  # fail before drawing
+        if seed is not None and generator is not None:
+            raise ValueError("pass either seed (the Philox stream) or generator, not both")
+        backend = self._backend(backend, dev)
+        if backend == "cuda":
+            return self._sample_cuda(n, dev, dtype, checked, generator, seed, offset)
+        if seed is not None:
+            from .cuda.philox import uniforms
+
+            u = torch.from_numpy(uniforms(n, self.dim, seed=seed, offset=offset)).to(dev)
+        else:
+            gen_dev = generator.device if generator is not None else dev
+            u = torch.rand((n, self.dim), generator=generator, dtype=torch.float64, device=gen_dev).to(dev)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=UserWarning)  # already warned above
             return self.ppf(u if self.dim > 1 else u[:, 0], device=dev, dtype=dtype,
                             allow_extrapolation=allow_extrapolation, **params)
+
+    # -- CUDA backend (zoo.cuda) -------------------------------------------------------
+    def _backend(self, backend: str | None, dev: torch.device) -> str:
+        if backend not in (None, "torch", "cuda"):
+            raise ValueError(f"backend must be 'torch' or 'cuda', got {backend!r}")
+        if backend == "cuda" and dev.type != "cuda":
+            raise ValueError(f"backend='cuda' needs a CUDA device, got device={dev}")
+        if backend is None:
+            from . import cuda
+
+            backend = "cuda" if dev.type == "cuda" and cuda.available() else "torch"
+        return backend
+
+    def _sample_cuda(self, n, dev, dtype, params, generator, seed, offset) -> torch.Tensor:
+        from .cuda import codegen, launch
+
+        if seed is None:
+            gen_dev = generator.device if generator is not None else torch.device("cpu")
+            seed = int(torch.randint(0, 2**62, (), generator=generator, device=gen_dev))
+        if dev not in self._packed:
+            blob = codegen.pack(self.card, self.model.net.state_dict())
+            self._packed[dev] = torch.frombuffer(bytearray(blob), dtype=torch.uint8).to(dev)
+        want = dtype or torch.get_default_dtype()
+        out = launch.run(self.card, self._packed[dev], n, params, seed=seed, offset=offset,
+                         out_dtype=torch.float64 if want == torch.float64 else torch.float32)
+        out = out.to(want)
+        return out[:, 0] if self.dim == 1 else out
+
+    def kernel_source(self, *, broadcast: bool = True, **options) -> str:
+        """The CUDA source of this model's fused sampler kernel (see zoo.cuda.codegen.KernelOptions)."""
+        from .cuda import codegen
+
+        return codegen.generate(self.card, codegen.KernelOptions(broadcast=broadcast, **options))
+
+    def compile_kernel(self, arch: str = "sm_90", *, broadcast: bool = True, **options) -> bytes:
+        """The cubin of this model's kernel for ``arch`` (NVRTC; works without a GPU, cached on disk)."""
+        from .cuda import nvrtc
+
+        return nvrtc.compile_source(self.kernel_source(broadcast=broadcast, **options), arch)

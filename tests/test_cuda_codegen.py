@@ -1,0 +1,144 @@
+"""CPU-side checks of the CUDA backend: every registry model's kernel compiles with NVRTC for
+sm_80 and sm_90 and runs its hidden layers on tensor-core MMA (PTX and SASS)."""
+import re
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+import zoo
+from zoo.card import OutputTransform
+from zoo.cuda import codegen, emulate, nvrtc
+from zoo.targets import get_target, target_ids
+
+MODELS = zoo.list()
+OPTIONS = [codegen.KernelOptions(broadcast=True), codegen.KernelOptions(broadcast=False, out_dtype="float64")]
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("RADZOO_CACHE", str(tmp_path_factory.getbasetemp() / "cubin"))
+
+
+def n_mma_layers(card):
+    return sum(len(s.hidden) - 1 for s in card.architecture.subnets)
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+@pytest.mark.parametrize("name", MODELS)
+def test_every_registry_model_compiles(name, arch):
+    s = zoo.load(name)
+    for opts in OPTIONS:
+        cubin = s.compile_kernel(arch, broadcast=opts.broadcast, out_dtype=opts.out_dtype)
+        assert cubin[:4] == b"\x7fELF" and len(cubin) > 1000
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_ptx_uses_tensor_core_mma(name):
+    s = zoo.load(name)
+    assert n_mma_layers(s.card) > 0, "registry models are deep enough to have hidden -> hidden layers"
+    ptx = nvrtc.compile_source(s.kernel_source(), "sm_90", kind="ptx").decode()
+    n_mma = len(re.findall(r"mma\.sync\.aligned\.m16n8k16\.row\.col\.f32\.f16\.f16\.f32", ptx))
+    want = sum((a // 16) * (b // 8) for sub in s.card.architecture.subnets for a, b in zip(sub.hidden[:-1], sub.hidden[1:]))
+    assert n_mma == want
+    assert "tanh.approx.f16x2" in ptx                # the cheap tanh of the default mode
+    assert ".local" not in ptx                        # nothing spilled to local memory
+    assert "ld.global" in ptx and "st.global" in ptx  # weights/parameters in, samples out
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_sass_has_hmma(name):
+    try:
+        from cuda.pathfinder import find_nvidia_binary_utility
+        nvdisasm = find_nvidia_binary_utility("nvdisasm")
+    except Exception:  # noqa: BLE001
+        nvdisasm = None
+    if not nvdisasm:
+        pytest.skip("nvdisasm not installed (pip install nvidia-cuda-nvdisasm); the PTX test still checks mma")
+    s = zoo.load(name)
+    for arch in ("sm_80", "sm_90"):
+        path = nvrtc.cache_dir() / f"{name}-{arch}.cubin"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(s.compile_kernel(arch))
+        sass = subprocess.run([nvdisasm, str(path)], capture_output=True, text=True, check=True).stdout
+        assert len(re.findall(r"\bHMMA\.16816\.F32\b", sass)) > 0, arch
+        assert not re.search(r"\b(LDL|STL)\b", sass), f"{arch}: register spills"
+
+
+def test_cache_hit_and_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("RADZOO_CACHE", str(tmp_path))
+    src = zoo.load("bessel-test").kernel_source()
+    first = nvrtc.compile_source(src, "sm_80")
+    files = list(tmp_path.glob("*.cubin"))
+    assert len(files) == 1 and files[0].read_bytes() == first
+    files[0].write_bytes(b"sentinel")                       # a hit returns the cached bytes
+    assert nvrtc.compile_source(src, "sm_80") == b"sentinel"
+    nvrtc.compile_source(src, "sm_90")                      # another arch, another key
+    nvrtc.compile_source(src + "\n", "sm_80")               # another source, another key
+    assert len(list(tmp_path.glob("*.cubin"))) == 3
+
+
+def test_compile_errors_and_bad_arch():
+    with pytest.raises(nvrtc.CompileError, match="error"):
+        nvrtc.compile_source("this is not CUDA", "sm_90", use_cache=False)
+    with pytest.raises(ValueError, match="sm_80 or newer"):
+        nvrtc.compile_source("", "sm_75")
+    with pytest.raises(ValueError, match="sm_90"):
+        nvrtc.compile_source("", "hopper")
+
+
+def test_unsupported_architectures_are_named():
+    card = zoo.load("bessel-test").card
+    sub = card.architecture.subnets[0]
+    for hidden in ([8, 8], [144, 144], [32, 24]):
+        bad = card.model_copy(update={"architecture": card.architecture.model_copy(
+            update={"subnets": [sub.model_copy(update={"hidden": hidden})]})})
+        with pytest.raises(codegen.UnsupportedModel, match="multiples of 16"):
+            codegen.generate(bad)
+
+
+def test_every_squash_coordinate_and_activation_has_kernel_code():
+    squashes = OutputTransform.model_fields["squash"].annotation.__args__
+    assert set(squashes) == set(codegen.SQUASHES)
+    for tid in target_ids():
+        assert tid in codegen.SUPPORTS, tid
+        for coord in get_target(tid).coordinates:
+            name = codegen.coord_name(tid, coord)
+            lib = (codegen.kernels_dir() / "radzoo_coords.cuh").read_text()
+            assert f"rz_prep_{name}(" in lib and f"rz_map_{name}(" in lib
+
+
+@pytest.mark.parametrize("hidden,act,squash", [([16, 16, 16], "tanh", "tanh_paper"), ([64, 128], "silu", "clamp"),
+                                               ([16], "relu", "sigmoid"), ([48, 32, 16, 16], "gelu", "sigmoid")])
+def test_other_architectures_compile(hidden, act, squash):
+    """Widths 16..128, depth 1..4, every activation: the generator is not tied to the registry."""
+    card = zoo.load("ic-isotropic").card
+    sub = card.architecture.subnets[0].model_copy(update={
+        "hidden": hidden, "activation": act,
+        "output_transform": OutputTransform(squash=squash, coordinate="log1p_bq")})
+    card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": [sub]})})
+    for tanh in codegen.TANH_MODES:
+        ptx = nvrtc.compile_source(codegen.generate(card, codegen.KernelOptions(tanh=tanh)), "sm_80", kind="ptx")
+        assert ptx.count(b"mma.sync.aligned.m16n8k16") == sum(a // 16 * b // 8 for a, b in zip(hidden[:-1], hidden[1:]))
+
+
+def test_pack_roundtrip_through_ptx_fragment_layout():
+    """unpack (the PTX ISA element formulas) inverts pack (the vectorised swizzle)."""
+    s = zoo.load("ic-isotropic")
+    sd = s.model.net.state_dict()
+    nets = emulate.unpack(s.card, codegen.pack(s.card, sd))
+    net = nets[0]
+    np.testing.assert_array_equal(net["w_in"], sd["subnets.0.layers.0.weight"].numpy())
+    for i, (w16, bias) in enumerate(net["mma"], start=1):
+        np.testing.assert_array_equal(w16, sd[f"subnets.0.layers.{i}.weight"].numpy().astype(np.float16))
+        np.testing.assert_array_equal(bias, sd[f"subnets.0.layers.{i}.bias"].numpy())
+    np.testing.assert_array_equal(net["w_out"], sd["subnets.0.layers.3.weight"].numpy()[0])
+    assert net["b_out"] == sd["subnets.0.layers.3.bias"].numpy()[0]
+    assert len(codegen.pack(s.card, sd)) == codegen.shared_bytes(s.card)
+
+
+def test_kernel_sources_found():
+    d = codegen.kernels_dir()
+    assert all((d / f).is_file() for f in codegen.KERNEL_FILES)
+    assert torch is not None
