@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import zoo
+from zoo.card import OutputTransform
 from zoo.cuda import codegen, emulate, philox
 from zoo.validation import heldout_grid
 
@@ -20,13 +21,6 @@ def _torch(s, u, pt):
     return x.numpy(), w.numpy()
 
 
-def _cdf_gap(s, xa, xb, pt):
-    gap = 0.0
-    for k in range(s.dim):
-        ca = s.target.component_cdf(k, xa[:, k], xa[:, :k] if k else None, pt)
-        cb = s.target.component_cdf(k, xb[:, k], xb[:, :k] if k else None, pt)
-        gap = max(gap, float(np.abs(ca - cb).max()))
-    return gap
 
 
 @pytest.mark.parametrize("tanh", sorted(emulate.PARITY_BOUND))
@@ -40,7 +34,7 @@ def test_emulated_kernel_within_bound_of_torch(name, tanh):
         xe, we = emulate.emulate(s.card, blob, u, pt, tanh=tanh, seed=j)
         xt, wt = _torch(s, u, pt)
         assert np.abs(we - wt).max() < emulate.PARITY_BOUND[tanh], pt
-        assert _cdf_gap(s, xe, xt, pt) <= emulate.PARITY_BOUND[tanh], pt
+        assert emulate.cdf_gap(s.target, xe, xt, pt) <= emulate.PARITY_BOUND[tanh], pt
 
 
 def test_bound_is_not_vacuous():
@@ -53,7 +47,7 @@ def test_bound_is_not_vacuous():
     u = philox.uniforms(4096, 1, seed=0)
     pt = _points(s.card)[0]
     xe, _ = emulate.emulate(s.card, bytes(blob), u, pt, tanh="exact")
-    assert _cdf_gap(s, xe, _torch(s, u, pt)[0], pt) > emulate.PARITY_BOUND["exact"]
+    assert emulate.cdf_gap(s.target, xe, _torch(s, u, pt)[0], pt) > emulate.PARITY_BOUND["exact"]
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -107,3 +101,12 @@ def test_ic_coordinates_fp64_vs_fp32_map(coordinate):
         gap32 = np.abs(s.target.cdf(emulate.map_component(card, 0, w, pt, "fp32"), **pt) - s.target.cdf(xt, **pt)).max()
         assert gap32 > 1e-2
     assert codegen.map_precision(card, codegen.KernelOptions()) == ("fp32" if coordinate == "linear" else "fp64")
+
+
+@pytest.mark.parametrize("kind", OutputTransform.model_fields["squash"].annotation.__args__)
+def test_squash_matches_torch(kind):
+    from zoo.transforms import squash
+
+    z = np.linspace(-3, 3, 2001, dtype=np.float32)
+    ref = squash(torch.as_tensor(z, dtype=torch.float64), kind).numpy()
+    np.testing.assert_allclose(emulate.squash(z, kind), ref, rtol=0, atol=3e-7)

@@ -154,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
     sub.add_parser("schema", help="print the model card JSON Schema").set_defaults(func=cmd_schema)
     # -- subcommands of other layers: each module's register(sub) adds its own parser --
+    from .cuda.cli import register as _reg_cuda; _reg_cuda(sub)  # noqa: E702
     from .publish import register as _reg_publish; _reg_publish(sub)  # noqa: E702
     return ap
 

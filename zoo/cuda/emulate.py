@@ -105,6 +105,9 @@ def squash(z: np.ndarray, kind: str) -> np.ndarray:
         return (f32(1) / (f32(1) + np.exp(-z))).astype(f32)
     if kind == "clamp":
         return np.clip(z, f32(0), f32(1))
+    if kind == "clamp_root":
+        c = np.clip(z, f32(0), f32(1))
+        return (c / (f32(1) + np.sqrt(f32(1) - c))).astype(f32)
     w = f32(0.5) * (f32(1) + f32(TANH_PAPER_ALPHA) * np.tanh(f32(TANH_PAPER_BETA) * z))
     return np.clip(w, f32(0), f32(1)).astype(f32)
 
@@ -191,3 +194,14 @@ def emulate(card: ModelCard, blob: bytes, u: np.ndarray, params: Mapping[str, np
         ws.append(w)
         xs.append(map_component(card, k, w, params, map_precision))
     return np.stack(xs, axis=1).astype(np.float64), np.stack(ws, axis=1).astype(np.float64)
+
+
+def cdf_gap(target, xa: np.ndarray, xb: np.ndarray, params: Mapping[str, np.ndarray]) -> float:
+    """max over samples and components of |C_k(xa) - C_k(xb)| (exact conditional CDFs), xa/xb (n, d):
+    the deviation of two samplers fed the same u, in the unit of the cards' KS."""
+    gap = 0.0
+    for k in range(xa.shape[1]):
+        ca = target.component_cdf(k, xa[:, k], xa[:, :k] if k else None, params)
+        cb = target.component_cdf(k, xb[:, k], xb[:, :k] if k else None, params)
+        gap = max(gap, float(np.abs(ca - cb).max()))
+    return gap

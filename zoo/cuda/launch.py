@@ -14,6 +14,7 @@ import torch
 from . import codegen, nvrtc
 
 _MODULES: dict[tuple[int, str], object] = {}
+_CUBINS: dict[tuple, bytes] = {}  # in-process memo in front of the on-disk cache
 #: blocks per SM launched (grid-stride loop over the chunks)
 BLOCKS_PER_SM = 8
 
@@ -72,8 +73,11 @@ def run(card, weights: torch.Tensor, n: int, params: dict[str, torch.Tensor], *,
     """Draw n samples (n, d) on the parameters' GPU; params are float64 tensors of shape () or (n,)."""
     device = weights.device
     opts = kernel_options(params, out_dtype, **overrides)
-    source = codegen.generate(card, opts)
-    cubin = nvrtc.compile_source(source, device_arch(device))
+    arch = device_arch(device)
+    key = (card.name, card.version, card.weights.sha256, card.architecture.model_dump_json(), opts, arch)
+    if key not in _CUBINS:
+        _CUBINS[key] = nvrtc.compile_source(codegen.generate(card, opts), arch)
+    cubin = _CUBINS[key]
     smem = codegen.shared_bytes(card)
     func = _function(device, cubin, smem)
     dim = len(card.target.variables)
@@ -94,6 +98,6 @@ def run(card, weights: torch.Tensor, n: int, params: dict[str, torch.Tensor], *,
     grid = max(1, min(-(-chunks // (opts.block // 32)), sms * BLOCKS_PER_SM))
     stream = torch.cuda.current_stream(device).cuda_stream
     driver = _driver()
-    _ok(driver.cuLaunchKernel(func, grid, 1, 1, opts.block, 1, 1, smem, stream,
+    _ok(driver.cuLaunchKernel(func, grid, 1, 1, opts.block, 1, 1, smem, driver.CUstream(stream),
                               (tuple(values), tuple(types)), 0), "cuLaunchKernel")
     return out

@@ -1,0 +1,59 @@
+"""Sampler.sample backend selection, seed handling and compile_kernel on a machine without a GPU."""
+import pytest
+import torch
+
+import zoo
+from zoo.cli import main
+
+
+def test_default_backend_is_torch_on_cpu():
+    s = zoo.load("bessel-test")
+    x = s.sample(100, theta=1.0)
+    assert x.shape == (100,) and x.dtype == torch.float32
+    assert s._backend(None, torch.device("cpu")) == "torch"
+
+
+def test_backend_errors():
+    s = zoo.load("bessel-test")
+    with pytest.raises(ValueError, match="backend must be"):
+        s.sample(10, theta=1.0, backend="triton")
+    with pytest.raises(ValueError, match="CUDA device"):
+        s.sample(10, theta=1.0, backend="cuda")
+    with pytest.raises(ValueError, match="seed"):
+        s.sample(10, theta=1.0, seed=1, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match="trained domain"):   # checks still run first
+        s.sample(10, theta=7.0, seed=1)
+
+
+def test_seeded_torch_path_is_reproducible_and_generator_path_unchanged():
+    s = zoo.load("ic-isotropic")
+    a = s.sample(500, seed=11, gamma=1e5, eps0=1e-5)
+    assert torch.equal(a, s.sample(500, seed=11, gamma=1e5, eps0=1e-5))
+    g1, g2 = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
+    assert torch.equal(s.sample(500, generator=g1, gamma=1e5, eps0=1e-5),
+                       s.sample(500, generator=g2, gamma=1e5, eps0=1e-5))
+
+
+def test_compile_kernel_without_gpu(tmp_path, monkeypatch):
+    monkeypatch.setenv("RADZOO_CACHE", str(tmp_path))
+    s = zoo.load("gaussian-2d")
+    cubin = s.compile_kernel("sm_90")
+    assert cubin[:4] == b"\x7fELF"
+    assert "radzoo_sample" in s.kernel_source() and "rz_subnet_1" in s.kernel_source()
+    assert s.compile_kernel("sm_90") == cubin and len(list(tmp_path.glob("*.cubin"))) == 1
+
+
+def test_bench_cli_without_gpu_says_so(capsys):
+    assert main(["bench", "bessel-test"]) == 2
+    assert "no CUDA GPU" in capsys.readouterr().err
+
+
+def test_bench_record_writes_sidecar(tmp_path):
+    from zoo.cuda.cli import record_benchmark
+
+    (tmp_path / "card.json").write_text("{}")
+    rec = {"gpu": "Test GPU", "samples_per_s": {"kernel_broadcast": 1.0e9}, "n": 10}
+    path = record_benchmark(tmp_path, rec)
+    assert path.name == "benchmarks.json"
+    import json
+    assert json.loads(path.read_text())["Test GPU"]["samples_per_s"]["kernel_broadcast"] == 1.0e9

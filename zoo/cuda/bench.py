@@ -1,0 +1,129 @@
+"""Throughput of the fused kernel against torch baselines, on one GPU in one run.
+
+Methods (samples/s, including RNG and the physical mapping):
+  kernel_broadcast   the fused kernel, scalar parameters
+  kernel_per_sample  the fused kernel, one float64 value per sample for every parameter
+  torch_fp32_eager   the reference path, Sampler.sample(backend="torch")
+  torch_fp16_compile the network in fp16 under torch.compile (u drawn in fp16, mapping in fp64)
+  table_searchsorted inverse-CDF table sampler: torch.searchsorted on an exact 1e4-point CDF
+                     table with linear interpolation (1-D models, scalar parameters)
+Timing: CUDA events around each call, warm-up first, median of ``repeat`` calls.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import codegen, launch
+
+TABLE_POINTS = 10_000
+
+
+def default_params(sampler) -> dict[str, float]:
+    """The paper's point for IC (gamma 1e5, eps0 10^-4.5), else the middle of each trained domain."""
+    if sampler.card.target.id == "inverse-compton-isotropic":
+        return {"gamma": 1e5, "eps0": 10**-4.5}
+    out = {}
+    for p in sampler.card.target.parameters:
+        lo, hi = p.domain
+        out[p.name] = math.sqrt(lo * hi) if p.input_transform == "log10" else 0.5 * (lo + hi)
+    return out
+
+
+def time_call(fn: Callable[[], object], repeat: int = 5, warmup: int = 2) -> float:
+    """Median seconds of fn() on the current stream (CUDA events)."""
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(repeat):
+        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        stop.record()
+        stop.synchronize()
+        times.append(start.elapsed_time(stop) / 1e3)
+    return statistics.median(times)
+
+
+def table_sampler(sampler, params: dict[str, float], device) -> Callable[[int], torch.Tensor]:
+    """Inverse-CDF table on TABLE_POINTS exact points (log-spaced for log-binned targets)."""
+    lo, hi = (float(np.asarray(v)) for v in sampler.target.support(**params))
+    if sampler.target.log_binning and lo > 0:
+        x = np.geomspace(lo, hi, TABLE_POINTS)
+    else:
+        x = np.linspace(lo, hi, TABLE_POINTS)
+    c = sampler.target.cdf(x, **params)
+    c = np.maximum.accumulate(np.clip(c, 0.0, 1.0))
+    c[0], c[-1] = 0.0, 1.0
+    xt = torch.as_tensor(x, dtype=torch.float32, device=device)
+    ct = torch.as_tensor(c, dtype=torch.float32, device=device)
+
+    def draw(n: int) -> torch.Tensor:
+        u = torch.rand(n, device=device)
+        i = torch.searchsorted(ct, u).clamp(1, TABLE_POINTS - 1)
+        c0, c1 = ct[i - 1], ct[i]
+        f = ((u - c0) / (c1 - c0).clamp_min(1e-30)).clamp(0, 1)
+        return xt[i - 1] + f * (xt[i] - xt[i - 1])
+    return draw
+
+
+def fp16_compiled(sampler, params: dict[str, float], device) -> Callable[[int], torch.Tensor]:
+    """The reference model with its network in fp16, under torch.compile."""
+    from ..model import InverseCDFModel
+
+    model = InverseCDFModel(sampler.card, sampler.target).to(device)
+    model.net.load_state_dict(sampler.model.net.state_dict())
+    model = model.half().eval().requires_grad_(False)
+    p = {k: torch.tensor(v, dtype=torch.float64, device=device) for k, v in params.items()}
+    fwd = torch.compile(lambda u: model(u, p)[0])
+
+    def draw(n: int) -> torch.Tensor:
+        with torch.no_grad():
+            return fwd(torch.rand((n, sampler.dim), device=device, dtype=torch.float16))
+    return draw
+
+
+def run(sampler, *, n: int = 1 << 26, params: dict[str, float] | None = None, repeat: int = 5,
+        baselines: bool = True) -> dict:
+    """Measure every method on the current GPU; returns {"gpu", "n", "params", "samples_per_s"}."""
+    if not torch.cuda.is_available():
+        raise RuntimeError("no CUDA GPU: torch.cuda.is_available() is False, nothing to benchmark")
+    dev = torch.device("cuda", torch.cuda.current_device())
+    params = dict(params or default_params(sampler))
+    blob = torch.frombuffer(bytearray(codegen.pack(sampler.card, sampler.model.net.state_dict())),
+                            dtype=torch.uint8).to(dev)
+    scalar = sampler.check_params(params, n, dev)
+    per_sample = {k: v.expand(n).contiguous() for k, v in scalar.items()}
+    rates = {}
+    seeds = iter(range(1 << 30))
+    t = time_call(lambda: launch.run(sampler.card, blob, n, scalar, seed=next(seeds)), repeat)
+    rates["kernel_broadcast"] = n / t
+    if per_sample:
+        t = time_call(lambda: launch.run(sampler.card, blob, n, per_sample, seed=next(seeds)), repeat)
+        rates["kernel_per_sample"] = n / t
+    if baselines:
+        m = min(n, 1 << 24)  # the torch baselines' memory grows with n; rates are per sample
+        rates["torch_fp32_eager"] = m / time_call(lambda: sampler.sample(m, device=dev, backend="torch", **params), repeat)
+        f16 = fp16_compiled(sampler, params, dev)
+        rates["torch_fp16_compile"] = m / time_call(lambda: f16(m), repeat)
+        if sampler.dim == 1:
+            table = table_sampler(sampler, params, dev)
+            rates["table_searchsorted"] = m / time_call(lambda: table(m), repeat)
+    return {"gpu": torch.cuda.get_device_name(dev), "n": n, "params": params, "samples_per_s": rates,
+            "torch": torch.__version__}
+
+
+def report(result: dict) -> str:
+    """A table of samples/s with each method's ratio to the broadcast kernel."""
+    rates = result["samples_per_s"]
+    ref = rates["kernel_broadcast"]
+    lines = [f"GPU: {result['gpu']}   n = {result['n']}   params = {result['params']}",
+             f"{'method':22s} {'samples/s':>12s} {'kernel_broadcast / method':>26s}"]
+    for name, r in rates.items():
+        lines.append(f"{name:22s} {r:12.3e} {ref / r:26.2f}")
+    return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""``zoo bench NAME``: throughput of the fused kernel and the torch baselines on this GPU."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+BENCH_FILE = "benchmarks.json"
+
+
+def record_benchmark(folder: str | Path, result: dict) -> Path:
+    """Store a result beside the card, keyed by GPU name (``benchmarks.json``; the card schema
+    has no throughput field yet). Returns the file written."""
+    path = Path(folder) / BENCH_FILE
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[result["gpu"]] = result
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def cmd_bench(args) -> int:
+    import torch
+
+    import zoo
+    from ..cli import _parse_params
+    from . import bench
+
+    if not torch.cuda.is_available():
+        print("error: no CUDA GPU (torch.cuda.is_available() is False): nothing to benchmark", file=sys.stderr)
+        return 2
+    s = zoo.load(args.name)
+    result = bench.run(s, n=args.n, params=_parse_params(args.param) or None, repeat=args.repeat,
+                       baselines=not args.kernel_only)
+    print(bench.report(result))
+    if args.write_card:
+        print(f"wrote {record_benchmark(s.path, result)}", file=sys.stderr)
+    return 0
+
+
+def register(sub) -> None:
+    """Add ``zoo bench`` to the CLI's subparsers."""
+    p = sub.add_parser("bench", help="samples/s of the CUDA kernel vs torch baselines on this GPU")
+    p.add_argument("name", help="model name or folder")
+    p.add_argument("-n", type=int, default=1 << 26, help="samples per kernel call (default 2^26)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="parameter value (default: paper point)")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--kernel-only", action="store_true", help="skip the torch and table baselines")
+    p.add_argument("--write-card", action="store_true",
+                   help=f"record the result, keyed by GPU name, in {BENCH_FILE} beside the card")
+    p.set_defaults(func=cmd_bench)
