@@ -88,8 +88,9 @@ def run(card, weights: torch.Tensor, n: int, params: dict[str, torch.Tensor], *,
     types = [ctypes.c_void_p, ctypes.c_longlong, ctypes.c_ulonglong, ctypes.c_ulonglong, ctypes.c_void_p]
     for spec in card.target.parameters:
         t = params[spec.name]
-        if t.device != device or t.dtype != torch.float64 or not t.is_contiguous():
-            raise ValueError(f"parameter {spec.name!r} must be a contiguous float64 tensor on {device}")
+        if t.device != device or t.dtype != torch.float64 or t.dim() > 1:
+            raise ValueError(f"parameter {spec.name!r} must be a float64 tensor of shape () or (n,) on {device}")
+        t = params[spec.name] = t.contiguous()  # a copy only for strided views; kept alive in params
         values += [t.data_ptr(), 0 if t.dim() == 0 else 1]
         types += [ctypes.c_void_p, ctypes.c_longlong]
     rows = 16 * max(1, 8 // dim)
