@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the model card JSON Schema").set_defaults(func=cmd_schema)
     # -- subcommands of other layers: each module's register(sub) adds its own parser --
     from .cuda.cli import register as _reg_cuda; _reg_cuda(sub)  # noqa: E702
+    from .spectra.cli import register as _reg_spectra; _reg_spectra(sub)  # noqa: E702
     from .publish import register as _reg_publish; _reg_publish(sub)  # noqa: E702
     return ap
 
