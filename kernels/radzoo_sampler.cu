@@ -87,7 +87,7 @@ radzoo_sample(RZ_OUT_T* __restrict__ out, long long n, rz_u64 seed, rz_u64 offse
                 RzMap maps[RZ_DIM];
                 rz_prep_all(p, maps);
 #endif
-                rz_map_t x[RZ_DIM];
+                double x[RZ_DIM];
                 rz_map_all(w, maps, x);
 #pragma unroll
                 for (int k = 0; k < RZ_DIM; ++k) out[r * RZ_DIM + k] = (RZ_OUT_T)x[k];

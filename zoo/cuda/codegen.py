@@ -7,8 +7,8 @@ the kernel reads. Everything here runs without a GPU.
 
 Precision plan (see docs/cuda.md): first layer fp32 on the CUDA cores (u keeps its 24
 bits); hidden -> hidden on the tensor cores (f16 operands, fp32 accumulation, fp32 bias);
-output layer and squash in fp32; mapping constants prepared in fp64, the map itself in
-``map_precision`` (fp32 by default).
+output layer and squash in fp32; mapping constants prepared in fp64, the map's
+transcendental part in ``map_precision`` (fp32 by default), its last step and the clamp in fp64.
 """
 from __future__ import annotations
 
@@ -39,9 +39,6 @@ SUPPORTS = {"inverse-compton-isotropic": "rz_support_ic", "bessel-test": "rz_sup
 COORDINATES = {("*", "linear"): "linear",
                ("inverse-compton-isotropic", "log_q"): "ic_log_q",
                ("inverse-compton-isotropic", "log1p_bq"): "ic_log1p_bq"}
-#: coordinates whose map runs in fp64 under map_precision="auto": IC samples reach gamma ~ 1e10
-#: where the fp32 ulp (1024) is wider than the distribution's last 10% below eps_max
-FP64_COORDINATES = {"ic_log_q", "ic_log1p_bq"}
 TANH_MODES = {"exact": 0, "approx": 1, "f16x2": 2}
 
 
@@ -57,14 +54,14 @@ class KernelOptions:
     sample loop) or per-sample arrays (any mix of strides 0 and 1). ``out_dtype``: float32
     or float64 samples. ``tanh``: ``exact`` (tanhf), ``approx`` (tanh.approx.f32) or
     ``f16x2`` (tanh.approx.f16x2 for layers feeding an MMA, .f32 for the last hidden layer).
-    ``map_precision``: fp32, fp64 or auto (fp64 when a coordinate is in FP64_COORDINATES) for
-    the w -> sample map. ``block``: threads per block.
+    ``map_precision``: fp32 or fp64 for the transcendental part of the w -> sample map (its
+    last step and the clamp to the support are always fp64). ``block``: threads per block.
     """
 
     broadcast: bool = True
     out_dtype: str = "float32"
     tanh: str = "f16x2"
-    map_precision: str = "auto"
+    map_precision: str = "fp32"
     block: int = 128
 
     def __post_init__(self):
@@ -72,8 +69,8 @@ class KernelOptions:
             raise ValueError(f"out_dtype must be float32 or float64, got {self.out_dtype!r}")
         if self.tanh not in TANH_MODES:
             raise ValueError(f"tanh must be one of {sorted(TANH_MODES)}, got {self.tanh!r}")
-        if self.map_precision not in ("fp32", "fp64", "auto"):
-            raise ValueError(f"map_precision must be fp32, fp64 or auto, got {self.map_precision!r}")
+        if self.map_precision not in ("fp32", "fp64"):
+            raise ValueError(f"map_precision must be fp32 or fp64, got {self.map_precision!r}")
         if self.block % 32 or not 32 <= self.block <= 1024:
             raise ValueError(f"block must be a multiple of 32 in [32, 1024], got {self.block}")
 
@@ -130,14 +127,6 @@ def coord_name(target_id: str, coordinate: str) -> str:
             return COORDINATES[key]
     raise UnsupportedModel(f"coordinate {coordinate!r} of target {target_id!r} has no kernel code "
                            f"(add rz_prep_/rz_map_ to kernels/radzoo_coords.cuh and a COORDINATES entry)")
-
-
-def map_precision(card: ModelCard, options: KernelOptions) -> str:
-    """fp32 or fp64: the precision the kernel maps w -> sample in for this card."""
-    if options.map_precision != "auto":
-        return options.map_precision
-    names = {coord_name(card.target.id, s.output_transform.coordinate) for s in card.architecture.subnets}
-    return "fp64" if names & FP64_COORDINATES else "fp32"
 
 
 def layout(card: ModelCard) -> tuple[list[SubnetLayout], int]:
@@ -279,11 +268,11 @@ def _mapping_source(card: ModelCard) -> str:
     for k, s in enumerate(card.architecture.subnets):
         name = coord_name(tid, s.output_transform.coordinate)
         prep.append(f"    {SUPPORTS[tid]}(p, m[{k}]); rz_prep_{name}(p, m[{k}]);")
-        mapping.append(f"    x[{k}] = rz_fclamp(rz_map_{name}((rz_map_t)w[{k}], m[{k}]), m[{k}].lo, m[{k}].hi);")
+        mapping.append(f"    x[{k}] = fmin(fmax(rz_map_{name}((rz_map_t)w[{k}], m[{k}]), m[{k}].lo), m[{k}].hi);")
     return "\n".join([
         "__device__ __forceinline__ void rz_prep_all(const double* p, RzMap (&m)[RZ_DIM]) {", *prep, "}",
         "__device__ __forceinline__ void rz_map_all(const float (&w)[RZ_DIM], const RzMap (&m)[RZ_DIM], "
-        "rz_map_t (&x)[RZ_DIM]) {", *mapping, "}"])
+        "double (&x)[RZ_DIM]) {", *mapping, "}"])
 
 
 def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
@@ -295,7 +284,7 @@ def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
         f"#define RZ_TANH_MODE {TANH_MODES[options.tanh]}",
         f"#define RZ_TANH_PAPER_ALPHA {f32_literal(TANH_PAPER_ALPHA)}",
         f"#define RZ_TANH_PAPER_BETA {f32_literal(TANH_PAPER_BETA)}",
-        f"typedef {'float' if map_precision(card, options) == 'fp32' else 'double'} rz_map_t;",
+        f"typedef {'float' if options.map_precision == 'fp32' else 'double'} rz_map_t;",
         f"#define RZ_DIM {dim}",
         f"#define RZ_NP {n_par}",
         f"#define RZ_NP1 {max(n_par, 1)}",

@@ -4,9 +4,10 @@ without a GPU.
 It reads the *packed* weights (the bytes the kernel gets), decodes the B fragments with the
 PTX ISA's mma.m16n8k16 layout, and repeats the kernel's precision choices: fp32 first layer,
 activations rounded to f16 before each tensor-core layer (f16 x f16 products, fp32 sums),
-fp32 last hidden layer, output layer and squash, fp64 mapping prep and a ``map_precision``
-map. ``tanh.approx`` is not bit-reproducible on the CPU: it is emulated as the exact tanh
-times (1 + e s) with s = +-1 drawn at random and e = TANH_APPROX_REL_ERR, its error scale.
+fp32 last hidden layer, output layer and squash, fp64 mapping prep, the map's transcendental
+part in ``map_precision`` and its last step in fp64. ``tanh.approx`` is not bit-reproducible
+on the CPU: it is emulated as the exact tanh times (1 + e s) with s = +-1 drawn at random and
+e = TANH_APPROX_REL_ERR, its error scale.
 Summation order inside a dot product may differ from the GPU's by a few fp32 ulps.
 """
 from __future__ import annotations
@@ -126,39 +127,45 @@ def _support(target_id: str, p):
 
 
 def _prep(name: str, p):
-    """fp64 constants (c0, c1, c2) of a coordinate (radzoo_coords.cuh rz_prep_*)."""
+    """fp64 constants (c0, c1) and gamma of a coordinate (radzoo_coords.cuh rz_prep_*)."""
     if name == "linear":
-        return ()
+        return (), None
     g, e0, b = _ic_b(p)
     if name == "ic_log_q":
-        return np.log(e0 / (b * (g - e0))), b, g
+        return (np.log(e0 / (b * (g - e0))), b), g
     ln1pb = np.log1p(b)
-    return ln1pb, np.log1p(e0 / (g - e0)) / ln1pb, g
+    return (ln1pb, np.log1p(e0 / (g - e0)) / ln1pb), g
 
 
-def _map(name: str, w, lo, hi, c, t):
-    """w -> sample in dtype t (radzoo_coords.cuh rz_map_*)."""
+def ic_eps(bq: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """gamma bq / (1 + bq) as rz_ic_eps: r in bq's dtype, gamma - gamma r in fp64 above bq = 1."""
+    r = (bq.dtype.type(1) / (bq.dtype.type(1) + bq)).astype(bq.dtype)
+    return np.where(bq < 1, (bq * r).astype(np.float64) * g, g - g * r.astype(np.float64))
+
+
+def _map(name: str, w, lo, hi, c, g, t):
+    """w -> sample (float64) with the transcendental part in dtype t (radzoo_coords.cuh rz_map_*)."""
     one = t(1)
     if name == "linear":
-        return lo + w * (hi - lo)
+        return w.astype(np.float64) * (hi - lo) + lo
     if name == "ic_log_q":
         bq = c[1] * np.exp((one - w) * c[0])
     else:
         bq = np.expm1((c[1] + w * (one - c[1])) * c[0])
-    return c[2] * bq / (one + bq)
+    return ic_eps(bq.astype(t), g)
 
 
 def map_component(card: ModelCard, k: int, w: np.ndarray, params: Mapping[str, np.ndarray],
-                  map_precision: str = "auto") -> np.ndarray:
-    """The kernel's w -> physical sample of component k (clamped to the support)."""
-    map_precision = codegen.map_precision(card, codegen.KernelOptions(map_precision=map_precision))
+                  map_precision: str = "fp32") -> np.ndarray:
+    """The kernel's w -> physical sample of component k (float64, clamped to the support)."""
     t = f32 if map_precision == "fp32" else np.float64
     p = [np.asarray(params[q.name], dtype=np.float64) for q in card.target.parameters]
     name = codegen.coord_name(card.target.id, card.architecture.subnets[k].output_transform.coordinate)
-    lo, hi = (np.asarray(v).astype(t) for v in _support(card.target.id, p))
-    c = tuple(np.asarray(v).astype(t) for v in _prep(name, p))
-    x = _map(name, w.astype(t), lo, hi, c, t)
-    return np.minimum(np.maximum(x, lo), hi).astype(t)
+    lo, hi = (np.asarray(v, dtype=np.float64) for v in _support(card.target.id, p))
+    consts, g = _prep(name, p)
+    c = tuple(np.asarray(v).astype(t) for v in consts)
+    x = _map(name, w.astype(t), lo, hi, c, g, t)
+    return np.minimum(np.maximum(x, lo), hi)
 
 
 def scale_params(card: ModelCard, params: Mapping[str, np.ndarray], n: int) -> list[np.ndarray]:
@@ -173,7 +180,7 @@ def scale_params(card: ModelCard, params: Mapping[str, np.ndarray], n: int) -> l
 
 # ------------------------------------------------------------------------------ forward
 def emulate(card: ModelCard, blob: bytes, u: np.ndarray, params: Mapping[str, np.ndarray], *,
-            tanh: str = "f16x2", map_precision: str = "auto", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+            tanh: str = "f16x2", map_precision: str = "fp32", seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(x, w) the kernel would produce for uniforms u (n, d) and float64 parameters (scalars or (n,))."""
     rng = np.random.default_rng(seed)
     u = np.asarray(u, dtype=np.float64).reshape(len(u), -1)
