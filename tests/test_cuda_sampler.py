@@ -57,3 +57,27 @@ def test_bench_record_writes_sidecar(tmp_path):
     assert path.name == "benchmarks.json"
     import json
     assert json.loads(path.read_text())["Test GPU"]["samples_per_s"]["kernel_broadcast"] == 1.0e9
+
+
+@pytest.mark.parametrize("name", ["ic-isotropic", "bessel-test"])
+def test_bench_table_baseline_is_a_correct_sampler(name):
+    """The table baseline of the benchmark samples the exact target (checked on the CPU)."""
+    import numpy as np
+    from scipy import stats
+
+    from zoo.cuda import bench
+
+    s = zoo.load(name)
+    params = bench.default_params(s)
+    torch.manual_seed(0)
+    x = bench.table_sampler(s, params, torch.device("cpu"))(200_000).double().numpy()
+    c = s.target.cdf(x, **params)
+    assert stats.kstest(c, "uniform").statistic < 0.01
+
+
+def test_bench_report_ratios():
+    from zoo.cuda import bench
+
+    text = bench.report({"gpu": "G", "n": 8, "params": {}, "samples_per_s": {"kernel_broadcast": 1e11,
+                                                                              "torch_fp32_eager": 1e9}})
+    assert "G" in text and "100.00" in text and "1.00" in text
