@@ -31,14 +31,25 @@ class ParameterCard(_Strict):
     domain: tuple[float, float] = Field(description="trained range [lo, hi], in `unit`")
     input_transform: Literal["identity", "log10"] = Field(
         description="applied before the affine map of the domain onto [-1, 1]")
+    extra_inputs: list[Literal["inverse_square"]] = Field(
+        default_factory=list,
+        description="further network inputs derived from this parameter, each mapped affinely "
+                    "from its values at the domain ends onto [-1, 1]; inverse_square: 1/value^2 "
+                    "(e.g. q_min = 1/(4 gamma^2) of inverse Compton, which matters only near gamma = 1)")
+
+    @property
+    def n_inputs(self) -> int:
+        """Network input columns this parameter occupies."""
+        return 1 + len(self.extra_inputs)
 
     @model_validator(mode="after")
     def _domain_ok(self):
         lo, hi = self.domain
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise ValueError(f"domain of {self.name!r} must be finite with lo < hi, got {self.domain}")
-        if self.input_transform == "log10" and lo <= 0:
-            raise ValueError(f"domain of {self.name!r} must be positive for a log10 input transform")
+        if (self.input_transform == "log10" or self.extra_inputs) and lo <= 0:
+            raise ValueError(f"domain of {self.name!r} must be positive for a log10 input transform "
+                             "or extra inputs")
         return self
 
 
@@ -72,7 +83,7 @@ class SubnetCard(_Strict):
     """One dense sub-network H_k of eq. 16 (a single one for 1-D targets).
 
     Inputs, in order: u_k, the earlier outputs (as w_j in [0, 1], scaled to [-1, 1]),
-    then the scaled parameters.
+    then for each parameter its scaled value followed by its scaled ``extra_inputs``.
     """
 
     n_inputs: int = Field(ge=1)
@@ -173,11 +184,12 @@ class ModelCard(_Strict):
             raise ValueError(f"architecture has {len(subnets)} subnets but the target samples {n_dim} variables")
         if self.architecture.kind == "mlp" and n_dim != 1:
             raise ValueError("kind 'mlp' is for 1-D targets; use 'chained'")
-        n_params = len(self.target.parameters)
+        n_params = sum(p.n_inputs for p in self.target.parameters)
         for k, sub in enumerate(subnets):
             want = 1 + k + n_params
             if sub.n_inputs != want:
-                raise ValueError(f"subnet {k} must have n_inputs = 1 + {k} + {n_params} = {want}, got {sub.n_inputs}")
+                raise ValueError(f"subnet {k} must have n_inputs = 1 + {k} + {n_params} (parameter columns) "
+                                 f"= {want}, got {sub.n_inputs}")
         names = [p.name for p in self.target.parameters]
         if len(set(names)) != len(names):
             raise ValueError("parameter names must be unique")

@@ -14,7 +14,7 @@ from torch import nn
 from .card import ModelCard
 from .nets import build_network
 from .targets import Target, get_target
-from .transforms import scale_parameter, squash, to_physical
+from .transforms import parameter_columns, squash, to_physical
 
 
 class InverseCDFModel(nn.Module):
@@ -35,7 +35,8 @@ class InverseCDFModel(nn.Module):
         return len(self.card.target.variables)
 
     def scaled_parameters(self, params: Mapping[str, torch.Tensor], n: int, like: torch.Tensor) -> torch.Tensor:
-        cols = [scale_parameter(params[p.name], p).to(like.dtype).expand(n) for p in self.card.target.parameters]
+        cols = [c.to(like.dtype).expand(n) for p in self.card.target.parameters
+                for c in parameter_columns(params[p.name], p)]
         return torch.stack(cols, dim=1) if cols else like.new_zeros((n, 0))
 
     def forward(self, u: torch.Tensor, params: Mapping[str, torch.Tensor],

@@ -1,11 +1,13 @@
-"""Training on the CDF loss of eq. 4 / eq. 17 and writing a model folder.
+"""Training (CDF loss of eq. 4/17, or quantile regression on exact tables) and writing a model folder.
 
-Recipes in ``training_recipes/`` call ``train_cdf_loss`` and ``write_model``; the
-card's metrics always come from ``zoo.validation.validate``.
+Recipes in ``training_recipes/`` call ``recipe_main``; the card's metrics always come
+from ``zoo.validation.validate``.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
 import platform
 import sys
 import time
@@ -21,12 +23,12 @@ from .targets import torch_component_cdf
 from .validation import training_values, validate
 
 
-def hardware_description() -> str:
+def hardware_description(device: str = "cpu") -> str:
+    """What trained the model, for the card."""
+    if torch.device(device).type == "cuda":
+        return f"{torch.cuda.get_device_name(torch.device(device))} (CUDA)"
     cpu = platform.processor() or platform.machine()
-    threads = torch.get_num_threads()
-    if torch.cuda.is_available():
-        return f"{torch.cuda.get_device_name(0)} (CUDA)"
-    return f"CPU {cpu}, {threads} torch threads"
+    return f"CPU {cpu} ({os.cpu_count()} cores), {torch.get_num_threads()} torch threads"
 
 
 def training_lists(card: ModelCard) -> dict[str, np.ndarray]:
@@ -51,34 +53,137 @@ def cdf_loss(model: InverseCDFModel, u: torch.Tensor, params: dict[str, torch.Te
     return loss
 
 
-def train_cdf_loss(model: InverseCDFModel, *, steps: int, batch_size: int, lr: float, seed: int,
-                   lr_final: float = 1e-5, log_every: int = 200, stream=sys.stderr) -> float:
-    """Adam on the CDF loss with a cosine learning-rate schedule; returns the final loss
-    (mean of the last 5% of steps). Deterministic for a seed on a given machine."""
-    torch.manual_seed(seed)
+class CDFObjective:
+    """The CDF loss of eq. 4/17 on u ~ U(0,1)^d and parameters drawn from the training lists."""
+
+    name = "cdf-mse (eq. 4/17)"
+
+    def __init__(self, model: InverseCDFModel):
+        self.lists = training_lists(model.card)
+        self.dim = model.dim
+
+    def batch(self, rng: np.random.Generator, n: int):
+        params = {k: torch.as_tensor(rng.choice(v, size=n)) for k, v in self.lists.items()}
+        return torch.as_tensor(rng.random((n, self.dim))), params
+
+    def loss(self, model: InverseCDFModel, data) -> torch.Tensor:
+        u, params = data
+        return cdf_loss(model, u, params)
+
+
+class QuantileObjective:
+    """Quantile regression: MSE between the raw output z(u, Z) and the exact z* of an
+    inverse-CDF table (``zoo.quantiles.build_table``), 1-D models."""
+
+    name = "quantile-mse on exact inverse-CDF tables"
+
+    def __init__(self, table: dict[str, torch.Tensor]):
+        self.table = table
+        self.size = len(table["u"])
+
+    def batch(self, rng: np.random.Generator, n: int):
+        idx = torch.as_tensor(rng.integers(0, self.size, n))
+        return {k: v[idx] for k, v in self.table.items()}
+
+    def loss(self, model: InverseCDFModel, data) -> torch.Tensor:
+        params = {k: v for k, v in data.items() if k not in ("u", "z")}
+        _, _, z = model(data["u"][:, None], params, return_raw=True)
+        return torch.mean((z[:, 0] - data["z"]) ** 2)
+
+
+def _to(data, device):
+    """A batch (tensors in tuples/dicts) on the training device."""
+    if isinstance(data, torch.Tensor):
+        return data.to(device)
+    if isinstance(data, dict):
+        return {k: _to(v, device) for k, v in data.items()}
+    return tuple(_to(v, device) for v in data)
+
+
+def _cosine(step: int, steps: int, lr: float, lr_final: float) -> float:
+    return lr_final + 0.5 * (lr - lr_final) * (1 + math.cos(math.pi * step / max(steps, 1)))
+
+
+def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: float, seed: int,
+        lr_final: float = 1e-5, lbfgs_rounds: int = 0, lbfgs_iterations: int = 200,
+        lbfgs_batch: int = 65536, checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
+        log_every: int = 500, device: str | torch.device = "cpu", stream=sys.stderr) -> float:
+    """Adam with a cosine learning-rate schedule for ``steps`` steps, then ``lbfgs_rounds``
+    rounds of L-BFGS (strong Wolfe line search), each on a fresh random subset of
+    ``lbfgs_batch`` points. Returns the final loss (mean of the last 5% of Adam steps, or
+    of the last L-BFGS round).
+
+    Deterministic for a seed on a given machine. With ``checkpoint`` (a file path) the
+    state is saved every ``checkpoint_every`` steps and after each L-BFGS round, and a
+    run started with an existing checkpoint resumes from it.
+    """
     rng = np.random.default_rng(seed)
-    lists = training_lists(model.card)
     opt = torch.optim.Adam(model.net.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (lr_final + 0.5 * (lr - lr_final) * (1 + math.cos(math.pi * s / max(steps, 1)))) / lr)
+    start, round0, tail = 1, 0, []
+    ckpt = Path(checkpoint) if checkpoint else None
+    if ckpt is not None and ckpt.is_file():
+        state = torch.load(ckpt, weights_only=True, map_location=device)
+        model.net.load_state_dict(state["net"])
+        opt.load_state_dict(state["opt"])
+        rng.bit_generator.state = json.loads(state["rng"])
+        start, round0, tail = state["step"] + 1, state["round"], list(state["tail"])
+        if stream is not None:
+            print(f"[{model.card.name}] resumed from {ckpt} at step {state['step']}, L-BFGS round {round0}",
+                  file=stream, flush=True)
+
+    def save(step: int, rnd: int) -> None:
+        if ckpt is None:
+            return
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
+        tmp = ckpt.with_name(ckpt.name + ".tmp")
+        torch.save({"net": model.net.state_dict(), "opt": opt.state_dict(), "step": step, "round": rnd,
+                    "rng": json.dumps(rng.bit_generator.state), "tail": tail}, tmp)
+        tmp.replace(ckpt)
+
     t0 = time.perf_counter()
-    tail = []
-    for step in range(1, steps + 1):
-        params = {n: torch.as_tensor(rng.choice(v, size=batch_size)) for n, v in lists.items()}
-        u = torch.as_tensor(rng.random((batch_size, model.dim)))
-        loss = cdf_loss(model, u, params)
+    for step in range(start, steps + 1):
+        for group in opt.param_groups:
+            group["lr"] = _cosine(step, steps, lr, lr_final)
+        loss = objective.loss(model, _to(objective.batch(rng, batch_size), device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        sched.step()
         if step > 0.95 * steps:
             tail.append(loss.item())
         if stream is not None and (step % log_every == 0 or step == steps):
             el = time.perf_counter() - t0
-            print(f"[{model.card.name}] step {step}/{steps}  loss {loss.item():.3e}  "
-                  f"lr {sched.get_last_lr()[0]:.1e}  {el:.0f}s elapsed, ~{el / step * (steps - step):.0f}s left",
-                  file=stream, flush=True)
-    return float(np.mean(tail)) if tail else float("nan")
+            print(f"[{model.card.name}] Adam step {step}/{steps}  loss {loss.item():.3e}  lr {opt.param_groups[0]['lr']:.1e}"
+                  f"  {el:.0f}s elapsed, ~{el / (step - start + 1) * (steps - step):.0f}s left", file=stream, flush=True)
+        if step % checkpoint_every == 0 or step == steps:
+            save(step, round0)
+    final = float(np.mean(tail)) if tail else float("nan")
+    params = list(model.net.parameters())
+    for rnd in range(round0 + 1, lbfgs_rounds + 1):
+        data = _to(objective.batch(rng, lbfgs_batch), device)
+        lbfgs = torch.optim.LBFGS(params, lr=1.0, max_iter=lbfgs_iterations, history_size=50,
+                                  line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
+
+        def closure():
+            lbfgs.zero_grad(set_to_none=True)
+            value = objective.loss(model, data)
+            value.backward()
+            return value
+
+        lbfgs.step(closure)
+        with torch.no_grad():
+            final = objective.loss(model, data).item()
+        if stream is not None:
+            print(f"[{model.card.name}] L-BFGS round {rnd}/{lbfgs_rounds}  loss {final:.3e}  "
+                  f"{time.perf_counter() - t0:.0f}s elapsed", file=stream, flush=True)
+        save(steps, rnd)
+    return final
+
+
+def train_cdf_loss(model: InverseCDFModel, *, steps: int, batch_size: int, lr: float, seed: int,
+                   lr_final: float = 1e-5, log_every: int = 200, stream=sys.stderr) -> float:
+    """Adam on the CDF loss (eq. 4/17) with a cosine schedule; returns the final loss."""
+    return fit(model, CDFObjective(model), steps=steps, batch_size=batch_size, lr=lr, seed=seed,
+               lr_final=lr_final, log_every=log_every, stream=stream)
 
 
 def write_model(model: InverseCDFModel, out_dir: str | Path, *, validate_model: bool = True,
@@ -107,7 +212,7 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
 
     target = get_target(target_id)
     units = {p.name: p.unit for p in target.parameters}
-    n_params = len(parameters)
+    n_params = sum(1 + len(p.get("extra_inputs", [])) for p in parameters)
     subnets = [dict(n_inputs=1 + k + n_params, hidden=hidden, activation=activation,
                     output_transform=output_transform) for k in range(target.dim)]
     return ModelCard.model_validate({
@@ -126,32 +231,82 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     })
 
 
+def describe_training(objective, *, steps: int, batch_size: int, lr: float, lbfgs_rounds: int,
+                      lbfgs_iterations: int, lbfgs_batch: int) -> str:
+    text = f"{objective.name}; Adam {steps} steps (batch {batch_size}, lr {lr:g} cosine to 1e-5)"
+    if lbfgs_rounds:
+        text += f", then {lbfgs_rounds} x {lbfgs_iterations} L-BFGS iterations on {lbfgs_batch} points"
+    return text
+
+
 def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr: float, seed: int = 0,
-                smoke_steps: int = 50, argv=None) -> ModelCard:
-    """Command line of a training recipe: train, write weights and card, validate."""
+                objective: str = "cdf", lbfgs_rounds: int = 0, lbfgs_iterations: int = 200,
+                lbfgs_batch: int = 65536, table_u: int = 257, smoke_steps: int = 50, argv=None) -> ModelCard:
+    """Command line of a training recipe: train, write weights and card, validate.
+
+    ``objective`` is ``cdf`` (eq. 4/17) or ``quantile`` (regression onto exact
+    inverse-CDF tables of ``table_u`` u values per training parameter point, 1-D models).
+    Checkpoints go to ``--checkpoint-dir`` (default ``checkpoints/<name>/``); rerunning
+    the same command after an interruption resumes (``--fresh`` starts over).
+    """
     import argparse
 
-    ap = argparse.ArgumentParser(description=f"Train the {Path(default_out).name} model on the CDF loss.")
+    name = Path(default_out).name
+    ap = argparse.ArgumentParser(description=f"Train the {name} model and write its weights and validated card.")
     ap.add_argument("--out", default=default_out, help="output folder for card.json and the weights")
-    ap.add_argument("--steps", type=int, default=steps)
+    ap.add_argument("--objective", choices=["cdf", "quantile"], default=objective)
+    ap.add_argument("--steps", type=int, default=steps, help="Adam steps")
     ap.add_argument("--batch-size", type=int, default=batch_size)
     ap.add_argument("--lr", type=float, default=lr)
+    ap.add_argument("--lbfgs-rounds", type=int, default=lbfgs_rounds)
+    ap.add_argument("--lbfgs-iterations", type=int, default=lbfgs_iterations)
+    ap.add_argument("--lbfgs-batch", type=int, default=lbfgs_batch)
+    ap.add_argument("--table-u", type=int, default=table_u, help="u values per parameter point (quantile tables)")
     ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--device", default="cpu", help="torch device for training, e.g. cuda")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    ap.add_argument("--smoke", action="store_true", help=f"{smoke_steps} steps and a coarse validation (seconds)")
+    ap.add_argument("--checkpoint-dir", default=None, help="default: checkpoints/<name>/ in the repository")
+    ap.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    ap.add_argument("--smoke", action="store_true", help="a few steps, tiny tables and a coarse validation (seconds)")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    n_steps = smoke_steps if args.smoke else args.steps
-    card = make_card(seed=args.seed, steps=n_steps, batch_size=args.batch_size)
+    if args.smoke:
+        args.steps, args.lbfgs_rounds, args.lbfgs_iterations, args.lbfgs_batch, args.table_u = \
+            smoke_steps, min(args.lbfgs_rounds, 1), 5, 2048, 5
+    ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else Path(default_out).parents[1] / "checkpoints" / name
+    if args.smoke and args.checkpoint_dir is None:
+        ckpt_dir = Path(args.out) / ".checkpoints"
+    card = make_card(seed=args.seed, steps=args.steps, batch_size=args.batch_size)
     torch.manual_seed(args.seed)  # the initial weights are part of the seeded run
     model = InverseCDFModel(card)
     t0 = time.perf_counter()
-    final = train_cdf_loss(model, steps=n_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
+    if args.objective == "quantile":
+        from .quantiles import build_table
+
+        table = build_table(card, model.target, training_lists(card), args.table_u, args.seed, cache_dir=ckpt_dir)
+        obj = QuantileObjective(table)
+    else:
+        obj = CDFObjective(model)
+    run_id = f"{args.objective}-s{args.seed}-{args.steps}-{args.batch_size}-{args.lr:g}-{args.lbfgs_rounds}x" \
+             f"{args.lbfgs_iterations}x{args.lbfgs_batch}-" + "x".join(map(str, card.architecture.subnets[0].hidden))
+    ckpt = ckpt_dir / f"{run_id}.pt"
+    if args.fresh and ckpt.exists():
+        ckpt.unlink()
+    model.to(args.device)
+    final = fit(model, obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                lbfgs_rounds=args.lbfgs_rounds, lbfgs_iterations=args.lbfgs_iterations,
+                lbfgs_batch=args.lbfgs_batch, checkpoint=ckpt, device=args.device)
+    model.to("cpu")
     wall = round(time.perf_counter() - t0, 1)
+    loss = describe_training(obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                             lbfgs_rounds=args.lbfgs_rounds, lbfgs_iterations=args.lbfgs_iterations,
+                             lbfgs_batch=args.lbfgs_batch)
     model.card = card.model_copy(update={"training": card.training.model_copy(
-        update={"final_loss": final, "wall_time_s": wall})})
+        update={"final_loss": final, "wall_time_s": wall, "loss": loss,
+                "hardware": hardware_description(args.device)})})
     vkw = dict(n_per_param=3, u_grid=1024, js_bins=100) if args.smoke else None
+    print(f"[{name}] validating against the exact target on held-out points ...", file=sys.stderr, flush=True)
     card = write_model(model, args.out, validation_kwargs=vkw)
     m = card.metrics
     print(f"wrote {args.out}: KS median {m.ks_median:.2e}, max {m.ks_max:.2e}, JS median {m.js_median:.2e}, "

@@ -2,7 +2,8 @@
 
 * Parameters Z enter the network as ``2 (T(Z) - T(lo)) / (T(hi) - T(lo)) - 1`` in
   [-1, 1], with T the card's ``input_transform`` (identity or log10) and [lo, hi]
-  the trained domain.
+  the trained domain; each of the parameter's ``extra_inputs`` (T = inverse_square:
+  1/Z^2) adds one more column scaled the same way.
 * The raw output z becomes w in [0, 1] through the card's ``squash``, then the
   physical sample through the target's ``coordinate`` (see ``OutputTransform``).
 """
@@ -21,12 +22,28 @@ TANH_PAPER_BETA = 5.0
 TANH_PAPER_ALPHA = 1.0 / math.tanh(TANH_PAPER_BETA)
 
 
+#: the functions T of input transforms and extra inputs, on tensors and on floats
+INPUT_FUNCTIONS = {
+    "identity": (lambda v: v, lambda v: v),
+    "log10": (torch.log10, math.log10),
+    "inverse_square": (lambda v: 1.0 / (v * v), lambda v: 1.0 / (v * v)),
+}
+
+
+def _affine(value: torch.Tensor, kind: str, domain: tuple[float, float]) -> torch.Tensor:
+    f_tensor, f_float = INPUT_FUNCTIONS[kind]
+    lo, hi = f_float(domain[0]), f_float(domain[1])
+    return 2.0 * (f_tensor(value) - lo) / (hi - lo) - 1.0
+
+
 def scale_parameter(value: torch.Tensor, spec: ParameterCard) -> torch.Tensor:
-    """Map a parameter from its trained domain onto [-1, 1]."""
-    lo, hi = spec.domain
-    if spec.input_transform == "log10":
-        value, lo, hi = torch.log10(value), math.log10(lo), math.log10(hi)
-    return 2.0 * (value - lo) / (hi - lo) - 1.0
+    """Map a parameter from its trained domain onto [-1, 1] (its main input column)."""
+    return _affine(value, spec.input_transform, spec.domain)
+
+
+def parameter_columns(value: torch.Tensor, spec: ParameterCard) -> list[torch.Tensor]:
+    """All network input columns of one parameter: the scaled value, then its extra inputs."""
+    return [scale_parameter(value, spec), *(_affine(value, kind, spec.domain) for kind in spec.extra_inputs)]
 
 
 def squash(z: torch.Tensor, kind: str) -> torch.Tensor:
@@ -37,6 +54,18 @@ def squash(z: torch.Tensor, kind: str) -> torch.Tensor:
         return z.clamp(0.0, 1.0)
     if kind == "tanh_paper":
         return (0.5 * (1.0 + TANH_PAPER_ALPHA * torch.tanh(TANH_PAPER_BETA * z))).clamp(0.0, 1.0)
+    raise ValueError(f"unknown squash {kind!r}; allowed: sigmoid, clamp, tanh_paper")
+
+
+def inverse_squash(w: torch.Tensor, kind: str) -> torch.Tensor:
+    """w in [0, 1] -> the raw output z that squashes to it (the regression target)."""
+    if kind == "clamp":
+        return w
+    if kind == "sigmoid":
+        w = w.clamp(1e-12, 1.0 - 1e-12)
+        return torch.log(w) - torch.log1p(-w)
+    if kind == "tanh_paper":
+        return torch.atanh(((2.0 * w - 1.0) / TANH_PAPER_ALPHA).clamp(-1 + 1e-12, 1 - 1e-12)) / TANH_PAPER_BETA
     raise ValueError(f"unknown squash {kind!r}; allowed: sigmoid, clamp, tanh_paper")
 
 
