@@ -6,7 +6,8 @@ import sys
 import time
 
 
-def _progress(done: int, total: int, elapsed: float) -> None:
+def progress_line(done: int, total: int, elapsed: float) -> None:
+    """Progress of a spectrum on stderr: blocks done, elapsed time, ETA."""
     eta = elapsed / done * (total - done) if done else float("nan")
     print(f"\r  blocks {done}/{total}  {elapsed:6.1f} s  ETA {eta:6.1f} s", end="" if done < total else "\n",
           file=sys.stderr, flush=True)
@@ -28,7 +29,7 @@ def cmd_spectrum(args) -> int:
     cfg = SpectrumConfig(el, ph, n_gamma=args.n_gamma, n_eps0=args.n_eps0, n_per_cell=per_cell,
                          bins_per_decade=args.bins_per_decade, seed=args.seed, jitter=not args.no_jitter,
                          block_cells=args.block_cells, allow_extrapolation=args.allow_extrapolation)
-    progress = None if args.quiet else _progress
+    progress = None if args.quiet else progress_line
     if args.dask:
         from .distributed import connect, distributed_spectrum
 
@@ -37,6 +38,9 @@ def cmd_spectrum(args) -> int:
                                       progress=progress)
     else:
         sampler = zoo.load(args.model)
+        if sampler.card.target.id != "inverse-compton-isotropic":
+            raise ValueError(f"{args.model}: spectra need an inverse-Compton sampler (target "
+                             f"inverse-compton-isotropic), this model samples {sampler.card.target.id!r}")
         sampler.check_params({"gamma": np.array(el.bounds), "eps0": np.array(ph.bounds)}, 2,
                              torch.device("cpu"), args.allow_extrapolation)  # fail before sampling
         mc = monte_carlo_spectrum(sampler, cfg, device=args.device, progress=progress)

@@ -85,7 +85,9 @@ def reference_spectrum(electrons, photons, edges, *, order_eps: int = 6, **kw) -
     pts = np.sort(np.concatenate([lo, np.clip(kinks, lo, hi), hi], axis=1), axis=1)  # (nb, 2 + nk)
     t, w = _panel_nodes(np.log(pts[:, :-1]), np.log(pts[:, 1:]), 1, order_eps)      # (nb, pieces, G)
     eps = np.exp(t)
-    s = point_spectrum(eps.reshape(-1), electrons, photons, **kw).reshape(eps.shape)
+    s = np.zeros_like(eps)
+    used = w > 0  # most bins hold no kink: skip the empty pieces
+    s[used] = point_spectrum(eps[used], electrons, photons, **kw)
     return np.sum(w * eps * s, axis=(1, 2)) / (edges[1:] - edges[:-1])
 
 

@@ -35,7 +35,7 @@ def format_slopes(rows: list[dict]) -> str:
     lines = ["| segment | regime | segment range | fit window | analytic | MC fit | reference fit | MC - analytic |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        mc = "n/a" if math.isnan(r["mc"]) else f"{r['mc']:.3f} ± {r['mc_err']:.3f}"
+        mc = "n/a" if math.isnan(r["mc"]) else f"{r['mc']:.3f} ± {r['mc_err']:.1g}"
         ref = "n/a" if math.isnan(r["reference"]) else f"{r['reference']:.3f}"
         diff = "n/a" if math.isnan(r["mc"]) else f"{r['mc_minus_analytic']:+.3f}"
         lines.append(f"| {r['segment']} | {r['regime']} | {r['lo']:.0e} – {r['hi']:.0e} | "
