@@ -170,10 +170,14 @@ __device__ __forceinline__ void rz_dense_out(const float* __restrict__ wo, float
     z0 = s0 + bo; z1 = s1 + bo;
 }
 
-// ---------------------------------------------------------------- parameter scaling (card input_transform)
-// z = (T(p) - T(lo)) * 2 / (T(hi) - T(lo)) - 1 in fp32, T = identity or log10 (mirrors zoo.transforms)
+// ---------------------------------------------------------------- parameter input columns
+// z = (T(p) - T(lo)) * 2 / (T(hi) - T(lo)) - 1 in fp32 (mirrors zoo.transforms), T = the card's
+// input_transform (identity, log10) or one of its extra_inputs (inverse_square: 1/p^2, from fp64)
 __device__ __forceinline__ float rz_scale_identity(double p, float lo, float s) { return ((float)p - lo) * s - 1.0f; }
 __device__ __forceinline__ float rz_scale_log10(double p, float lo, float s) { return (log10f((float)p) - lo) * s - 1.0f; }
+__device__ __forceinline__ float rz_scale_inverse_square(double p, float lo, float s) {
+    return ((float)(1.0 / (p * p)) - lo) * s - 1.0f;
+}
 
 // ---------------------------------------------------------------- squash: raw z -> w in [0, 1] (fp32)
 __device__ __forceinline__ float rz_squash_sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }

@@ -2,7 +2,8 @@
 //
 // Compiled by NVRTC after radzoo_lib.cuh, radzoo_coords.cuh and the code that
 // zoo/cuda/codegen.py generates from a model card, which defines:
-//   RZ_DIM, RZ_NP (RZ_NP1 = max(RZ_NP, 1)), RZ_BROADCAST, RZ_BLOCK, RZ_WBYTES, RZ_OUT_T,
+//   RZ_DIM, RZ_NP (RZ_NP1 = max(RZ_NP, 1)), RZ_NZ1 (parameter input columns, at least 1),
+//   RZ_BROADCAST, RZ_BLOCK, RZ_WBYTES, RZ_OUT_T,
 //   RZ_CHUNK_TILES (16-row tiles per chunk), RZ_PARAM_DECL, RZ_LOAD_PARAMS(row, p),
 //   rz_scale_params(p, z), rz_forward(...), rz_prep_all(p, maps), rz_map_all(w, maps, x).
 //
@@ -36,9 +37,9 @@ radzoo_sample(RZ_OUT_T* __restrict__ out, long long n, rz_u64 seed, rz_u64 offse
     // every parameter is a scalar: scale it and prepare the mapping once per thread
     double p[RZ_NP1];
     RZ_LOAD_PARAMS(0, p);
-    float zp0[RZ_NP1];
+    float zp0[RZ_NZ1];
     rz_scale_params(p, zp0);
-    const float (&zp1)[RZ_NP1] = zp0;
+    const float (&zp1)[RZ_NZ1] = zp0;
     RzMap maps[RZ_DIM];
     rz_prep_all(p, maps);
 #endif
@@ -67,7 +68,7 @@ radzoo_sample(RZ_OUT_T* __restrict__ out, long long n, rz_u64 seed, rz_u64 offse
             double p0[RZ_NP1], p1[RZ_NP1];
             RZ_LOAD_PARAMS(r0 < n ? r0 : n - 1, p0);
             RZ_LOAD_PARAMS(r1 < n ? r1 : n - 1, p1);
-            float zp0[RZ_NP1], zp1[RZ_NP1];
+            float zp0[RZ_NZ1], zp1[RZ_NZ1];
             rz_scale_params(p0, zp0);
             rz_scale_params(p1, zp1);
 #endif

@@ -119,3 +119,59 @@ def test_squash_matches_torch(kind):
     z = np.linspace(-3, 3, 2001, dtype=np.float32)
     ref = squash(torch.as_tensor(z, dtype=torch.float64), kind).numpy()
     np.testing.assert_allclose(emulate.squash(z, kind), ref, rtol=0, atol=3e-7)
+
+
+def _variant(card, **sub_update):
+    sub = card.architecture.subnets[0].model_copy(update=sub_update)
+    return card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": [sub]})})
+
+
+@pytest.mark.parametrize("hidden,act,squash,coordinate", [
+    ([16, 16, 16], "tanh", "tanh_paper", "log_q"), ([64, 32], "silu", "clamp", "log1p_bq"),
+    ([48, 48, 48, 16], "gelu", "sigmoid", "linear"), ([32, 32], "relu", "sigmoid", "log_q")])
+def test_emulation_of_other_architectures_matches_torch(hidden, act, squash, coordinate):
+    """Seeded random weights for architectures outside the registry: kernel emulation vs torch, same u."""
+    from zoo.card import OutputTransform
+    from zoo.model import InverseCDFModel
+
+    card = zoo.load("ic-isotropic").card
+    card = _variant(card, hidden=hidden, activation=act,
+                    output_transform=OutputTransform(squash=squash, coordinate=coordinate))
+    torch.manual_seed(0)
+    model = InverseCDFModel(card).eval()
+    blob = codegen.pack(card, model.net.state_dict())
+    pt = {"gamma": 3e4, "eps0": 2e-6}
+    u = philox.uniforms(2048, 1, seed=0)
+    xe, we = emulate.emulate(card, blob, u, pt, tanh="exact")
+    with torch.no_grad():
+        xt, wt = model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
+    assert np.abs(we - wt.numpy()).max() < emulate.PARITY_BOUND["exact"]
+    assert emulate.cdf_gap(model.target, xe, xt.numpy(), pt) < emulate.PARITY_BOUND["exact"]
+
+
+def test_extra_input_columns():
+    """Parameters' extra_inputs (e.g. inverse_square of gamma) become kernel input columns."""
+    from zoo.card import ParameterCard
+    from zoo.model import InverseCDFModel
+
+    if "extra_inputs" not in ParameterCard.model_fields:
+        pytest.skip("this card schema has no extra_inputs")
+    card = zoo.load("ic-isotropic").card
+    params = [card.target.parameters[0].model_copy(update={"extra_inputs": ["inverse_square"]}),
+              *card.target.parameters[1:]]
+    card = card.model_copy(update={"target": card.target.model_copy(update={"parameters": params})})
+    card = _variant(card, n_inputs=card.architecture.subnets[0].n_inputs + 1)
+    assert [c[1] for c in codegen.input_columns(card)] == ["log10", "inverse_square", "log10"]
+    torch.manual_seed(1)
+    model = InverseCDFModel(card).eval()
+    blob = codegen.pack(card, model.net.state_dict())
+    for pt in ({"gamma": 1.5, "eps0": 1e-6}, {"gamma": 2e8, "eps0": 1e-9}):
+        u = philox.uniforms(2048, 1, seed=2)
+        _, we = emulate.emulate(card, blob, u, pt, tanh="exact")
+        with torch.no_grad():
+            _, wt = model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
+        assert np.abs(we - wt.numpy()).max() < emulate.PARITY_BOUND["exact"]
+    src = codegen.generate(card)
+    assert "rz_scale_inverse_square(p[0]" in src and "const float x0_0[4]" in src
+    from zoo.cuda import nvrtc
+    assert nvrtc.compile_source(src, "sm_90", kind="ptx").count(b"mma.sync.aligned") == 16

@@ -196,14 +196,23 @@ def f32_literal(x: float) -> str:
     return f"{v.hex()}f" if math.isfinite(v) else "0.0f"
 
 
-def param_scaling(card: ModelCard) -> list[tuple[str, np.float32, np.float32]]:
-    """(transform, T(lo) as float32, 2 / (T(hi) - T(lo)) as float32) per parameter."""
+#: network input column kinds of a parameter (card input_transform and extra_inputs): T and device function
+INPUT_KINDS = {"identity": (lambda v: v, "rz_scale_identity"),
+               "log10": (math.log10, "rz_scale_log10"),
+               "inverse_square": (lambda v: 1.0 / (v * v), "rz_scale_inverse_square")}
+
+
+def input_columns(card: ModelCard) -> list[tuple[int, str, np.float32, np.float32]]:
+    """The parameters' network input columns in card order (each parameter's input_transform,
+    then its extra_inputs): (parameter index, kind, T(lo), 2 / (T(hi) - T(lo))) in float32."""
     out = []
-    for p in card.target.parameters:
-        lo, hi = p.domain
-        if p.input_transform == "log10":
-            lo, hi = math.log10(lo), math.log10(hi)
-        out.append((p.input_transform, np.float32(lo), np.float32(2.0 / (hi - lo))))
+    for i, p in enumerate(card.target.parameters):
+        for kind in (p.input_transform, *getattr(p, "extra_inputs", ())):
+            if kind not in INPUT_KINDS:
+                raise UnsupportedModel(f"{card.name}: parameter {p.name!r} input {kind!r} has no kernel code "
+                                       "(add rz_scale_<kind> to kernels/radzoo_lib.cuh and codegen.INPUT_KINDS)")
+            lo, hi = (INPUT_KINDS[kind][0](v) for v in p.domain)
+            out.append((i, kind, np.float32(lo), np.float32(2.0 / (hi - lo))))
     return out
 
 
@@ -231,13 +240,13 @@ def _subnet_source(k: int, lay: SubnetLayout, act: str) -> str:
 
 def _forward_source(card: ModelCard, dim: int) -> str:
     lines = ["__device__ __forceinline__ void rz_forward(const unsigned char* __restrict__ wb, "
-             "const float (&u0)[RZ_DIM], const float (&u1)[RZ_DIM], const float (&zp0)[RZ_NP1], "
-             "const float (&zp1)[RZ_NP1], int lane, float (&w0)[RZ_DIM], float (&w1)[RZ_DIM]) {"]
-    n_par = len(card.target.parameters)
+             "const float (&u0)[RZ_DIM], const float (&u1)[RZ_DIM], const float (&zp0)[RZ_NZ1], "
+             "const float (&zp1)[RZ_NZ1], int lane, float (&w0)[RZ_DIM], float (&w1)[RZ_DIM]) {"]
+    n_cols = len(input_columns(card))
     for k, s in enumerate(card.architecture.subnets):
         for r in (0, 1):
             items = [f"u{r}[{k}]"] + [f"2.0f * w{r}[{j}] - 1.0f" for j in range(k)] + \
-                    [f"zp{r}[{i}]" for i in range(n_par)]
+                    [f"zp{r}[{i}]" for i in range(n_cols)]
             lines.append(f"    const float x{r}_{k}[{s.n_inputs}] = {{{', '.join(items)}}};")
         sq = SQUASHES[s.output_transform.squash]
         lines += [f"    float z0_{k}, z1_{k};",
@@ -252,12 +261,12 @@ def _params_source(card: ModelCard) -> str:
     n_par = len(card.target.parameters)
     decl = "".join(f", const double* __restrict__ rz_p{i}, long long rz_s{i}" for i in range(n_par))
     load = " ".join(f"(p)[{i}] = rz_p{i}[(row) * rz_s{i}];" for i in range(n_par))
-    scale = "\n".join(f"    z[{i}] = rz_scale_{t}(p[{i}], {f32_literal(lo)}, {f32_literal(s)});"
-                      for i, (t, lo, s) in enumerate(param_scaling(card)))
+    scale = "\n".join(f"    z[{j}] = {INPUT_KINDS[kind][1]}(p[{i}], {f32_literal(lo)}, {f32_literal(s)});"
+                      for j, (i, kind, lo, s) in enumerate(input_columns(card)))
     return "\n".join([
         f"#define RZ_PARAM_DECL {decl}",
         f"#define RZ_LOAD_PARAMS(row, p) do {{ {load} }} while (0)",
-        "__device__ __forceinline__ void rz_scale_params(const double (&p)[RZ_NP1], float (&z)[RZ_NP1]) {",
+        "__device__ __forceinline__ void rz_scale_params(const double (&p)[RZ_NP1], float (&z)[RZ_NZ1]) {",
         scale or "    (void)p; (void)z;",
         "}"])
 
@@ -288,6 +297,7 @@ def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
         f"#define RZ_DIM {dim}",
         f"#define RZ_NP {n_par}",
         f"#define RZ_NP1 {max(n_par, 1)}",
+        f"#define RZ_NZ1 {max(len(input_columns(card)), 1)}",
         f"#define RZ_BROADCAST {int(options.broadcast)}",
         f"#define RZ_BLOCK {options.block}",
         f"#define RZ_WBYTES {total}",

@@ -169,11 +169,14 @@ def map_component(card: ModelCard, k: int, w: np.ndarray, params: Mapping[str, n
 
 
 def scale_params(card: ModelCard, params: Mapping[str, np.ndarray], n: int) -> list[np.ndarray]:
-    """Scaled parameters as the kernel computes them (fp32, codegen.param_scaling constants)."""
+    """The parameters' input columns as the kernel computes them (fp32, codegen.input_columns)."""
     out = []
-    for spec, (kind, lo, s) in zip(card.target.parameters, codegen.param_scaling(card)):
-        v = np.asarray(params[spec.name], dtype=np.float64).astype(f32)
-        tv = np.log10(v) if kind == "log10" else v
+    for i, kind, lo, s in codegen.input_columns(card):
+        v = np.asarray(params[card.target.parameters[i].name], dtype=np.float64)
+        if kind == "inverse_square":
+            tv = (1.0 / (v * v)).astype(f32)
+        else:
+            tv = np.log10(v.astype(f32)) if kind == "log10" else v.astype(f32)
         out.append(np.broadcast_to(((tv - lo) * s - f32(1)).astype(f32), (n,)))
     return out
 
