@@ -81,3 +81,20 @@ def test_bench_report_ratios():
     text = bench.report({"gpu": "G", "n": 8, "params": {}, "samples_per_s": {"kernel_broadcast": 1e11,
                                                                               "torch_fp32_eager": 1e9}})
     assert "G" in text and "100.00" in text and "1.00" in text
+
+
+def test_available_is_false_not_an_error_when_the_driver_is_missing(monkeypatch):
+    """torch claiming a GPU while cuInit cannot load the driver (this machine) -> False, torch backend."""
+    from zoo import cuda
+
+    try:
+        from cuda.bindings import driver
+        (err,) = driver.cuInit(0)
+        driver_ok = err == driver.CUresult.CUDA_SUCCESS
+    except Exception:  # noqa: BLE001
+        driver_ok = False
+    if driver_ok:
+        pytest.skip("a CUDA driver is installed here")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert cuda.available() is False
+    assert zoo.load("bessel-test")._backend(None, torch.device("cuda")) == "torch"

@@ -17,13 +17,19 @@ def nvrtc_available() -> bool:
 
 
 def available() -> bool:
-    """A CUDA GPU is visible to torch and the kernel can be compiled and launched."""
+    """A CUDA GPU is visible to torch and the driver API initialises (the kernel can be launched).
+
+    False, never an exception, without a GPU, without the cuda extra, or when cuInit fails
+    (e.g. cuda-bindings present but no NVIDIA driver).
+    """
     import torch
 
     if not torch.cuda.is_available() or not nvrtc_available():
         return False
     try:
-        from cuda.bindings import driver  # noqa: F401
-    except ImportError:
+        from cuda.bindings import driver
+
+        (err,) = driver.cuInit(0)
+        return err == driver.CUresult.CUDA_SUCCESS
+    except Exception:  # noqa: BLE001 - ImportError, DynamicLibNotFoundError, ...
         return False
-    return True
