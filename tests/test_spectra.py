@@ -198,6 +198,8 @@ def test_mc_with_the_exact_inverse_cdf_agrees_with_direct_integration():
     c2, dof, mask = chi2(mc, ref)
     assert dof >= 25
     assert c2 / dof < 1.0 + 4 * math.sqrt(2.0 / dof)   # honest errors: chi2/dof ~ 1
+    total = total_rate_integral(cfg.electrons, cfg.photons)
+    assert abs(mc.total_rate - total) < 4 * mc.total_rate_error and mc.total_rate_error < 0.1 * total
     # a 20% error in the rates would be seen
     c2_bad, _, _ = chi2(mc, 1.2 * ref)
     assert c2_bad / dof > 3.0
@@ -267,11 +269,12 @@ def test_slope_table_reports_mc_and_reference():
 
 def test_mcspectrum_save_roundtrip(tmp_path):
     mc = MCSpectrum(np.array([1.0, 10.0, 100.0]), np.array([1.0, 2.0]), np.array([0.1, 0.2]),
-                    np.array([5, 6]), np.array([4.0, 5.0]), 3.0, {"seed": 0})
+                    np.array([5, 6]), np.array([4.0, 5.0]), 3.0, {"seed": 0}, total_rate_error=0.5)
     mc.save(tmp_path / "x.npz", reference=np.array([1.0, 2.0]))
     z = np.load(tmp_path / "x.npz")
     np.testing.assert_array_equal(z["value"], mc.value)
     np.testing.assert_array_equal(z["reference"], [1.0, 2.0])
+    assert float(z["total_rate_error"]) == 0.5
 
 
 # -- CLI ----------------------------------------------------------------------------------------------

@@ -83,7 +83,8 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-jitter", action="store_true",
                    help="sample at the cell centres (paper's fixed grid) instead of log-uniformly inside cells")
-    p.add_argument("--block-cells", type=int, default=1000, help="cells per batched sampler call (default 1000)")
+    p.add_argument("--block-cells", type=int, default=None,
+                   help="cells per batched sampler call (default: 131072 samples per call)")
     p.add_argument("--device", default=None, help="torch device for the network (default cpu)")
     p.add_argument("--threads", type=int, default=1, help="torch threads per process (default 1)")
     p.add_argument("--dask", metavar="ADDRESS", default=None,

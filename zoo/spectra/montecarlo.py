@@ -39,6 +39,10 @@ from ..targets.ic_rates import total_rate
 from ..targets.inverse_compton import eps_max
 
 
+#: default number of samples per block (one batched sampler call, the unit of progress and sharding)
+BLOCK_SAMPLES = 1 << 17
+
+
 def log_edges(lo: float, hi: float, per_decade: int) -> np.ndarray:
     """Log-spaced edges on a fixed decade lattice (10^(k/per_decade)) covering [lo, hi]."""
     a = math.floor(math.log10(lo) * per_decade + 1e-9)
@@ -52,6 +56,8 @@ class SpectrumConfig:
 
     ``edges``: outgoing-energy bin edges [m_e c^2]; default log-spaced, ``bins_per_decade``
     per decade, from the lowest eps0 to the kinematic maximum of (gamma_max, eps0_max).
+    ``block_cells``: cells per batched sampler call (default: BLOCK_SAMPLES // n_per_cell);
+    part of the configuration, since the network's batch shapes may change the last bits.
     """
 
     electrons: Any
@@ -63,10 +69,12 @@ class SpectrumConfig:
     edges: np.ndarray | None = None
     seed: int = 0
     jitter: bool = True
-    block_cells: int = 1000
+    block_cells: int | None = None
     allow_extrapolation: bool = False
 
     def __post_init__(self):
+        if self.block_cells is None:  # ~2^17 samples per sampler call
+            self.block_cells = max(1, BLOCK_SAMPLES // int(self.n_per_cell))
         for name in ("n_gamma", "n_eps0", "block_cells", "bins_per_decade"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1")
@@ -110,6 +118,7 @@ class BlockSums:
     var: np.ndarray     # stratified variance of the bin sums (times N^2), see module docstring
     counts: np.ndarray  # raw number of samples per bin
     total: float        # sum of all weights (in or out of the bins)
+    total_var: float    # its stratified variance (times N^2)
 
 
 def cell_draws(seed: int, cell: int, n: int) -> np.ndarray:
@@ -154,7 +163,9 @@ def run_block(sampler, cfg: SpectrumConfig, block: int, device=None) -> BlockSum
     s2c = np.bincount(idx, weights=w[ok] ** 2, minlength=n_local * nb).reshape(n_local, nb)
     n = cfg.n_per_cell
     var = np.maximum(s2c - s1c * s1c / n, 0.0).sum(0) * (n / (n - 1.0))
-    return BlockSums(block, s1c.sum(0), s2c.sum(0), var, np.bincount(k[ok], minlength=nb), float(w.sum()))
+    t1, t2 = np.bincount(local, weights=w), np.bincount(local, weights=w * w)
+    t_var = float(np.maximum(t2 - t1 * t1 / n, 0.0).sum()) * (n / (n - 1.0))
+    return BlockSums(block, s1c.sum(0), s2c.sum(0), var, np.bincount(k[ok], minlength=nb), float(w.sum()), t_var)
 
 
 @dataclass
@@ -163,8 +174,8 @@ class MCSpectrum:
 
     ``value``/``error`` are in sigma_T c x [n_e] x [n_ph] per unit eps (m_e c^2)^-1;
     ``counts`` the raw samples per bin, ``n_eff`` = (sum w)^2 / sum w^2 the effective
-    number of samples per bin, ``total_rate`` the MC estimate of the total scattering
-    rate ∫∫ n_e n R dgamma deps0 (in or out of the bins).
+    number of samples per bin, ``total_rate`` (± ``total_rate_error``) the MC estimate of
+    the total scattering rate ∫∫ n_e n R dgamma deps0 [sigma_T c n_e n_ph] (in or out of the bins).
     """
 
     edges: np.ndarray
@@ -175,6 +186,7 @@ class MCSpectrum:
     total_rate: float
     config: dict = field(default_factory=dict)
     wall_s: float = 0.0
+    total_rate_error: float = 0.0
 
     @property
     def centres(self) -> np.ndarray:
@@ -182,7 +194,8 @@ class MCSpectrum:
 
     def save(self, path, **extra) -> None:
         np.savez(path, edges=self.edges, value=self.value, error=self.error, counts=self.counts,
-                 n_eff=self.n_eff, total_rate=self.total_rate, wall_s=self.wall_s,
+                 n_eff=self.n_eff, total_rate=self.total_rate, total_rate_error=self.total_rate_error,
+                 wall_s=self.wall_s,
                  config=np.array(repr(self.config)), **extra)
 
 
@@ -198,8 +211,9 @@ def combine(cfg: SpectrumConfig, blocks: list[BlockSums], wall_s: float = 0.0) -
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = np.where(s2 > 0, s1 * s1 / s2, 0.0)
     total = float(np.sum([b.total for b in blocks])) / n
+    total_err = math.sqrt(float(np.sum([b.total_var for b in blocks]))) / n
     return MCSpectrum(cfg.edges, s1 / (n * width), np.sqrt(var) / (n * width), counts, n_eff, total,
-                      cfg.describe(), wall_s)
+                      cfg.describe(), wall_s, total_rate_error=total_err)
 
 
 def monte_carlo_spectrum(sampler, cfg: SpectrumConfig, *, device=None,

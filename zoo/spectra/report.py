@@ -50,7 +50,8 @@ def summary(mc: MCSpectrum, res: dict, label: str = "") -> str:
     lines = [f"{label}samples {cfg['n_gamma']}x{cfg['n_eps0']} cells x {cfg['n_per_cell']} "
              f"= {cfg['n_gamma'] * cfg['n_eps0'] * cfg['n_per_cell']:.3g}, seed {cfg['seed']}, "
              f"jitter {cfg['jitter']}, MC wall {mc.wall_s:.1f} s",
-             f"total rate [sigma_T c n_e n_ph]: MC {res['total_rate_mc']:.6g}, integral {res['total_rate_integral']:.6g}",
+             f"total rate [sigma_T c n_e n_ph]: MC {res['total_rate_mc']:.6g} ± {mc.total_rate_error:.2g}, "
+             f"integral {res['total_rate_integral']:.6g}",
              f"chi2/dof = {res['chi2']:.1f}/{res['dof']} = {res['chi2'] / max(res['dof'], 1):.3f}"]
     if "slopes" in res:
         lines.append(f"regime: {res['regime']}")
