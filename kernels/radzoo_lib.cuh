@@ -2,6 +2,7 @@
 //
 // The generated prologue (zoo/cuda/codegen.py) defines before this file:
 //   RZ_TANH_MODE   0 exact tanhf | 1 tanh.approx.f32 | 2 tanh.approx.f16x2 for layers feeding an MMA
+//                  (tanh.approx.f32 for the last hidden layer) | 3 tanh.approx.f16x2 for every layer
 //   rz_map_t       float or double: precision of the w -> physical-sample mapping
 //   RZ_TANH_PAPER_ALPHA, RZ_TANH_PAPER_BETA  (float literals of the tanh_paper squash)
 // Layout conventions (PTX ISA, mma.m16n8k16 with .f16 inputs and .f32 accumulators),
@@ -89,7 +90,7 @@ __device__ __forceinline__ float rz_act(float x) {
 // activation of two pre-activations, packed as f16x2 for the next MMA
 template <int ACT>
 __device__ __forceinline__ rz_u32 rz_act_h2(float lo, float hi) {
-    if constexpr (ACT == RZ_ACT_TANH && RZ_TANH_MODE == 2) return rz_tanh_h2(rz_pack_h2(lo, hi));
+    if constexpr (ACT == RZ_ACT_TANH && RZ_TANH_MODE >= 2) return rz_tanh_h2(rz_pack_h2(lo, hi));
     else return rz_pack_h2(rz_act<ACT>(lo), rz_act<ACT>(hi));
 }
 
@@ -145,12 +146,26 @@ __device__ __forceinline__ void rz_dense_mma(const uint2* __restrict__ bf, const
     }
 }
 
+__device__ __forceinline__ void rz_unpack_h2(rz_u32 x, float& lo, float& hi) {
+    unsigned short a, b;
+    asm("mov.b32 {%0, %1}, %2;" : "=h"(a), "=h"(b) : "r"(x));
+    asm("cvt.f32.f16 %0, %1;" : "=f"(lo) : "h"(a));
+    asm("cvt.f32.f16 %0, %1;" : "=f"(hi) : "h"(b));
+}
+
+// activation of the last hidden layer, kept in fp32 for the output layer (mode 3: via f16x2)
 template <int ACT, int W>
 __device__ __forceinline__ void rz_act_inplace(float (&h)[W / 8][4]) {
 #pragma unroll
-    for (int nt = 0; nt < W / 8; ++nt)
+    for (int nt = 0; nt < W / 8; ++nt) {
+        if constexpr (ACT == RZ_ACT_TANH && RZ_TANH_MODE == 3) {
+            rz_unpack_h2(rz_act_h2<ACT>(h[nt][0], h[nt][1]), h[nt][0], h[nt][1]);
+            rz_unpack_h2(rz_act_h2<ACT>(h[nt][2], h[nt][3]), h[nt][2], h[nt][3]);
+        } else {
 #pragma unroll
-        for (int i = 0; i < 4; ++i) h[nt][i] = rz_act<ACT>(h[nt][i]);
+            for (int i = 0; i < 4; ++i) h[nt][i] = rz_act<ACT>(h[nt][i]);
+        }
+    }
 }
 
 // output layer (W -> 1) in fp32 on the CUDA cores, reduced over the 4 lanes of a quad:

@@ -39,7 +39,7 @@ SUPPORTS = {"inverse-compton-isotropic": "rz_support_ic", "bessel-test": "rz_sup
 COORDINATES = {("*", "linear"): "linear",
                ("inverse-compton-isotropic", "log_q"): "ic_log_q",
                ("inverse-compton-isotropic", "log1p_bq"): "ic_log1p_bq"}
-TANH_MODES = {"exact": 0, "approx": 1, "f16x2": 2}
+TANH_MODES = {"exact": 0, "approx": 1, "f16x2": 2, "f16x2_all": 3}
 
 
 class UnsupportedModel(ValueError):
@@ -53,7 +53,8 @@ class KernelOptions:
     ``broadcast``: every parameter is one scalar (hoists scaling and mapping prep out of the
     sample loop) or per-sample arrays (any mix of strides 0 and 1). ``out_dtype``: float32
     or float64 samples. ``tanh``: ``exact`` (tanhf), ``approx`` (tanh.approx.f32) or
-    ``f16x2`` (tanh.approx.f16x2 for layers feeding an MMA, .f32 for the last hidden layer).
+    ``f16x2`` (tanh.approx.f16x2 for layers feeding an MMA, .f32 for the last hidden layer) or
+    ``f16x2_all`` (.f16x2 everywhere: half the MUFU work of the last hidden layer).
     ``map_precision``: fp32 or fp64 for the transcendental part of the w -> sample map (its
     last step and the clamp to the support are always fp64). ``block``: threads per block.
     """

@@ -25,7 +25,7 @@ TANH_APPROX_REL_ERR = 2.0**-10.5
 
 #: bound on |C(x_kernel) - C(x_torch)| (CDF units, the unit of the cards' KS) for the same u,
 #: per tanh mode; measured with this emulation on the registry's held-out points (docs/cuda.md)
-PARITY_BOUND = {"exact": 1.5e-3, "approx": 5e-3, "f16x2": 5e-3}
+PARITY_BOUND = {"exact": 1.5e-3, "approx": 5e-3, "f16x2": 5e-3, "f16x2_all": 5e-3}
 
 f32 = np.float32
 
@@ -89,13 +89,16 @@ def _approx(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def act_to_f16(pre: np.ndarray, kind: str, mode: str, rng) -> np.ndarray:
     """Activation of a layer feeding a tensor-core layer, as f16 (the A fragments)."""
-    if kind == "tanh" and mode == "f16x2":
+    if kind == "tanh" and mode in ("f16x2", "f16x2_all"):
         return _approx(np.tanh(pre.astype(np.float16).astype(f32)), rng).astype(np.float16)
     return act_f32(pre, kind, mode, rng).astype(np.float16)
 
 
 def act_f32(pre: np.ndarray, kind: str, mode: str, rng) -> np.ndarray:
-    """Activation in fp32 (tanh.approx.f32 unless mode is 'exact')."""
+    """Activation of the last hidden layer, in fp32 (tanh.approx.f32 unless mode is 'exact';
+    via f16x2 for 'f16x2_all')."""
+    if kind == "tanh" and mode == "f16x2_all":
+        return act_to_f16(pre, kind, mode, rng).astype(f32)
     y = _act(pre, kind)
     return _approx(y, rng) if kind == "tanh" and mode != "exact" else y
 
@@ -215,3 +218,36 @@ def cdf_gap(target, xa: np.ndarray, xb: np.ndarray, params: Mapping[str, np.ndar
         cb = target.component_cdf(k, xb[:, k], xb[:, :k] if k else None, params)
         gap = max(gap, float(np.abs(ca - cb).max()))
     return gap
+
+
+def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096) -> str:
+    """max |w_kernel - w_torch| and max |C(x_kernel) - C(x_torch)| per model and tanh mode, over
+    held-out points (n_per_param per parameter) and n_u Philox u each (seed = point index)."""
+    import torch
+
+    import zoo
+    from ..validation import heldout_grid
+    from .philox import uniforms
+
+    rows = ["model           tanh        max|dw|   max|dC|   bound   points"]
+    for name in names or zoo.list():
+        s = zoo.load(name)
+        blob = codegen.pack(s.card, s.model.net.state_dict())
+        points = heldout_grid(s.card, n_per_param)
+        for mode in PARITY_BOUND:
+            dw = dc = 0.0
+            for j, pt in enumerate(points):
+                u = uniforms(n_u, s.dim, seed=j)
+                xe, we = emulate(s.card, blob, u, pt, tanh=mode, seed=j)
+                with torch.no_grad():
+                    xt, wt = s.model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
+                dw = max(dw, float(np.abs(we - wt.numpy()).max()))
+                dc = max(dc, cdf_gap(s.target, xe, xt.numpy(), pt))
+            rows.append(f"{name:15s} {mode:10s} {dw:9.2e} {dc:9.2e} {PARITY_BOUND[mode]:7.1e} {len(points):6d}")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(deviation_table(sys.argv[1:] or None))
