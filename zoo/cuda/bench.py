@@ -3,6 +3,7 @@
 Methods (samples/s, including RNG and the physical mapping):
   kernel_broadcast   the fused kernel, scalar parameters
   kernel_per_sample  the fused kernel, one float64 value per sample for every parameter
+  kernel_broadcast_f16x2_all  scalar parameters, tanh.approx.f16x2 in every layer (tanh models)
   torch_fp32_eager   the reference path, Sampler.sample(backend="torch")
   torch_fp16_compile the network in fp16 under torch.compile (u drawn in fp16, mapping in fp64)
   table_searchsorted inverse-CDF table sampler: torch.searchsorted on an exact 1e4-point CDF
@@ -106,6 +107,9 @@ def run(sampler, *, n: int = 1 << 26, params: dict[str, float] | None = None, re
     if per_sample:
         t = time_call(lambda: launch.run(sampler.card, blob, n, per_sample, seed=next(seeds)), repeat)
         rates["kernel_per_sample"] = n / t
+    if any(s.activation == "tanh" for s in sampler.card.architecture.subnets):
+        t = time_call(lambda: launch.run(sampler.card, blob, n, scalar, seed=next(seeds), tanh="f16x2_all"), repeat)
+        rates["kernel_broadcast_f16x2_all"] = n / t
     if baselines:
         m = min(n, 1 << 24)  # the torch baselines' memory grows with n; rates are per sample
         rates["torch_fp32_eager"] = m / time_call(lambda: sampler.sample(m, device=dev, backend="torch", **params), repeat)
