@@ -62,7 +62,6 @@ def test_bench_record_writes_sidecar(tmp_path):
 @pytest.mark.parametrize("name", ["ic-isotropic", "bessel-test"])
 def test_bench_table_baseline_is_a_correct_sampler(name):
     """The table baseline of the benchmark samples the exact target (checked on the CPU)."""
-    import numpy as np
     from scipy import stats
 
     from zoo.cuda import bench
