@@ -110,7 +110,8 @@ def slope_table(mc, ref, alpha, beta, g_lo, g_hi, e_lo, e_hi, *, min_n_eff: floa
     for seg in segments(alpha, beta, g_lo, g_hi, e_lo, e_hi):
         lo, hi = seg.fit_window(margin_decades)
         s_mc, e_mc, n = fit_slope(mc.centres, mc.value, mc.error, lo, hi, mask=mc.n_eff >= min_n_eff)
-        s_ref, _, _ = fit_slope(mc.centres, ref, None, lo, hi, mask=mc.n_eff >= min_n_eff)
+        # same bins and the same weights (the MC errors), so the two fits differ only by the data
+        s_ref, _, _ = fit_slope(mc.centres, ref, mc.error, lo, hi, mask=mc.n_eff >= min_n_eff)
         rows.append({"segment": seg.formula, "regime": seg.regime, "lo": seg.lo, "hi": seg.hi,
                      "fit_lo": lo, "fit_hi": hi, "bins": n, "analytic": seg.slope, "mc": s_mc,
                      "mc_err": e_mc, "reference": s_ref, "mc_minus_analytic": s_mc - seg.slope})
