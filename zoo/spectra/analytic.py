@@ -114,5 +114,6 @@ def slope_table(mc, ref, alpha, beta, g_lo, g_hi, e_lo, e_hi, *, min_n_eff: floa
         s_ref, _, _ = fit_slope(mc.centres, ref, mc.error, lo, hi, mask=mc.n_eff >= min_n_eff)
         rows.append({"segment": seg.formula, "regime": seg.regime, "lo": seg.lo, "hi": seg.hi,
                      "fit_lo": lo, "fit_hi": hi, "bins": n, "analytic": seg.slope, "mc": s_mc,
-                     "mc_err": e_mc, "reference": s_ref, "mc_minus_analytic": s_mc - seg.slope})
+                     "mc_err": e_mc, "reference": s_ref, "mc_minus_analytic": s_mc - seg.slope,
+                     "mc_minus_reference_sigma": (s_mc - s_ref) / e_mc if e_mc > 0 else math.nan})
     return rows

@@ -32,15 +32,17 @@ def analyse(mc: MCSpectrum, cfg: SpectrumConfig, *, min_n_eff: float = 25.0) -> 
 
 def format_slopes(rows: list[dict]) -> str:
     """Markdown table of fitted vs analytic slopes."""
-    lines = ["| segment | regime | segment range | fit window | analytic | MC fit | reference fit | MC - analytic |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| segment | regime | segment range | fit window | analytic | MC fit | reference fit | "
+             "(MC - ref) / err | MC - analytic |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         mc = "n/a" if math.isnan(r["mc"]) else f"{r['mc']:.3f} ± {r['mc_err']:.1g}"
         ref = "n/a" if math.isnan(r["reference"]) else f"{r['reference']:.3f}"
         diff = "n/a" if math.isnan(r["mc"]) else f"{r['mc_minus_analytic']:+.3f}"
+        pull = "n/a" if math.isnan(r["mc_minus_reference_sigma"]) else f"{r['mc_minus_reference_sigma']:+.1f}"
         lines.append(f"| {r['segment']} | {r['regime']} | {r['lo']:.0e} – {r['hi']:.0e} | "
                      f"{r['fit_lo']:.1e} – {r['fit_hi']:.1e} ({r['bins']} bins) | {r['analytic']:.2f} | {mc} | "
-                     f"{ref} | {diff} |")
+                     f"{ref} | {pull} | {diff} |")
     return "\n".join(lines)
 
 
