@@ -7,6 +7,9 @@ import numpy as np
 
 from .analytic import breaks, segments
 
+#: pulls beyond this are drawn as triangles at the edge of the pull panel
+PULL_LIM = 5.0
+
 
 def _guide_lines(ax, seg, ref_centres, ref, mask):
     """Draw the analytic power law of a segment through the reference at the segment's log-centre."""
@@ -40,7 +43,11 @@ def draw_panel(ax, ax_pull, runs, *, title=""):
                 ax.axvline(b, color=color, ls=":", lw=0.9)
         with np.errstate(invalid="ignore", divide="ignore"):
             pull = np.where(mask, (mc.value - ref) / mc.error, np.nan)
-        ax_pull.plot(x, pull, ".", color=color, ms=3)
+        inside = np.abs(pull) <= PULL_LIM
+        ax_pull.plot(x[inside], pull[inside], ".", color=color, ms=3)
+        for sign, marker in ((1, "^"), (-1, "v")):  # out-of-range pulls drawn at the edge
+            out = sign * pull > PULL_LIM
+            ax_pull.plot(x[out], np.full(out.sum(), sign * 0.96 * PULL_LIM), marker, color=color, ms=4)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylabel(r"$dN/(dt\,dV\,d\epsilon_{ph})$  [$\sigma_T c\, n_e n_{ph}$]")
@@ -49,7 +56,7 @@ def draw_panel(ax, ax_pull, runs, *, title=""):
     ax_pull.axhline(0, color="k", lw=0.6)
     for s in (-2, 2):
         ax_pull.axhline(s, color="0.7", lw=0.6, ls="--")
-    ax_pull.set_ylim(-5, 5)
+    ax_pull.set_ylim(-PULL_LIM, PULL_LIM)
     ax_pull.set_xscale("log")
     ax_pull.set_xlabel(r"$\epsilon_{ph}$  [$m_e c^2$]")
     ax_pull.set_ylabel("(MC - ref) / err")
