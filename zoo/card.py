@@ -90,6 +90,11 @@ class SubnetCard(_Strict):
     hidden: list[int] = Field(min_length=1)
     activation: Activation
     output_transform: OutputTransform
+    u_transform: Literal["identity", "arcsine"] = Field(
+        default="identity",
+        description="how u_k enters the network: as is, or as v = (2/pi) atan2(sqrt(u), sqrt(1 - u)) "
+                    "in [0, 1], which turns the square-root ends of a map whose density vanishes "
+                    "linearly at the ends of the support into straight lines")
 
     @field_validator("hidden")
     @classmethod

@@ -14,7 +14,7 @@ from torch import nn
 from .card import ModelCard
 from .nets import build_network
 from .targets import Target, get_target
-from .transforms import parameter_columns, squash, to_physical
+from .transforms import parameter_columns, squash, to_physical, transform_u
 
 
 class InverseCDFModel(nn.Module):
@@ -60,7 +60,8 @@ class InverseCDFModel(nn.Module):
         xs, ws, zs = [], [], []
         for k, (subnet, spec) in enumerate(zip(self.net.subnets, self.card.architecture.subnets)):
             earlier = [2.0 * (w.detach() if detach_conditioning else w).to(net_dtype) - 1.0 for w in ws]
-            inputs = torch.cat([u_net[:, k:k + 1], *(e[:, None] for e in earlier), z_params], dim=1)
+            u_k = transform_u(u[:, k:k + 1].to(torch.float64), spec.u_transform).to(net_dtype)
+            inputs = torch.cat([u_k, *(e[:, None] for e in earlier), z_params], dim=1)
             if fixed_w is not None and k < fixed_w.shape[1]:
                 w = fixed_w[:, k].to(torch.float64)
                 z = w

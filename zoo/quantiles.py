@@ -4,8 +4,12 @@ For a 1-D model the network's output z is regressed onto the exact z*(u, Z) with
 C(to_physical(squash(z*))) = u, found by bisection in w = squash(z) in [0, 1] on the
 exact CDF (float64, 50 halvings: |w - w*| < 1e-15). The table holds every
 combination of the training-list parameter values (never a held-out value) and, per
-combination, ``n_u`` values of u stratified in s, u = (1 - cos(pi s)) / 2, so both
-tails are sampled densely; u = 0 and u = 1 are always included.
+combination, ``n_u`` stratified values of u (u = 0 and u = 1 always included).
+
+Each entry carries the weight p_z(z*)^2, p_z = dC/dz the exact density in z (mean 1,
+floored at 1e-3), so that the weighted squared error is the CDF loss to first order,
+(C(x(z)) - u)^2 ~ p_z^2 (z - z*)^2: errors where the density vanishes (square-root
+ends of the map) cost nothing, as they cost no KS accuracy.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ import torch
 
 from .card import ModelCard
 from .targets import Target
-from .transforms import inverse_squash, to_physical
+from .transforms import inverse_squash, squash, to_physical
 
 BISECTION_STEPS = 50
 
@@ -40,23 +44,46 @@ def exact_w(target: Target, u: np.ndarray, params: dict[str, np.ndarray], transf
     return 0.5 * (lo + hi)
 
 
+#: relative step of the finite difference for dx/dz
+_FD_STEP = 1e-6
+#: floor of the normalised weights
+WEIGHT_FLOOR = 1e-3
+
+
 def stratified_u(n_u: int, rng: np.random.Generator) -> np.ndarray:
-    """n_u values in [0, 1]: the ends, and one per stratum of s with u = (1 - cos(pi s)) / 2."""
+    """n_u values in [0, 1]: the ends, and one uniform draw in each of n_u - 2 equal strata."""
     s = (np.arange(n_u - 2) + rng.random(n_u - 2)) / (n_u - 2)
-    return np.concatenate([[0.0], 0.5 * (1.0 - np.cos(np.pi * s)), [1.0]])
+    return np.concatenate([[0.0], s, [1.0]])
+
+
+def density_in_z(target: Target, z: np.ndarray, params: dict[str, np.ndarray], transform) -> np.ndarray:
+    """p_z = pdf(x(z)) |dx/dz| with x = to_physical(squash(z)), dx/dz by central differences."""
+    tparams = {n: torch.as_tensor(v) for n, v in params.items()}
+
+    def x_of(zz):
+        w = squash(torch.as_tensor(zz), transform.squash)
+        return to_physical(target, 0, w, None, tparams, transform).numpy()
+
+    h = _FD_STEP * np.maximum(1.0, np.abs(z))
+    lo, hi = z - h, z + h
+    if transform.squash == "clamp":  # keep the stencil inside [0, 1], one-sided at the ends
+        lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
+    dxdz = (x_of(hi) - x_of(lo)) / (hi - lo)
+    return target.component_pdf(0, x_of(z), None, params) * np.abs(dxdz)
 
 
 def table_key(card: ModelCard, n_u: int, seed: int) -> str:
     """Hash of everything the table depends on (for the on-disk cache)."""
     spec = {"target": card.target.model_dump(mode="json"), "grid": card.training.parameter_grid,
             "transform": card.architecture.subnets[0].output_transform.model_dump(mode="json"),
-            "n_u": n_u, "seed": seed, "steps": BISECTION_STEPS}
+            "n_u": n_u, "seed": seed, "steps": BISECTION_STEPS, "layout": 2}
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def build_table(card: ModelCard, target: Target, lists: dict[str, np.ndarray], n_u: int, seed: int,
                 cache_dir: str | Path | None = None, stream=sys.stderr) -> dict[str, torch.Tensor]:
-    """Exact quantile table of a 1-D model over its training lists: {param: (N,), "u": (N,), "z": (N,)}.
+    """Exact quantile table of a 1-D model over its training lists:
+    {param: (N,), "u": (N,), "z": (N,), "weight": (N,)}.
 
     With ``cache_dir`` the table is stored as ``quantiles-<key>.npz`` and reused.
     """
@@ -70,7 +97,7 @@ def build_table(card: ModelCard, target: Target, lists: dict[str, np.ndarray], n
     rng = np.random.default_rng(seed)
     names = list(lists)
     combos = list(itertools.product(*(lists[n] for n in names))) or [()]
-    cols: dict[str, list[np.ndarray]] = {n: [] for n in [*names, "u", "z"]}
+    cols: dict[str, list[np.ndarray]] = {n: [] for n in [*names, "u", "z", "weight"]}
     t0 = time.perf_counter()
     chunk = max(1, 8192 // n_u)
     for start in range(0, len(combos), chunk):
@@ -80,12 +107,16 @@ def build_table(card: ModelCard, target: Target, lists: dict[str, np.ndarray], n
         w = exact_w(target, u, params, transform)
         for n in names:
             cols[n].append(params[n])
+        z = inverse_squash(torch.as_tensor(w), transform.squash).numpy()
         cols["u"].append(u)
-        cols["z"].append(inverse_squash(torch.as_tensor(w), transform.squash).numpy())
+        cols["z"].append(z)
+        cols["weight"].append(density_in_z(target, z, params, transform) ** 2)
         if stream is not None and (start // chunk) % 50 == 0:
             print(f"[quantile table] {start + len(block)}/{len(combos)} parameter points, "
                   f"{time.perf_counter() - t0:.0f}s", file=stream, flush=True)
     table = {k: np.concatenate(v) for k, v in cols.items()}
+    weight = np.nan_to_num(table["weight"], nan=0.0, posinf=0.0)
+    table["weight"] = np.maximum(weight / weight.mean(), WEIGHT_FLOOR)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp.npz")

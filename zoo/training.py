@@ -5,6 +5,7 @@ from ``zoo.validation.validate``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -72,10 +73,10 @@ class CDFObjective:
 
 
 class QuantileObjective:
-    """Quantile regression: MSE between the raw output z(u, Z) and the exact z* of an
-    inverse-CDF table (``zoo.quantiles.build_table``), 1-D models."""
+    """Quantile regression: density-weighted MSE between the raw output z(u, Z) and the
+    exact z* of an inverse-CDF table (``zoo.quantiles.build_table``), 1-D models."""
 
-    name = "quantile-mse on exact inverse-CDF tables"
+    name = "density-weighted quantile-mse on exact inverse-CDF tables"
 
     def __init__(self, table: dict[str, torch.Tensor]):
         self.table = table
@@ -86,9 +87,9 @@ class QuantileObjective:
         return {k: v[idx] for k, v in self.table.items()}
 
     def loss(self, model: InverseCDFModel, data) -> torch.Tensor:
-        params = {k: v for k, v in data.items() if k not in ("u", "z")}
+        params = {k: v for k, v in data.items() if k not in ("u", "z", "weight")}
         _, _, z = model(data["u"][:, None], params, return_raw=True)
-        return torch.mean((z[:, 0] - data["z"]) ** 2)
+        return torch.mean(data["weight"] * (z[:, 0] - data["z"]) ** 2)
 
 
 def _to(data, device):
@@ -107,10 +108,10 @@ def _cosine(step: int, steps: int, lr: float, lr_final: float) -> float:
 def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: float, seed: int,
         lr_final: float = 1e-5, lbfgs_rounds: int = 0, lbfgs_iterations: int = 200,
         lbfgs_batch: int = 65536, checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
-        log_every: int = 500, device: str | torch.device = "cpu", stream=sys.stderr) -> float:
+        log_every: int = 500, device: str | torch.device = "cpu", polish=None, stream=sys.stderr) -> float:
     """Adam with a cosine learning-rate schedule for ``steps`` steps, then ``lbfgs_rounds``
-    rounds of L-BFGS (strong Wolfe line search), each on a fresh random subset of
-    ``lbfgs_batch`` points. Returns the final loss (mean of the last 5% of Adam steps, or
+    rounds of L-BFGS (strong Wolfe line search), each on a fresh random batch of
+    ``lbfgs_batch`` points of ``polish`` (another objective, default the same one). Returns the final loss (mean of the last 5% of Adam steps, or
     of the last L-BFGS round).
 
     Deterministic for a seed on a given machine. With ``checkpoint`` (a file path) the
@@ -159,19 +160,20 @@ def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: f
     final = float(np.mean(tail)) if tail else float("nan")
     params = list(model.net.parameters())
     for rnd in range(round0 + 1, lbfgs_rounds + 1):
-        data = _to(objective.batch(rng, lbfgs_batch), device)
+        polish = polish or objective
+        data = _to(polish.batch(rng, lbfgs_batch), device)
         lbfgs = torch.optim.LBFGS(params, lr=1.0, max_iter=lbfgs_iterations, history_size=50,
                                   line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
 
         def closure():
             lbfgs.zero_grad(set_to_none=True)
-            value = objective.loss(model, data)
+            value = polish.loss(model, data)
             value.backward()
             return value
 
         lbfgs.step(closure)
         with torch.no_grad():
-            final = objective.loss(model, data).item()
+            final = polish.loss(model, data).item()
         if stream is not None:
             print(f"[{model.card.name}] L-BFGS round {rnd}/{lbfgs_rounds}  loss {final:.3e}  "
                   f"{time.perf_counter() - t0:.0f}s elapsed", file=stream, flush=True)
@@ -205,6 +207,7 @@ def write_model(model: InverseCDFModel, out_dir: str | Path, *, validate_model: 
 
 def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict], hidden: list[int],
               activation: str, output_transform: dict, recipe: str, seed: int, steps: int,
+              u_transform: str = "identity",
               batch_size: int, parameter_grid: dict[str, int], version: str = "0.1.0",
               citation: str = "", license: str = "MIT") -> ModelCard:
     """A card for a model about to be trained (hash, counts, loss and metrics filled in later)."""
@@ -214,7 +217,7 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     units = {p.name: p.unit for p in target.parameters}
     n_params = sum(1 + len(p.get("extra_inputs", [])) for p in parameters)
     subnets = [dict(n_inputs=1 + k + n_params, hidden=hidden, activation=activation,
-                    output_transform=output_transform) for k in range(target.dim)]
+                    output_transform=output_transform, u_transform=u_transform) for k in range(target.dim)]
     return ModelCard.model_validate({
         "schema_version": 1, "name": name, "version": version, "summary": summary,
         "target": {"id": target_id,
@@ -235,7 +238,8 @@ def describe_training(objective, *, steps: int, batch_size: int, lr: float, lbfg
                       lbfgs_iterations: int, lbfgs_batch: int) -> str:
     text = f"{objective.name}; Adam {steps} steps (batch {batch_size}, lr {lr:g} cosine to 1e-5)"
     if lbfgs_rounds:
-        text += f", then {lbfgs_rounds} x {lbfgs_iterations} L-BFGS iterations on {lbfgs_batch} points"
+        text += (f", then {lbfgs_rounds} x {lbfgs_iterations} L-BFGS iterations on the CDF loss (eq. 4/17), "
+                 f"{lbfgs_batch} points each")
     return text
 
 
@@ -282,21 +286,28 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     model = InverseCDFModel(card)
     t0 = time.perf_counter()
     if args.objective == "quantile":
-        from .quantiles import build_table
+        from .quantiles import build_table, table_key
 
         table = build_table(card, model.target, training_lists(card), args.table_u, args.seed, cache_dir=ckpt_dir)
         obj = QuantileObjective(table)
+        obj.key = table_key(card, args.table_u, args.seed)
     else:
         obj = CDFObjective(model)
-    run_id = f"{args.objective}-s{args.seed}-{args.steps}-{args.batch_size}-{args.lr:g}-{args.lbfgs_rounds}x" \
-             f"{args.lbfgs_iterations}x{args.lbfgs_batch}-" + "x".join(map(str, card.architecture.subnets[0].hidden))
+    # one checkpoint per distinct run: model, objective and every setting that changes the result
+    run_spec = {"card": card.model_dump(mode="json", include={"target", "architecture"}), "objective": obj.name,
+                "table": getattr(obj, "key", None), "polish": "cdf",
+                **{k: v for k, v in vars(args).items() if k not in ("out", "threads", "fresh", "checkpoint_dir", "device")}}
+    run_id = f"{name}-{args.objective}-" + hashlib.sha256(json.dumps(run_spec, sort_keys=True).encode()).hexdigest()[:12]
     ckpt = ckpt_dir / f"{run_id}.pt"
     if args.fresh and ckpt.exists():
         ckpt.unlink()
+    # L-BFGS always polishes on the CDF loss itself: (C(x) - u)^2 is what the KS distance
+    # measures, also where the map's square-root ends make the quantile error a poor proxy
+    polish = CDFObjective(model)
     model.to(args.device)
     final = fit(model, obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                 lbfgs_rounds=args.lbfgs_rounds, lbfgs_iterations=args.lbfgs_iterations,
-                lbfgs_batch=args.lbfgs_batch, checkpoint=ckpt, device=args.device)
+                lbfgs_batch=args.lbfgs_batch, checkpoint=ckpt, device=args.device, polish=polish)
     model.to("cpu")
     wall = round(time.perf_counter() - t0, 1)
     loss = describe_training(obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr,

@@ -57,6 +57,15 @@ def squash(z: torch.Tensor, kind: str) -> torch.Tensor:
     raise ValueError(f"unknown squash {kind!r}; allowed: sigmoid, clamp, tanh_paper")
 
 
+def transform_u(u: torch.Tensor, kind: str) -> torch.Tensor:
+    """u in [0, 1] -> the network's u input (``SubnetCard.u_transform``)."""
+    if kind == "identity":
+        return u
+    if kind == "arcsine":
+        return (2.0 / math.pi) * torch.atan2(torch.sqrt(u), torch.sqrt(1.0 - u))
+    raise ValueError(f"unknown u_transform {kind!r}; allowed: identity, arcsine")
+
+
 def inverse_squash(w: torch.Tensor, kind: str) -> torch.Tensor:
     """w in [0, 1] -> the raw output z that squashes to it (the regression target)."""
     if kind == "clamp":
