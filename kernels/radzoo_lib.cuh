@@ -3,6 +3,8 @@
 // The generated prologue (zoo/cuda/codegen.py) defines before this file:
 //   RZ_TANH_MODE   0 exact tanhf | 1 tanh.approx.f32 | 2 tanh.approx.f16x2 for layers feeding an MMA
 //                  (tanh.approx.f32 for the last hidden layer) | 3 tanh.approx.f16x2 for every layer
+//   (the tensor-core mode is chosen by the generated code: rz_act_to_a + rz_dense_mma for one f16 MMA per
+//    tile ("f16"), rz_act_to_a_split + rz_dense_mma3 for the split-f16 product ("3xf16", near fp32))
 //   rz_map_t       float or double: precision of the w -> physical-sample mapping
 //   RZ_TANH_PAPER_ALPHA, RZ_TANH_PAPER_BETA  (float literals of the tanh_paper squash)
 // Layout conventions (PTX ISA, mma.m16n8k16 with .f16 inputs and .f32 accumulators),
@@ -53,6 +55,25 @@ __device__ __forceinline__ rz_u32 rz_pack_h2(float lo, float hi) {
     rz_u32 r;
     asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
     return r;
+}
+
+__device__ __forceinline__ void rz_unpack_h2(rz_u32 x, float& lo, float& hi) {
+    unsigned short a, b;
+    asm("mov.b32 {%0, %1}, %2;" : "=h"(a), "=h"(b) : "r"(x));
+    asm("cvt.f32.f16 %0, %1;" : "=f"(lo) : "h"(a));
+    asm("cvt.f32.f16 %0, %1;" : "=f"(hi) : "h"(b));
+}
+
+// split-f16 ("3xf16"): x = hi + lo * 2^-RZ_SPLIT_SHIFT with hi = f16(x), lo = f16((x - hi) * 2^RZ_SPLIT_SHIFT);
+// x - hi is exact in fp32 and the scaling keeps lo out of the f16 subnormals
+#define RZ_SPLIT_SHIFT 11
+#define RZ_SPLIT_UP 2048.0f
+#define RZ_SPLIT_DOWN 4.8828125e-04f
+__device__ __forceinline__ void rz_split_h2(float x0, float x1, rz_u32& hi, rz_u32& lo) {
+    hi = rz_pack_h2(x0, x1);
+    float h0, h1;
+    rz_unpack_h2(hi, h0, h1);
+    lo = rz_pack_h2((x0 - h0) * RZ_SPLIT_UP, (x1 - h1) * RZ_SPLIT_UP);
 }
 
 __device__ __forceinline__ rz_u32 rz_tanh_h2(rz_u32 x) {
@@ -146,11 +167,44 @@ __device__ __forceinline__ void rz_dense_mma(const uint2* __restrict__ bf, const
     }
 }
 
-__device__ __forceinline__ void rz_unpack_h2(rz_u32 x, float& lo, float& hi) {
-    unsigned short a, b;
-    asm("mov.b32 {%0, %1}, %2;" : "=h"(a), "=h"(b) : "r"(x));
-    asm("cvt.f32.f16 %0, %1;" : "=f"(lo) : "h"(a));
-    asm("cvt.f32.f16 %0, %1;" : "=f"(hi) : "h"(b));
+// split-f16 mode: activation in fp32 (tanhf unless RZ_TANH_MODE says otherwise), then hi and lo A fragments
+template <int ACT, int W>
+__device__ __forceinline__ void rz_act_to_a_split(const float (&h)[W / 8][4], rz_u32 (&a)[W / 16][4],
+                                                  rz_u32 (&al)[W / 16][4]) {
+#pragma unroll
+    for (int kt = 0; kt < W / 16; ++kt) {
+        rz_split_h2(rz_act<ACT>(h[2 * kt][0]), rz_act<ACT>(h[2 * kt][1]), a[kt][0], al[kt][0]);
+        rz_split_h2(rz_act<ACT>(h[2 * kt][2]), rz_act<ACT>(h[2 * kt][3]), a[kt][1], al[kt][1]);
+        rz_split_h2(rz_act<ACT>(h[2 * kt + 1][0]), rz_act<ACT>(h[2 * kt + 1][1]), a[kt][2], al[kt][2]);
+        rz_split_h2(rz_act<ACT>(h[2 * kt + 1][2]), rz_act<ACT>(h[2 * kt + 1][3]), a[kt][3], al[kt][3]);
+    }
+}
+
+// split-f16 hidden -> hidden: A B ~ Ahi Bhi + (Alo Bhi + Ahi Blo) 2^-11, three MMAs per tile. The main
+// product accumulates onto the bias, the two correction products into their own accumulator (so the
+// tensor core's rounding of the large running sum does not swallow them); one fp32 FMA joins them.
+// bl: the lo B fragments (scaled by 2^11 on the host), same swizzle as bf
+template <int K, int N>
+__device__ __forceinline__ void rz_dense_mma3(const uint2* __restrict__ bf, const uint2* __restrict__ bl,
+                                              const float* __restrict__ b, const rz_u32 (&a)[K / 16][4],
+                                              const rz_u32 (&al)[K / 16][4], int lane, float (&h)[N / 8][4]) {
+    const int c = lane & 3;
+#pragma unroll
+    for (int nt = 0; nt < N / 8; ++nt) {
+        const int j = nt * 8 + 2 * c;
+        h[nt][0] = b[j]; h[nt][1] = b[j + 1]; h[nt][2] = b[j]; h[nt][3] = b[j + 1];
+        float e[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+#pragma unroll
+        for (int kt = 0; kt < K / 16; ++kt) {
+            const uint2 bb = bf[(kt * (N / 8) + nt) * 32 + lane];
+            const uint2 bbl = bl[(kt * (N / 8) + nt) * 32 + lane];
+            rz_mma16816(e, al[kt], bb.x, bb.y);
+            rz_mma16816(e, a[kt], bbl.x, bbl.y);
+            rz_mma16816(h[nt], a[kt], bb.x, bb.y);
+        }
+#pragma unroll
+        for (int i = 0; i < 4; ++i) h[nt][i] = fmaf(e[i], RZ_SPLIT_DOWN, h[nt][i]);
+    }
 }
 
 // activation of the last hidden layer, kept in fp32 for the output layer (mode 3: via f16x2)
@@ -183,6 +237,12 @@ __device__ __forceinline__ void rz_dense_out(const float* __restrict__ wo, float
     s0 += __shfl_xor_sync(0xffffffffu, s0, 1); s1 += __shfl_xor_sync(0xffffffffu, s1, 1);
     s0 += __shfl_xor_sync(0xffffffffu, s0, 2); s1 += __shfl_xor_sync(0xffffffffu, s1, 2);
     z0 = s0 + bo; z1 = s1 + bo;
+}
+
+// ---------------------------------------------------------------- u input (SubnetCard.u_transform)
+// arcsine: v = (2/pi) atan2(sqrt(u), sqrt(1 - u)) in fp32 (u and 1 - u are exact in fp32; torch does it in fp64)
+__device__ __forceinline__ float rz_u_arcsine(float u) {
+    return 0x1.45f306p-1f * atan2f(sqrtf(u), sqrtf(1.0f - u));
 }
 
 // ---------------------------------------------------------------- parameter input columns

@@ -1,5 +1,5 @@
 """CPU-side checks of the CUDA backend: every registry model's kernel compiles with NVRTC for
-sm_80 and sm_90 and runs its hidden layers on tensor-core MMA (PTX and SASS)."""
+sm_80 and sm_90 in every precision mode and runs its hidden layers on tensor-core MMA (PTX and SASS)."""
 import re
 import subprocess
 
@@ -7,13 +7,17 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.card import OutputTransform
+from zoo.card import OutputTransform, SubnetCard
 from zoo.cuda import codegen, emulate, nvrtc
 from zoo.targets import get_target, target_ids
 
 MODELS = zoo.list()
 SQUASHES = OutputTransform.model_fields["squash"].annotation.__args__  # what cards may name
-OPTIONS = [codegen.KernelOptions(broadcast=True), codegen.KernelOptions(broadcast=False, out_dtype="float64")]
+U_TRANSFORMS = SubnetCard.model_fields["u_transform"].annotation.__args__
+OPTIONS = [dict(broadcast=True), dict(broadcast=False, out_dtype="float64")]
+#: every kernel mode: the named presets and every (mma, tanh) of the emulation
+MODES = [dict(precision=p) for p in codegen.PRECISIONS] + [dict(mma=m, tanh=t) for m, t in emulate.MODES]
+MMA_PER_TILE = {"f16": 1, "3xf16": 3}
 
 
 @pytest.fixture(autouse=True)
@@ -25,26 +29,51 @@ def n_mma_layers(card):
     return sum(len(s.hidden) - 1 for s in card.architecture.subnets)
 
 
+def _mode(mode):
+    return codegen.KernelOptions(**{"precision": codegen.DEFAULT_PRECISION, "mma": None, "tanh": None, **mode})
+
+
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 @pytest.mark.parametrize("name", MODELS)
 def test_every_registry_model_compiles(name, arch):
     s = zoo.load(name)
-    for opts in OPTIONS:
-        cubin = s.compile_kernel(arch, broadcast=opts.broadcast, out_dtype=opts.out_dtype)
-        assert cubin[:4] == b"\x7fELF" and len(cubin) > 1000
+    for mode in MODES:
+        for opts in OPTIONS:
+            cubin = s.compile_kernel(arch, **opts, **mode)
+            assert cubin[:4] == b"\x7fELF" and len(cubin) > 1000, (mode, opts)
 
 
+def test_default_is_the_accurate_mode():
+    o = codegen.KernelOptions()
+    assert (o.precision, o.mma, o.tanh) == ("accurate", "3xf16", "exact")
+    assert (codegen.KernelOptions(precision="fast").mma, codegen.KernelOptions(precision="fast").tanh) == ("f16", "f16x2")
+    assert codegen.KernelOptions(precision="fast", tanh="exact").tanh == "exact"   # explicit fields override
+    with pytest.raises(ValueError, match="precision='fast'"):
+        codegen.KernelOptions(tanh="f16x2")                  # f16x2 rounds to f16: not with split operands
+    with pytest.raises(ValueError, match="precision must be"):
+        codegen.KernelOptions(precision="medium")
+    with pytest.raises(ValueError, match="mma must be"):
+        codegen.KernelOptions(mma="tf32")
+
+
+@pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
+@pytest.mark.parametrize("mode", MODES, ids=lambda m: "-".join(m.values()))
 @pytest.mark.parametrize("name", MODELS)
-def test_ptx_uses_tensor_core_mma(name):
+def test_ptx_uses_tensor_core_mma(name, mode, arch):
     s = zoo.load(name)
+    opts = _mode(mode)
     assert n_mma_layers(s.card) > 0, "registry models are deep enough to have hidden -> hidden layers"
-    ptx = nvrtc.compile_source(s.kernel_source(), "sm_90", kind="ptx").decode()
+    ptx = nvrtc.compile_source(s.kernel_source(**mode), arch, kind="ptx").decode()
     n_mma = len(re.findall(r"mma\.sync\.aligned\.m16n8k16\.row\.col\.f32\.f16\.f16\.f32", ptx))
     want = sum((a // 16) * (b // 8) for sub in s.card.architecture.subnets for a, b in zip(sub.hidden[:-1], sub.hidden[1:]))
-    assert n_mma == want
-    assert "tanh.approx.f16x2" in ptx                # the cheap tanh of the default mode
+    assert n_mma == MMA_PER_TILE[opts.mma] * want
+    uses_tanh = any(sub.activation == "tanh" for sub in s.card.architecture.subnets)
+    if uses_tanh:
+        assert ("tanh.approx.f16x2" in ptx) == (opts.tanh in ("f16x2", "f16x2_all"))
+        assert ("tanh.approx" in ptx) == (opts.tanh != "exact")   # tanhf is not tanh.approx
     assert ".local" not in ptx                        # nothing spilled to local memory
     assert "ld.global" in ptx and "st.global" in ptx  # weights/parameters in, samples out
+    assert f"#define RZ_WBYTES {codegen.shared_bytes(s.card, opts)}" in s.kernel_source(**mode)
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -57,13 +86,21 @@ def test_sass_has_hmma(name):
     if not nvdisasm:
         pytest.skip("nvdisasm not installed (pip install nvidia-cuda-nvdisasm); the PTX test still checks mma")
     s = zoo.load(name)
+    want = sum((a // 16) * (b // 8) for sub in s.card.architecture.subnets for a, b in zip(sub.hidden[:-1], sub.hidden[1:]))
     for arch in ("sm_80", "sm_90"):
-        path = nvrtc.cache_dir() / f"{name}-{arch}.cubin"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(s.compile_kernel(arch))
-        sass = subprocess.run([nvdisasm, str(path)], capture_output=True, text=True, check=True).stdout
-        assert len(re.findall(r"\bHMMA\.16816\.F32\b", sass)) > 0, arch
-        assert not re.search(r"\b(LDL|STL)\b", sass), f"{arch}: register spills"
+        for precision in codegen.PRECISIONS:
+            path = nvrtc.cache_dir() / f"{name}-{arch}-{precision}.cubin"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(s.compile_kernel(arch, precision=precision))
+            sass = subprocess.run([nvdisasm, str(path)], capture_output=True, text=True, check=True).stdout
+            lines = sass.splitlines()
+            hmma = [i for i, line in enumerate(lines) if re.search(r"\bHMMA\.16816\.F32\b", line)]
+            assert len(hmma) == MMA_PER_TILE[codegen.PRECISIONS[precision][0]] * want, (arch, precision)
+            spills = [i for i, line in enumerate(lines) if re.search(r"\b(LDL|STL)\b", line)]
+            # the network part (first to last HMMA) never touches local memory; outside it, ptxas may
+            # save one register pair around the fp64-division slow-path call of the mapping prep
+            assert not [i for i in spills if hmma[0] <= i <= hmma[-1]], f"{arch} {precision}: spills in the MMA code"
+            assert len(spills) <= 2, f"{arch} {precision}: {len(spills)} local-memory accesses"
 
 
 def test_cache_hit_and_key(tmp_path, monkeypatch):
@@ -102,6 +139,8 @@ def test_every_squash_coordinate_and_activation_has_kernel_code():
     assert set(SQUASHES) <= set(codegen.SQUASHES)
     lib = (codegen.kernels_dir() / "radzoo_lib.cuh").read_text()
     assert all(f"float {fn}(" in lib for fn in codegen.SQUASHES.values())
+    assert set(U_TRANSFORMS) <= set(codegen.U_TRANSFORMS)     # every u_transform a card may name
+    assert all(f"float {fn}(" in lib for fn in codegen.U_TRANSFORMS.values() if fn)
     for tid in target_ids():
         assert tid in codegen.SUPPORTS, tid
         for coord in get_target(tid).coordinates:
@@ -120,9 +159,25 @@ def test_other_architectures_compile(hidden, act, squash):
         "hidden": hidden, "activation": act,
         "output_transform": OutputTransform(squash=squash, coordinate="log1p_bq")})
     card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": [sub]})})
-    for tanh in codegen.TANH_MODES:
-        ptx = nvrtc.compile_source(codegen.generate(card, codegen.KernelOptions(tanh=tanh)), "sm_80", kind="ptx")
-        assert ptx.count(b"mma.sync.aligned.m16n8k16") == sum(a // 16 * b // 8 for a, b in zip(hidden[:-1], hidden[1:]))
+    for mode in MODES:
+        opts = _mode(mode)
+        ptx = nvrtc.compile_source(codegen.generate(card, opts), "sm_80", kind="ptx")
+        assert ptx.count(b"mma.sync.aligned.m16n8k16") == \
+            MMA_PER_TILE[opts.mma] * sum(a // 16 * b // 8 for a, b in zip(hidden[:-1], hidden[1:]))
+
+
+@pytest.mark.parametrize("u_transform", U_TRANSFORMS)
+def test_u_transform_in_generated_code(u_transform):
+    """The card's u_transform reaches the kernel (and only the u column of each subnet)."""
+    card = zoo.load("gaussian-2d").card
+    subs = [sub.model_copy(update={"u_transform": u_transform}) for sub in card.architecture.subnets]
+    card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subs})})
+    src = codegen.generate(card)
+    fn = codegen.U_TRANSFORMS[u_transform]
+    n_calls = src.count(f"{fn}(u") if fn else 0
+    assert n_calls == (2 * len(subs) if fn else 0)           # rows g and g + 8 of every subnet
+    ptx = nvrtc.compile_source(src, "sm_90", kind="ptx").decode()
+    assert ("sqrt.rn.f32" in ptx) == (u_transform == "arcsine")
 
 
 def test_pack_roundtrip_through_ptx_fragment_layout():
@@ -137,7 +192,16 @@ def test_pack_roundtrip_through_ptx_fragment_layout():
         np.testing.assert_array_equal(bias, sd[f"subnets.0.layers.{i}.bias"].numpy())
     np.testing.assert_array_equal(net["w_out"], sd["subnets.0.layers.3.weight"].numpy()[0])
     assert net["b_out"] == sd["subnets.0.layers.3.bias"].numpy()[0]
-    assert len(codegen.pack(s.card, sd)) == codegen.shared_bytes(s.card)
+    for i, w_lo in enumerate(net["mma_lo"], start=1):   # hi + lo 2^-11 is the fp32 weight to ~2^-22
+        w = sd[f"subnets.0.layers.{i}.weight"].numpy().astype(np.float64)
+        split = net["mma"][i - 1][0].astype(np.float64) + w_lo.astype(np.float64) * 2.0**-codegen.SPLIT_SHIFT
+        assert np.abs(split - w).max() <= 2.0**-22 * np.abs(w).max()
+        assert np.abs(net["mma"][i - 1][0].astype(np.float64) - w).max() > 2.0**-16 * np.abs(w).max()
+    blob = codegen.pack(s.card, sd)
+    assert len(blob) == codegen.shared_bytes(s.card) == codegen.shared_bytes(s.card, codegen.KernelOptions())
+    fast = codegen.shared_bytes(s.card, codegen.KernelOptions(precision="fast"))
+    assert fast == codegen.fast_bytes(s.card) < len(blob)
+    assert all(off >= fast for lay in codegen.layout(s.card)[0] for off in lay.mma_lo)  # f16 mode: a prefix
 
 
 def test_kernel_sources_found():

@@ -15,9 +15,9 @@ MODELS = zoo.list()
 
 
 
-@pytest.mark.parametrize("tanh", sorted(emulate.PARITY_BOUND))
+@pytest.mark.parametrize("mma,tanh", emulate.MODES, ids=[emulate.mode_name(*m) for m in emulate.MODES])
 @pytest.mark.parametrize("name", MODELS)
-def test_parity_with_torch_path_sample_by_sample(name, tanh):
+def test_parity_with_torch_path_sample_by_sample(name, mma, tanh):
     s = zoo.load(name)
     n = 100_003  # not a multiple of the chunk
     for j, pt in enumerate(heldout_grid(s.card, 3)):
@@ -25,11 +25,11 @@ def test_parity_with_torch_path_sample_by_sample(name, tanh):
 
         params = s.check_params(pt, n, torch.device("cuda"))
         blob = torch.frombuffer(bytearray(codegen.pack(s.card, s.model.net.state_dict())), dtype=torch.uint8).cuda()
-        xk = launch.run(s.card, blob, n, params, seed=j, out_dtype=torch.float64, tanh=tanh).cpu().numpy()
+        xk = launch.run(s.card, blob, n, params, seed=j, out_dtype=torch.float64, mma=mma, tanh=tanh).cpu().numpy()
         xt = s.sample(n, seed=j, device="cuda", backend="torch", dtype=torch.float64, **pt).cpu().numpy()
         xt = xt.reshape(n, -1)
         assert np.isfinite(xk).all()
-        assert emulate.cdf_gap(s.target, xk, xt, pt) <= emulate.PARITY_BOUND[tanh], (pt, tanh)
+        assert emulate.cdf_gap(s.target, xk, xt, pt) <= emulate.PARITY_BOUND[emulate.mode_name(mma, tanh)], (pt, mma, tanh)
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -43,7 +43,7 @@ def test_ks_vs_exact_target_on_heldout_points(name):
         for k in range(s.dim):
             c = s.target.component_cdf(k, x[:, k], x[:, :k] if k else None, pt)
             ks = stats.kstest(c, "uniform").statistic  # C(x) is U(0, 1) for exact samples
-            assert ks <= card_ks + emulate.PARITY_BOUND["f16x2"] + 5e-3, (pt, k, ks)
+            assert ks <= card_ks + emulate.bound() + 5e-3, (pt, k, ks)
 
 
 def test_default_backend_broadcast_vs_per_sample_and_dtypes():
@@ -64,6 +64,16 @@ def test_default_backend_broadcast_vs_per_sample_and_dtypes():
     lo, hi = s.target.support(gamma=gamma.cpu().numpy(), eps0=1e-6)
     xs = x.double().cpu().numpy()
     assert (xs >= lo * (1 - 1e-6)).all() and (xs <= hi * (1 + 1e-6)).all()
+
+
+@pytest.mark.parametrize("precision", ["accurate", "fast"])
+def test_sampler_precision_argument(precision):
+    """Sampler.sample(precision=...) runs that kernel mode: same Philox u, within its bound of torch."""
+    s = zoo.load("bessel-test")
+    pt = heldout_grid(s.card, 2)[0]
+    x = s.sample(65_536, seed=5, device="cuda", dtype=torch.float64, precision=precision, **pt).cpu().numpy()
+    xt = s.sample(65_536, seed=5, device="cuda", backend="torch", dtype=torch.float64, **pt).cpu().numpy()
+    assert emulate.cdf_gap(s.target, x[:, None], xt[:, None], pt) <= emulate.bound(precision)
 
 
 def test_chained_model_on_gpu():

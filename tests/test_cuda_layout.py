@@ -1,7 +1,8 @@
 """Lane-level simulation of the kernel's register layout (no GPU).
 
-A line-by-line numpy transliteration of rz_dense_in, rz_act_to_a, rz_dense_mma (with
-mma.m16n8k16 defined by the PTX ISA's fragment formulas), rz_act_inplace and rz_dense_out
+A line-by-line numpy transliteration of rz_dense_in, rz_act_to_a / rz_act_to_a_split,
+rz_dense_mma / rz_dense_mma3 (with mma.m16n8k16 defined by the PTX ISA's fragment formulas),
+rz_act_inplace and rz_dense_out
 (kernels/radzoo_lib.cuh), run over the 32 lanes of a warp on the packed weights, must give
 the same raw outputs z as the dense emulation for every row of a 16-row tile. This checks
 the index algebra of the CUDA code (which lane holds which row/column, how C fragments
@@ -40,7 +41,13 @@ def act(x, kind):
     return emulate.act_f32(x, kind, "exact", None)
 
 
-def simulate_subnet(blob, lay, kind, x, mma=mma16816):
+def split_pair(x):
+    """rz_split_h2 on one half: hi = f16(x), lo = f16((x - hi) 2^11), as float32 values."""
+    hi = x.astype(np.float16).astype(np.float32)
+    return hi, ((x - hi) * np.float32(2.0**codegen.SPLIT_SHIFT)).astype(np.float16).astype(np.float32)
+
+
+def simulate_subnet(blob, lay, kind, x, mma=mma16816, split=False):
     """z (16,) of one sub-network for a 16-row tile x (16, n_in), as the kernel's lanes compute it."""
     buf = np.frombuffer(blob, dtype=np.uint8)
 
@@ -57,21 +64,35 @@ def simulate_subnet(blob, lay, kind, x, mma=mma16816):
         h[:, nt, 1] = b_in[j + 1] + (w_in[j + 1] * x0).sum(1)
         h[:, nt, 2] = b_in[j] + (w_in[j] * x1).sum(1)
         h[:, nt, 3] = b_in[j + 1] + (w_in[j + 1] * x1).sum(1)
-    for (frag, bias_off), k_w, n_w in zip(lay.mma, ws[:-1], ws[1:]):
-        a = np.zeros((32, k_w // 16, 4, 2), np.float32)        # rz_act_to_a
+    for (frag, bias_off), frag_lo, k_w, n_w in zip(lay.mma, lay.mma_lo, ws[:-1], ws[1:]):
+        a = np.zeros((32, k_w // 16, 4, 2), np.float32)        # rz_act_to_a(_split)
+        al = np.zeros_like(a)
         for kt in range(k_w // 16):
             pairs = [(2 * kt, 0, 1), (2 * kt, 2, 3), (2 * kt + 1, 0, 1), (2 * kt + 1, 2, 3)]
             for r, (nt, lo, hi) in enumerate(pairs):
-                a[:, kt, r, 0] = act(h[:, nt, lo], kind).astype(np.float16)
-                a[:, kt, r, 1] = act(h[:, nt, hi], kind).astype(np.float16)
-        bf = buf[frag:frag + (k_w // 16) * (n_w // 8) * 32 * 8].view(np.float16).reshape(-1, 2, 2)
+                for half, col in ((0, lo), (1, hi)):
+                    y = act(h[:, nt, col], kind)
+                    if split:
+                        a[:, kt, r, half], al[:, kt, r, half] = split_pair(y)
+                    else:
+                        a[:, kt, r, half] = y.astype(np.float16)
+        size = (k_w // 16) * (n_w // 8) * 32 * 8
+        bf = buf[frag:frag + size].view(np.float16).reshape(-1, 2, 2)
+        bl = buf[frag_lo:frag_lo + size].view(np.float16).reshape(-1, 2, 2)
         bias = f32s(bias_off, n_w)
-        h = np.zeros((32, n_w // 8, 4), np.float32)            # rz_dense_mma
+        h = np.zeros((32, n_w // 8, 4), np.float32)            # rz_dense_mma(3)
         for nt in range(n_w // 8):
             j = nt * 8 + 2 * C
             h[:, nt] = np.stack([bias[j], bias[j + 1], bias[j], bias[j + 1]], axis=1)
+            e = np.zeros((32, 4), np.float32)
             for kt in range(k_w // 16):
-                h[:, nt] = mma(h[:, nt], a[:, kt], bf[(kt * (n_w // 8) + nt) * 32 + LANES].astype(np.float32))
+                b_hi = bf[(kt * (n_w // 8) + nt) * 32 + LANES].astype(np.float32)
+                if split:
+                    e = mma(e, al[:, kt], b_hi)
+                    e = mma(e, a[:, kt], bl[(kt * (n_w // 8) + nt) * 32 + LANES].astype(np.float32))
+                h[:, nt] = mma(h[:, nt], a[:, kt], b_hi)
+            if split:
+                h[:, nt] = (e.astype(np.float64) * 2.0**-codegen.SPLIT_SHIFT + h[:, nt]).astype(np.float32)
     h = act(h, kind)                                           # rz_act_inplace
     wo, bo = f32s(lay.w_out, ws[-1]), f32s(lay.b_out, 1)[0]
     s0 = np.zeros(32, np.float32)                              # rz_dense_out
@@ -89,15 +110,20 @@ def simulate_subnet(blob, lay, kind, x, mma=mma16816):
     return z
 
 
-def dense_subnet(net, kind, x):
+def dense_subnet(net, kind, x, split=False):
     h = (x @ net["w_in"].T + net["b_in"]).astype(np.float32)
-    for w16, bias in net["mma"]:
-        h = (act(h, kind).astype(np.float16).astype(np.float32) @ w16.astype(np.float32).T + bias).astype(np.float32)
+    for (w16, bias), w_lo in zip(net["mma"], net["mma_lo"]):
+        if split:                                   # hi + lo of weights and activations ~ fp32
+            w = w16.astype(np.float64) + w_lo.astype(np.float64) * 2.0**-codegen.SPLIT_SHIFT
+            h = (act(h, kind).astype(np.float64) @ w.T + bias).astype(np.float32)
+        else:
+            h = (act(h, kind).astype(np.float16).astype(np.float32) @ w16.astype(np.float32).T + bias).astype(np.float32)
     return (act(h, kind) @ net["w_out"] + net["b_out"]).astype(np.float32)
 
 
+@pytest.mark.parametrize("split", [False, True], ids=["f16", "3xf16"])
 @pytest.mark.parametrize("name", zoo.list())
-def test_lane_layout_matches_dense_network(name):
+def test_lane_layout_matches_dense_network(name, split):
     s = zoo.load(name)
     blob = codegen.pack(s.card, s.model.net.state_dict())
     nets = emulate.unpack(s.card, blob)
@@ -106,9 +132,11 @@ def test_lane_layout_matches_dense_network(name):
     rng = np.random.default_rng(0)
     for k, (lay, net, sub) in enumerate(zip(layouts, nets, s.card.architecture.subnets)):
         x = np.concatenate([philox.uniforms(16, 1, seed=k), rng.uniform(-1, 1, (16, n_in[k] - 1))], 1).astype(np.float32)
-        z_lanes = simulate_subnet(blob, lay, sub.activation, x)
-        z_dense = dense_subnet(net, sub.activation, x)
-        np.testing.assert_allclose(z_lanes, z_dense, rtol=0, atol=2e-5)
+        z_lanes = simulate_subnet(blob, lay, sub.activation, x, split=split)
+        z_dense = dense_subnet(net, sub.activation, x, split=split)
+        np.testing.assert_allclose(z_lanes, z_dense, rtol=0, atol=2e-6 if split else 2e-5)
+        if split:   # and the split result is not the f16 one: the lo fragments are read and used
+            assert np.abs(z_lanes - dense_subnet(net, sub.activation, x)).max() > 1e-5
 
 
 def test_simulator_detects_a_swapped_fragment_register():

@@ -23,6 +23,8 @@ def test_backend_errors():
         s.sample(10, theta=1.0, seed=1, generator=torch.Generator().manual_seed(0))
     with pytest.raises(ValueError, match="trained domain"):   # checks still run first
         s.sample(10, theta=7.0, seed=1)
+    with pytest.raises(ValueError, match="precision must be"):
+        s.sample(10, theta=1.0, precision="medium")
 
 
 def test_seeded_torch_path_is_reproducible_and_generator_path_unchanged():
@@ -72,6 +74,17 @@ def test_bench_table_baseline_is_a_correct_sampler(name):
     x = bench.table_sampler(s, params, torch.device("cpu"))(200_000).double().numpy()
     c = s.target.cdf(x, **params)
     assert stats.kstest(c, "uniform").statistic < 0.01
+
+
+def test_bench_times_every_kernel_mode():
+    """zoo bench / benchmarks/throughput.py time the default mode and every other emulated mode."""
+    from zoo.cuda import bench, codegen, emulate
+
+    modes = bench.kernel_modes(zoo.load("ic-isotropic"))       # a tanh model: every mode
+    assert modes[0] == ("", {})                                # kernel_broadcast = the default mode
+    opts = [codegen.KernelOptions(**m) for _, m in modes]
+    assert sorted((o.mma, o.tanh) for o in opts) == sorted(emulate.MODES)
+    assert ("_f16_f16x2", {"mma": "f16", "tanh": "f16x2"}) in modes   # precision="fast"
 
 
 def test_bench_report_ratios():

@@ -163,7 +163,7 @@ class Sampler:
 
     def sample(self, n: int, *, generator: torch.Generator | None = None, device=None, dtype=None,
                allow_extrapolation: bool = False, backend: str | None = None, seed: int | None = None,
-               offset: int = 0, **params) -> torch.Tensor:
+               offset: int = 0, precision: str = "accurate", **params) -> torch.Tensor:
         """Draw n samples: shape (n,) for 1-D models, (n, d) otherwise.
 
         ``generator`` makes the draw reproducible (u is drawn on its device). ``device``
@@ -173,7 +173,9 @@ class Sampler:
         the ``cuda`` extra is installed) or ``"torch"`` (the reference path, default elsewhere).
         ``seed`` (and ``offset``, a sub-stream number) select the counter-based Philox stream
         of ``zoo.cuda.philox``: both backends then see identical u. Without a seed the kernel
-        draws one from ``generator`` (or torch's global generator).
+        draws one from ``generator`` (or torch's global generator). ``precision`` (CUDA backend
+        only): ``"accurate"`` (split-f16 tensor-core products and tanhf, within 1e-4 of the torch
+        path in CDF units) or ``"fast"`` (f16 products, tanh.approx.f16x2); see docs/cuda.md.
         """
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
@@ -184,9 +186,13 @@ class Sampler:
         checked = self.check_params(params, n, dev, allow_extrapolation)  # fail before drawing
         if seed is not None and generator is not None:
             raise ValueError("pass either seed (the Philox stream) or generator, not both")
+        from .cuda.codegen import PRECISIONS
+
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
         backend = self._backend(backend, dev)
         if backend == "cuda":
-            return self._sample_cuda(n, dev, dtype, checked, generator, seed, offset)
+            return self._sample_cuda(n, dev, dtype, checked, generator, seed, offset, precision)
         if seed is not None:
             from .cuda.philox import uniforms
 
@@ -211,7 +217,7 @@ class Sampler:
             backend = "cuda" if dev.type == "cuda" and cuda.available() else "torch"
         return backend
 
-    def _sample_cuda(self, n, dev, dtype, params, generator, seed, offset) -> torch.Tensor:
+    def _sample_cuda(self, n, dev, dtype, params, generator, seed, offset, precision="accurate") -> torch.Tensor:
         from .cuda import codegen, launch
 
         if seed is None:
@@ -222,7 +228,7 @@ class Sampler:
             self._packed[dev] = torch.frombuffer(bytearray(blob), dtype=torch.uint8).to(dev)
         want = dtype or torch.get_default_dtype()
         out = launch.run(self.card, self._packed[dev], n, params, seed=seed, offset=offset,
-                         out_dtype=torch.float64 if want == torch.float64 else torch.float32)
+                         out_dtype=torch.float64 if want == torch.float64 else torch.float32, precision=precision)
         out = out.to(want)
         return out[:, 0] if self.dim == 1 else out
 

@@ -1,9 +1,12 @@
 """Throughput of the fused kernel against torch baselines, on one GPU in one run.
 
 Methods (samples/s, including RNG and the physical mapping):
-  kernel_broadcast   the fused kernel, scalar parameters
-  kernel_per_sample  the fused kernel, one float64 value per sample for every parameter
-  kernel_broadcast_f16x2_all  scalar parameters, tanh.approx.f16x2 in every layer (tanh models)
+  kernel_broadcast   the fused kernel in its default mode (precision="accurate": split-f16
+                     MMAs, tanhf), scalar parameters
+  kernel_per_sample  the same, one float64 value per sample for every parameter
+  kernel_broadcast_<mma>_<tanh>, kernel_per_sample_<mma>_<tanh>
+                     every other kernel mode of emulate.MODES (e.g. f16_f16x2 = precision="fast");
+                     tanh-only variants are timed for models with tanh activations only
   torch_fp32_eager   the reference path, Sampler.sample(backend="torch")
   torch_fp16_compile the network in fp16 under torch.compile (u drawn in fp16, mapping in fp64)
   table_searchsorted inverse-CDF table sampler: torch.searchsorted on an exact 1e4-point CDF
@@ -89,6 +92,21 @@ def fp16_compiled(sampler, params: dict[str, float], device) -> Callable[[int], 
     return draw
 
 
+def kernel_modes(sampler) -> list[tuple[str, dict]]:
+    """(name suffix, launch options) of every kernel mode to time: the default first ("" suffix),
+    then each other (mma, tanh) of emulate.MODES; tanh variants only for models using tanh."""
+    from .emulate import MODES
+
+    default = codegen.KernelOptions()
+    uses_tanh = any(s.activation == "tanh" for s in sampler.card.architecture.subnets)
+    out = [("", {})]
+    for mma, tanh in MODES:
+        if (mma, tanh) == (default.mma, default.tanh) or (not uses_tanh and tanh != "exact"):
+            continue
+        out.append((f"_{mma}_{tanh}", {"mma": mma, "tanh": tanh}))
+    return out
+
+
 def run(sampler, *, n: int = 1 << 26, params: dict[str, float] | None = None, repeat: int = 5,
         baselines: bool = True) -> dict:
     """Measure every method on the current GPU; returns {"gpu", "n", "params", "samples_per_s"}."""
@@ -102,14 +120,12 @@ def run(sampler, *, n: int = 1 << 26, params: dict[str, float] | None = None, re
     per_sample = {k: v.expand(n).contiguous() for k, v in scalar.items()}
     rates = {}
     seeds = iter(range(1 << 30))
-    t = time_call(lambda: launch.run(sampler.card, blob, n, scalar, seed=next(seeds)), repeat)
-    rates["kernel_broadcast"] = n / t
-    if per_sample:
-        t = time_call(lambda: launch.run(sampler.card, blob, n, per_sample, seed=next(seeds)), repeat)
-        rates["kernel_per_sample"] = n / t
-    if any(s.activation == "tanh" for s in sampler.card.architecture.subnets):
-        t = time_call(lambda: launch.run(sampler.card, blob, n, scalar, seed=next(seeds), tanh="f16x2_all"), repeat)
-        rates["kernel_broadcast_f16x2_all"] = n / t
+    for suffix, mode in kernel_modes(sampler):
+        for kind, p in (("broadcast", scalar), ("per_sample", per_sample)):
+            if kind == "per_sample" and not per_sample:
+                continue
+            t = time_call(lambda: launch.run(sampler.card, blob, n, p, seed=next(seeds), **mode), repeat)
+            rates[f"kernel_{kind}{suffix}"] = n / t
     if baselines:
         m = min(n, 1 << 24)  # the torch baselines' memory grows with n; rates are per sample
         rates["torch_fp32_eager"] = m / time_call(lambda: sampler.sample(m, device=dev, backend="torch", **params), repeat)
@@ -127,7 +143,7 @@ def report(result: dict) -> str:
     rates = result["samples_per_s"]
     ref = rates["kernel_broadcast"]
     lines = [f"GPU: {result['gpu']}   n = {result['n']}   params = {result['params']}",
-             f"{'method':22s} {'samples/s':>12s} {'kernel_broadcast / method':>26s}"]
+             f"{'method':32s} {'samples/s':>12s} {'kernel_broadcast / method':>26s}"]
     for name, r in rates.items():
-        lines.append(f"{name:22s} {r:12.3e} {ref / r:26.2f}")
+        lines.append(f"{name:32s} {r:12.3e} {ref / r:26.2f}")
     return "\n".join(lines)

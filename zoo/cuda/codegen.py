@@ -6,8 +6,9 @@ coordinate, parameter scalings, chained inputs) and packs the weights in the byt
 the kernel reads. Everything here runs without a GPU.
 
 Precision plan (see docs/cuda.md): first layer fp32 on the CUDA cores (u keeps its 24
-bits); hidden -> hidden on the tensor cores (f16 operands, fp32 accumulation, fp32 bias);
-output layer and squash in fp32; mapping constants prepared in fp64, the map's
+bits); hidden -> hidden on the tensor cores (fp32 accumulation, fp32 bias) with split-f16
+operands (hi + lo, three MMAs per tile: near fp32, ``precision="accurate"``, the default) or
+plain f16 operands (one MMA per tile, ``precision="fast"``); output layer and squash in fp32; mapping constants prepared in fp64, the map's
 transcendental part in ``map_precision`` (fp32 by default), its last step and the clamp in fp64.
 """
 from __future__ import annotations
@@ -40,6 +41,17 @@ COORDINATES = {("*", "linear"): "linear",
                ("inverse-compton-isotropic", "log_q"): "ic_log_q",
                ("inverse-compton-isotropic", "log1p_bq"): "ic_log1p_bq"}
 TANH_MODES = {"exact": 0, "approx": 1, "f16x2": 2, "f16x2_all": 3}
+#: tensor-core operand formats: one f16 MMA per tile, or split f16 (hi + lo, three MMAs per tile)
+MMA_MODES = ("f16", "3xf16")
+#: tanh modes that make sense with split operands (f16x2 would round the activations to f16 again)
+SPLIT_TANH = ("exact", "approx")
+#: named precision presets -> (mma, tanh); "accurate" is the default (docs/cuda.md, measured deviations)
+PRECISIONS = {"accurate": ("3xf16", "exact"), "fast": ("f16", "f16x2")}
+DEFAULT_PRECISION = "accurate"
+#: card u_transform -> device function of u (None: u as is) (radzoo_lib.cuh)
+U_TRANSFORMS = {"identity": None, "arcsine": "rz_u_arcsine"}
+#: lo parts are stored and multiplied scaled by 2^SPLIT_SHIFT (RZ_SPLIT_SHIFT in radzoo_lib.cuh)
+SPLIT_SHIFT = 11
 
 
 class UnsupportedModel(ValueError):
@@ -52,20 +64,36 @@ class KernelOptions:
 
     ``broadcast``: every parameter is one scalar (hoists scaling and mapping prep out of the
     sample loop) or per-sample arrays (any mix of strides 0 and 1). ``out_dtype``: float32
-    or float64 samples. ``tanh``: ``exact`` (tanhf), ``approx`` (tanh.approx.f32) or
-    ``f16x2`` (tanh.approx.f16x2 for layers feeding an MMA, .f32 for the last hidden layer) or
-    ``f16x2_all`` (.f16x2 everywhere: half the MUFU work of the last hidden layer).
+    or float64 samples. ``precision``: a preset of ``mma`` and ``tanh`` (``PRECISIONS``):
+    ``accurate`` (default: split-f16 MMAs and tanhf, near fp32) or ``fast`` (f16 MMAs,
+    tanh.approx.f16x2); ``mma`` / ``tanh`` given explicitly override the preset.
+    ``mma``: ``3xf16`` (activations and weights as f16 hi + lo, A_hi B_hi + A_lo B_hi + A_hi B_lo,
+    three MMAs per tile) or ``f16`` (one MMA). ``tanh``: ``exact`` (tanhf), ``approx``
+    (tanh.approx.f32) or, with ``mma="f16"`` only, ``f16x2`` (tanh.approx.f16x2 for layers
+    feeding an MMA, .f32 for the last hidden layer) or ``f16x2_all`` (.f16x2 everywhere).
     ``map_precision``: fp32 or fp64 for the transcendental part of the w -> sample map (its
     last step and the clamp to the support are always fp64). ``block``: threads per block.
     """
 
     broadcast: bool = True
     out_dtype: str = "float32"
-    tanh: str = "f16x2"
+    tanh: str | None = None
     map_precision: str = "fp32"
     block: int = 128
+    precision: str = DEFAULT_PRECISION
+    mma: str | None = None
 
     def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {self.precision!r}")
+        mma, tanh = PRECISIONS[self.precision]
+        object.__setattr__(self, "mma", self.mma or mma)
+        object.__setattr__(self, "tanh", self.tanh or tanh)
+        if self.mma not in MMA_MODES:
+            raise ValueError(f"mma must be one of {list(MMA_MODES)}, got {self.mma!r}")
+        if self.mma == "3xf16" and self.tanh not in SPLIT_TANH:
+            raise ValueError(f"mma='3xf16' needs tanh in {list(SPLIT_TANH)} (f16x2 rounds the activations to f16), "
+                             f"got {self.tanh!r}: use precision='fast' or mma='f16' for the f16x2 tanh modes")
         if self.out_dtype not in ("float32", "float64"):
             raise ValueError(f"out_dtype must be float32 or float64, got {self.out_dtype!r}")
         if self.tanh not in TANH_MODES:
@@ -96,6 +124,7 @@ class SubnetLayout:
     mma: tuple[tuple[int, int], ...]   # (B fragments, bias) per hidden -> hidden layer
     w_out: int
     b_out: int
+    mma_lo: tuple[int, ...] = ()       # lo B fragments (split-f16 mode) per hidden -> hidden layer
 
 
 def _align(x: int) -> int:
@@ -116,6 +145,9 @@ def check_supported(card: ModelCard) -> None:
             raise UnsupportedModel(f"{card.name}: subnet {k} hidden widths {list(s.hidden)}: the kernel needs "
                                    f"multiples of 16 up to {MAX_WIDTH}")
         coord_name(card.target.id, s.output_transform.coordinate)
+        if getattr(s, "u_transform", "identity") not in U_TRANSFORMS:
+            raise UnsupportedModel(f"{card.name}: subnet {k}: u_transform {s.u_transform!r} has no kernel code "
+                                   "(add a device function to kernels/radzoo_lib.cuh and codegen.U_TRANSFORMS)")
         if s.output_transform.squash not in SQUASHES or s.activation not in ACTIVATIONS:
             raise UnsupportedModel(f"{card.name}: subnet {k}: no kernel code for squash "
                                    f"{s.output_transform.squash!r} / activation {s.activation!r}")
@@ -131,7 +163,11 @@ def coord_name(target_id: str, coordinate: str) -> str:
 
 
 def layout(card: ModelCard) -> tuple[list[SubnetLayout], int]:
-    """Per-subnet offsets and the total size in bytes (a multiple of 16) of the packed weights."""
+    """Per-subnet offsets and the total size in bytes (a multiple of 16) of the packed weights.
+
+    Every tensor the f16 mode reads comes first (``fast_bytes``); the lo B fragments that only
+    the split-f16 mode reads follow, so one packed blob serves both modes and the f16 mode copies
+    only its prefix into shared memory."""
     check_supported(card)
     out, pos = [], 0
     for s in card.architecture.subnets:
@@ -149,24 +185,47 @@ def layout(card: ModelCard) -> tuple[list[SubnetLayout], int]:
         b_out = _align(w_out + 4 * ws[-1])
         pos = _align(b_out + 4)
         out.append(SubnetLayout(s.n_inputs, ws, w_in, b_in, tuple(mma), w_out, b_out))
+    for i, lay in enumerate(out):
+        lo = []
+        for k_w, n_w in zip(lay.widths[:-1], lay.widths[1:]):
+            lo.append(pos)
+            pos = _align(pos + (k_w // 16) * (n_w // 8) * 32 * 8)
+        out[i] = SubnetLayout(**{**lay.__dict__, "mma_lo": tuple(lo)})
     return out, pos
 
 
-def b_fragments(weight: np.ndarray) -> np.ndarray:
+def fast_bytes(card: ModelCard) -> int:
+    """Size of the prefix of the packed weights that the f16 (one MMA per tile) mode reads."""
+    subnets, total = layout(card)
+    return min([lo for lay in subnets for lo in lay.mma_lo] + [total])
+
+
+def split_f16(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x (float32) -> (hi, lo) float16 with x ~ hi + lo * 2^-SPLIT_SHIFT (as rz_split_h2)."""
+    x = np.asarray(x, dtype=np.float32)
+    hi = x.astype(np.float16)
+    lo = ((x - hi.astype(np.float32)) * np.float32(2.0**SPLIT_SHIFT)).astype(np.float16)
+    return hi, lo
+
+
+def b_fragments(weight: np.ndarray, part: str = "hi") -> np.ndarray:
     """Swizzle a torch Linear weight [N, K] into mma.m16n8k16 B fragments (f16).
 
     Returns uint16 of shape (K/16, N/8, 32 lanes, 4): for lane (g, c) the halves
     W[8nt+g, 16kt+2c], W[.., +1], W[.., +8], W[.., +9] (B[k, n] = W[n, k]).
+    ``part``: ``hi`` (f16(W)) or ``lo`` (the scaled remainder of ``split_f16``).
     """
     n_w, k_w = weight.shape
     kt, nt, lane = np.meshgrid(np.arange(k_w // 16), np.arange(n_w // 8), np.arange(32), indexing="ij")
     rows = (8 * nt + lane // 4)[..., None]
     cols = (16 * kt + 2 * (lane % 4))[..., None] + np.array([0, 1, 8, 9])
-    return weight.astype(np.float16)[rows, cols].view(np.uint16)
+    w16 = split_f16(weight)[0 if part == "hi" else 1]
+    return w16[rows, cols].view(np.uint16)
 
 
 def pack(card: ModelCard, state_dict) -> bytes:
-    """The weights in the kernel's byte layout (fp32 first/last layers, f16 B fragments)."""
+    """The weights in the kernel's byte layout (fp32 first/last layers, f16 B fragments, then
+    the lo B fragments of the split-f16 mode)."""
     subnets, total = layout(card)
     buf = np.zeros(total, dtype=np.uint8)
 
@@ -184,6 +243,7 @@ def pack(card: ModelCard, state_dict) -> bytes:
         for i, (frag, bias) in enumerate(lay.mma, start=1):
             put(frag, b_fragments(tensor(k, i, "weight")))
             put(bias, tensor(k, i, "bias").astype(np.float32))
+            put(lay.mma_lo[i - 1], b_fragments(tensor(k, i, "weight"), "lo"))
         last = len(lay.widths)
         put(lay.w_out, tensor(k, last, "weight").astype(np.float32).reshape(-1))
         put(lay.b_out, tensor(k, last, "bias").astype(np.float32))
@@ -217,7 +277,7 @@ def input_columns(card: ModelCard) -> list[tuple[int, str, np.float32, np.float3
     return out
 
 
-def _subnet_source(k: int, lay: SubnetLayout, act: str) -> str:
+def _subnet_source(k: int, lay: SubnetLayout, act: str, mma: str = "f16") -> str:
     ws, nin = lay.widths, lay.n_inputs
     lines = [f"__device__ __forceinline__ void rz_subnet_{k}(const unsigned char* __restrict__ wb, "
              f"const float (&x0)[{nin}], const float (&x1)[{nin}], int lane, float& z0, float& z1) {{",
@@ -225,7 +285,14 @@ def _subnet_source(k: int, lay: SubnetLayout, act: str) -> str:
              f"    float h0[{ws[0] // 8}][4];",
              f"    rz_dense_in<{nin}, {ws[0]}>((const float*)(wb + {lay.w_in}), (const float*)(wb + {lay.b_in}), "
              "x0, x1, c, h0);"]
-    for i, ((frag, bias), k_w, n_w) in enumerate(zip(lay.mma, ws[:-1], ws[1:]), start=1):
+    for i, ((frag, bias), lo, k_w, n_w) in enumerate(zip(lay.mma, lay.mma_lo, ws[:-1], ws[1:]), start=1):
+        if mma == "3xf16":
+            lines += [f"    rz_u32 a{i}[{k_w // 16}][4], al{i}[{k_w // 16}][4];",
+                      f"    rz_act_to_a_split<{act}, {k_w}>(h{i - 1}, a{i}, al{i});",
+                      f"    float h{i}[{n_w // 8}][4];",
+                      f"    rz_dense_mma3<{k_w}, {n_w}>((const uint2*)(wb + {frag}), (const uint2*)(wb + {lo}), "
+                      f"(const float*)(wb + {bias}), a{i}, al{i}, lane, h{i});"]
+            continue
         lines += [f"    rz_u32 a{i}[{k_w // 16}][4];",
                   f"    rz_act_to_a<{act}, {k_w}>(h{i - 1}, a{i});",
                   f"    float h{i}[{n_w // 8}][4];",
@@ -245,8 +312,9 @@ def _forward_source(card: ModelCard, dim: int) -> str:
              "const float (&zp1)[RZ_NZ1], int lane, float (&w0)[RZ_DIM], float (&w1)[RZ_DIM]) {"]
     n_cols = len(input_columns(card))
     for k, s in enumerate(card.architecture.subnets):
+        u_fn = U_TRANSFORMS[getattr(s, "u_transform", "identity")]
         for r in (0, 1):
-            items = [f"u{r}[{k}]"] + [f"2.0f * w{r}[{j}] - 1.0f" for j in range(k)] + \
+            items = [f"{u_fn}(u{r}[{k}])" if u_fn else f"u{r}[{k}]"] + [f"2.0f * w{r}[{j}] - 1.0f" for j in range(k)] + \
                     [f"zp{r}[{i}]" for i in range(n_cols)]
             lines.append(f"    const float x{r}_{k}[{s.n_inputs}] = {{{', '.join(items)}}};")
         sq = SQUASHES[s.output_transform.squash]
@@ -291,6 +359,7 @@ def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
     dim, n_par = len(subnets), len(card.target.parameters)
     prologue = "\n".join([
         f"// generated by zoo.cuda.codegen for model {card.name!r} v{card.version}: do not edit",
+        f"// precision {options.precision!r}: mma {options.mma}, tanh {options.tanh}",
         f"#define RZ_TANH_MODE {TANH_MODES[options.tanh]}",
         f"#define RZ_TANH_PAPER_ALPHA {f32_literal(TANH_PAPER_ALPHA)}",
         f"#define RZ_TANH_PAPER_BETA {f32_literal(TANH_PAPER_BETA)}",
@@ -301,19 +370,21 @@ def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
         f"#define RZ_NZ1 {max(len(input_columns(card)), 1)}",
         f"#define RZ_BROADCAST {int(options.broadcast)}",
         f"#define RZ_BLOCK {options.block}",
-        f"#define RZ_WBYTES {total}",
+        f"#define RZ_WBYTES {shared_bytes(card, options)}",
         f"#define RZ_OUT_T {'float' if options.out_dtype == 'float32' else 'double'}",
         f"#define RZ_CHUNK_TILES {max(1, 8 // dim)}",
     ])
     kdir = kernels_dir()
     lib, coords, kernel = ((kdir / f).read_text(encoding="utf-8") for f in KERNEL_FILES)
     generated = [_params_source(card)]
-    generated += [_subnet_source(k, lay, ACTIVATIONS[s.activation])
+    generated += [_subnet_source(k, lay, ACTIVATIONS[s.activation], options.mma)
                   for k, (lay, s) in enumerate(zip(subnets, card.architecture.subnets))]
     generated += [_forward_source(card, dim), _mapping_source(card)]
     return "\n\n".join([prologue, lib, coords, "// ---- generated from the card ----", *generated, kernel])
 
 
-def shared_bytes(card: ModelCard) -> int:
-    """Dynamic shared memory the kernel needs (the packed weights)."""
-    return layout(card)[1]
+def shared_bytes(card: ModelCard, options: KernelOptions | None = None) -> int:
+    """Dynamic shared memory the kernel needs: the packed weights its mode reads (all of them for
+    split-f16, the prefix without the lo fragments for f16). Default options: the default mode."""
+    options = options or KernelOptions()
+    return layout(card)[1] if options.mma == "3xf16" else fast_bytes(card)

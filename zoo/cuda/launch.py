@@ -70,7 +70,11 @@ def kernel_options(params: dict[str, torch.Tensor], out_dtype: torch.dtype, **ov
 
 def run(card, weights: torch.Tensor, n: int, params: dict[str, torch.Tensor], *, seed: int, offset: int = 0,
         out_dtype: torch.dtype = torch.float32, **overrides) -> torch.Tensor:
-    """Draw n samples (n, d) on the parameters' GPU; params are float64 tensors of shape () or (n,)."""
+    """Draw n samples (n, d) on the parameters' GPU; params are float64 tensors of shape () or (n,).
+
+    ``overrides``: KernelOptions fields, e.g. ``precision="fast"`` (default ``"accurate"``),
+    ``mma``, ``tanh``, ``map_precision``, ``block``. ``weights``: the whole ``codegen.pack`` blob
+    (every mode reads its own part of it)."""
     device = weights.device
     opts = kernel_options(params, out_dtype, **overrides)
     arch = device_arch(device)
@@ -78,7 +82,7 @@ def run(card, weights: torch.Tensor, n: int, params: dict[str, torch.Tensor], *,
     if key not in _CUBINS:
         _CUBINS[key] = nvrtc.compile_source(codegen.generate(card, opts), arch)
     cubin = _CUBINS[key]
-    smem = codegen.shared_bytes(card)
+    smem = codegen.shared_bytes(card, opts)
     func = _function(device, cubin, smem)
     dim = len(card.target.variables)
     out = torch.empty((n, dim), dtype=torch.float64 if opts.out_dtype == "float64" else torch.float32, device=device)
