@@ -207,3 +207,15 @@ def test_pack_roundtrip_through_ptx_fragment_layout():
 def test_kernel_sources_found():
     d = codegen.kernels_dir()
     assert all((d / f).is_file() for f in codegen.KERNEL_FILES)
+
+
+def test_static_cost_counts_the_modes():
+    """python -m zoo.cuda.bench: the accurate mode has 3x the MMAs and no tanh.approx; ptxas reports registers."""
+    from zoo.cuda import bench
+
+    rows = {r["precision"]: r for r in bench.static_cost(zoo.load("bessel-test"), "sm_90")}
+    assert rows["accurate"]["mma.sync"] == 3 * rows["fast"]["mma.sync"] > 0
+    assert rows["accurate"]["tanh.approx"] == 0 < rows["fast"]["tanh.approx"]
+    assert rows["accurate"]["ex2.approx"] > rows["fast"]["ex2.approx"]         # tanhf goes through ex2
+    assert 0 < rows["fast"]["registers"] <= 255 and rows["accurate"]["spill_stores"] >= 0
+    assert rows["accurate"]["shared_bytes"] > rows["fast"]["shared_bytes"]

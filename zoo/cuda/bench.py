@@ -138,6 +138,45 @@ def run(sampler, *, n: int = 1 << 26, params: dict[str, float] | None = None, re
             "torch": torch.__version__}
 
 
+def static_cost(sampler, arch: str = "sm_90") -> list[dict]:
+    """Per kernel mode, counts read off the compiled code (no GPU; not a throughput): tensor-core
+    MMAs and MUFU-class PTX ops (tanh.approx, ex2.approx, rcp.approx, sqrt, lg2) in the whole
+    kernel, PTX instructions, and ptxas's registers and spill bytes."""
+    import re
+
+    from . import nvrtc
+
+    rows = []
+    for suffix, mode in kernel_modes(sampler):
+        opts = codegen.KernelOptions(**mode)
+        src = codegen.generate(sampler.card, opts)
+        ptx = nvrtc.compile_source(src, arch, kind="ptx").decode()
+        body = [ln.strip() for ln in ptx.splitlines()
+                if ln.strip() and not ln.strip().startswith((".", "/", "{", "}", "$", "@@"))]
+        count = {op: len(re.findall(rf"\b{re.escape(op)}\b", ptx)) for op in
+                 ("mma.sync", "tanh.approx", "ex2.approx", "rcp.approx", "lg2.approx")}
+        rows.append({"mode": f"{opts.mma}/{opts.tanh}", "precision": next(
+            (k for k, v in codegen.PRECISIONS.items() if v == (opts.mma, opts.tanh)), "-"),
+            **count, "ptx_instructions": len(body), **nvrtc.resource_usage(src, arch),
+            "shared_bytes": codegen.shared_bytes(sampler.card, opts)})
+    return rows
+
+
+def static_report(names=None, arch: str = "sm_90") -> str:
+    """``python -m zoo.cuda.bench``: the static_cost table of every registry model."""
+    import zoo
+
+    keys = ["mma.sync", "tanh.approx", "ex2.approx", "rcp.approx", "ptx_instructions", "registers",
+            "spill_stores", "shared_bytes"]
+    lines = [f"static counts of the generated kernel ({arch}, NVRTC; PTX op counts are for the whole "
+             "kernel, not per sample; no throughput)",
+             f"{'model':14s} {'mode':15s} {'preset':9s} " + " ".join(f"{k:>12s}" for k in keys)]
+    for name in names or zoo.list():
+        for r in static_cost(zoo.load(name), arch):
+            lines.append(f"{name:14s} {r['mode']:15s} {r['precision']:9s} " + " ".join(f"{r[k]:12d}" for k in keys))
+    return "\n".join(lines)
+
+
 def report(result: dict) -> str:
     """A table of samples/s with each method's ratio to the broadcast kernel."""
     rates = result["samples_per_s"]
@@ -147,3 +186,9 @@ def report(result: dict) -> str:
     for name, r in rates.items():
         lines.append(f"{name:32s} {r:12.3e} {ref / r:26.2f}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(static_report(sys.argv[1:] or None))

@@ -307,9 +307,42 @@ def cdf_gap(target, xa: np.ndarray, xb: np.ndarray, params: Mapping[str, np.ndar
     return gap
 
 
-def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096) -> str:
+def with_u_transform(card: ModelCard, model, kind: str):
+    """(card, model) with every subnet's u_transform set to ``kind`` and the same weights: what a
+    bundled model's kernel does with that transform (a measurement device; the net is not retrained)."""
+    from ..model import InverseCDFModel
+
+    subs = [sub.model_copy(update={"u_transform": kind}) for sub in card.architecture.subnets]
+    card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subs})})
+    other = InverseCDFModel(card).eval()
+    other.net.load_state_dict(model.net.state_dict())
+    return card, other
+
+
+def u_input_error(kind: str) -> dict[str, float]:
+    """max |v_kernel - v_torch| of the u input over all 2^24 kernel u values (torch: float64, cast
+    to fp32 as the model does): with numpy's float32 sqrt/atan2 and with the 3-ulp atan2f model."""
+    import torch
+
+    from ..transforms import transform_u
+
+    u = np.arange(1 << 24, dtype=np.float64) * 2.0**-24
+    v64 = transform_u(torch.as_tensor(u), kind).numpy()
+    u32 = u.astype(f32)
+    if kind == "arcsine":
+        v_np = f32(2 / np.pi) * np.arctan2(np.sqrt(u32), np.sqrt(f32(1) - u32))
+    else:
+        v_np = u32
+    v_em = u_input(u, kind, np.random.default_rng(0))
+    return {"numpy_fp32": float(np.abs(v_np.astype(np.float64) - v64).max()),
+            "atan2f_model": float(np.abs(v_em.astype(np.float64) - v64).max()),
+            "torch_cast": float(np.abs(v64.astype(f32).astype(np.float64) - v64).max())}
+
+
+def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, u_transform: str | None = None) -> str:
     """max |w_kernel - w_torch| and max |C(x_kernel) - C(x_torch)| per model and mode (mma/tanh),
-    over held-out points (n_per_param per parameter) and n_u Philox u each (seed = point index)."""
+    over held-out points (n_per_param per parameter) and n_u Philox u each (seed = point index).
+    ``u_transform``: override every subnet's u_transform (same weights) to measure its effect."""
     import torch
 
     import zoo
@@ -317,27 +350,39 @@ def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096) -> str:
     from .philox import uniforms
 
     presets = {mode_name(*v): k for k, v in codegen.PRECISIONS.items()}
-    rows = ["model           mode            preset     max|dw|   max|dC|   bound   points"]
+    rows = ["model           u_transform  mode            preset     max|dw|   max|dC|   bound   points"]
     for name in names or zoo.list():
         s = zoo.load(name)
-        blob = codegen.pack(s.card, s.model.net.state_dict())
-        points = heldout_grid(s.card, n_per_param)
+        card, model = (s.card, s.model) if u_transform is None else with_u_transform(s.card, s.model, u_transform)
+        blob = codegen.pack(card, model.net.state_dict())
+        points = heldout_grid(card, n_per_param)
+        kinds = sorted({getattr(sub, "u_transform", "identity") for sub in card.architecture.subnets})
         for mma, tanh in MODES:
             mode = mode_name(mma, tanh)
             dw = dc = 0.0
             for j, pt in enumerate(points):
                 u = uniforms(n_u, s.dim, seed=j)
-                xe, we = emulate(s.card, blob, u, pt, mma=mma, tanh=tanh, seed=j)
+                xe, we = emulate(card, blob, u, pt, mma=mma, tanh=tanh, seed=j)
                 with torch.no_grad():
-                    xt, wt = s.model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
+                    xt, wt = model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
                 dw = max(dw, float(np.abs(we - wt.numpy()).max()))
                 dc = max(dc, cdf_gap(s.target, xe, xt.numpy(), pt))
-            rows.append(f"{name:15s} {mode:15s} {presets.get(mode, '-'):10s} {dw:9.2e} {dc:9.2e} "
-                        f"{PARITY_BOUND[mode]:7.1e} {len(points):6d}")
+            rows.append(f"{name:15s} {'/'.join(kinds):12s} {mode:15s} {presets.get(mode, '-'):10s} {dw:9.2e} "
+                        f"{dc:9.2e} {PARITY_BOUND[mode]:7.1e} {len(points):6d}")
     return "\n".join(rows)
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
-    print(deviation_table(sys.argv[1:] or None))
+    ap = argparse.ArgumentParser(description="emulated deviation of the kernel from the fp32 torch path")
+    ap.add_argument("models", nargs="*", help="model names (default: every bundled model)")
+    ap.add_argument("--u-transform", choices=sorted(codegen.U_TRANSFORMS),
+                    help="override every subnet's u_transform (same weights) to measure its effect")
+    args = ap.parse_args()
+    if args.u_transform:
+        err = u_input_error(args.u_transform)
+        print(f"u input {args.u_transform}: max |v_kernel - v_torch(fp64)| over all 2^24 u: "
+              f"{err['numpy_fp32']:.2e} (numpy float32), {err['atan2f_model']:.2e} (3-ulp atan2f model); "
+              f"torch's own fp32 cast: {err['torch_cast']:.2e}")
+    print(deviation_table(args.models or None, u_transform=args.u_transform))

@@ -108,6 +108,28 @@ def compile_source(source: str, arch: str = "sm_90", *, kind: str = "cubin", nam
     return out
 
 
+def resource_usage(source: str, arch: str = "sm_90") -> dict[str, int]:
+    """ptxas's report for the kernel (no cache): registers per thread and spill bytes.
+
+    Returns {"registers", "spill_stores", "spill_loads", "stack"} parsed from ``--ptxas-options=-v``."""
+    nvrtc = _nvrtc()
+    cc = check_arch(arch)
+    opts = [o.encode() for o in (*BASE_OPTIONS, f"-arch=sm_{cc}", "--ptxas-options=-v",
+                                 *(f"-I{d}" for d in include_dirs()))]
+    prog = _check(nvrtc.nvrtcCreateProgram(source.encode(), b"radzoo_sampler.cu", 0, [], []), "nvrtcCreateProgram")
+    try:
+        _check(nvrtc.nvrtcCompileProgram(prog, len(opts), opts), "nvrtcCompileProgram", prog)
+        log = _log(prog)
+    finally:
+        nvrtc.nvrtcDestroyProgram(prog)
+    out = {}
+    for key, pattern in (("registers", r"Used (\d+) registers"), ("stack", r"(\d+) bytes stack frame"),
+                         ("spill_stores", r"(\d+) bytes spill stores"), ("spill_loads", r"(\d+) bytes spill loads")):
+        m = re.search(pattern, log)
+        out[key] = int(m.group(1)) if m else -1
+    return out
+
+
 def _compile(source: str, name: str, opts: tuple[str, ...], kind: str) -> bytes:
     nvrtc = _nvrtc()
     prog = _check(nvrtc.nvrtcCreateProgram(source.encode(), name.encode(), 0, [], []), "nvrtcCreateProgram")
