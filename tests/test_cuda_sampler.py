@@ -50,6 +50,12 @@ def test_bench_cli_without_gpu_says_so(capsys):
     assert "no CUDA GPU" in capsys.readouterr().err
 
 
+def test_bench_static_without_gpu(capsys):
+    assert main(["bench", "bessel-test", "--static", "--arch", "sm_80"]) == 0
+    out = capsys.readouterr().out
+    assert "no throughput" in out and "accurate" in out and "fast" in out and "3xf16/exact" in out
+
+
 def test_bench_record_writes_sidecar(tmp_path):
     from zoo.cuda.cli import record_benchmark
 

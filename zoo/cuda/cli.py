@@ -27,6 +27,9 @@ def cmd_bench(args) -> int:
     from ..cli import _parse_params
     from . import bench
 
+    if args.static:
+        print(bench.static_report([args.name], args.arch))
+        return 0
     if not torch.cuda.is_available():
         print("error: no CUDA GPU (torch.cuda.is_available() is False): nothing to benchmark", file=sys.stderr)
         return 2
@@ -47,6 +50,10 @@ def register(sub) -> None:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="parameter value (default: paper point)")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--kernel-only", action="store_true", help="skip the torch and table baselines")
+    p.add_argument("--static", action="store_true",
+                   help="no GPU needed: per kernel mode, MMA / MUFU op counts, PTX size, registers, spills "
+                        "of the compiled kernel (not a throughput)")
+    p.add_argument("--arch", default="sm_90", help="architecture for --static (default sm_90)")
     p.add_argument("--write-card", action="store_true",
                    help=f"record the result, keyed by GPU name, in {BENCH_FILE} beside the card")
     p.set_defaults(func=cmd_bench)
