@@ -29,6 +29,7 @@ def make_card(*, seed, steps, batch_size):
         parameters=[{"name": "theta", "domain": (0.0, math.pi), "input_transform": "identity"}],
         hidden=[32, 32, 32], activation="tanh",
         output_transform={"squash": "clamp", "coordinate": "linear"}, u_transform="arcsine",
+        residual=True,
         recipe=f"training_recipes/{Path(__file__).name}", seed=seed, steps=steps, batch_size=batch_size,
         parameter_grid={"theta": 500})
 

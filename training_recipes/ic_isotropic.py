@@ -13,8 +13,10 @@ Output: ``clamp`` onto the ``log1p_bq`` coordinate t = ln(1 + b q) / ln(1 + b),
 b = 4 gamma eps0. The distribution of q depends only on b and q_min = 1/(4 gamma
 (gamma - eps0)); t is linear in q where the density is flat (Thomson, b q << 1) and
 logarithmic where it goes as 1/q (Klein-Nishina), so the exact map u -> t is close to
-a straight line over the whole domain (~20 decades of eps). Inputs: log10 gamma,
-1/gamma^2 (q_min, which matters only for gamma of a few) and log10 eps0.
+a straight line over the whole domain (~20 decades of eps). Inputs: u as
+v = (2/pi) atan2(sqrt(u), sqrt(1-u)) (the Thomson density vanishes linearly at q = 1,
+a square-root end of the map that v straightens), log10 gamma, 1/gamma^2 (q_min,
+which matters only for gamma of a few) and log10 eps0.
 Training draws gamma and eps0 from 64 log-spaced values each over the full domain;
 the validator holds out the log-midpoints.
 """
@@ -39,12 +41,13 @@ def make_card(*, seed, steps, batch_size, name="ic-isotropic", hidden=HIDDEN):
                      "extra_inputs": ["inverse_square"]},
                     {"name": "eps0", "domain": (1e-10, 1e-2), "input_transform": "log10"}],
         hidden=hidden, activation="tanh",
-        output_transform={"squash": "clamp", "coordinate": "log1p_bq"},
+        output_transform={"squash": "clamp", "coordinate": "log1p_bq"}, u_transform="arcsine",
+        residual=True,
         recipe=f"training_recipes/{Path(__file__).name}", seed=seed, steps=steps, batch_size=batch_size,
         parameter_grid={"gamma": 64, "eps0": 64})
 
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "ic-isotropic"), objective="quantile",
-                steps=20000, batch_size=8192, lr=3e-3, lbfgs_rounds=8, lbfgs_iterations=300,
+                steps=20000, batch_size=8192, lr=3e-3, lbfgs_rounds=6, lbfgs_iterations=300,
                 lbfgs_batch=65536, table_u=257)

@@ -95,6 +95,10 @@ class SubnetCard(_Strict):
         description="how u_k enters the network: as is, or as v = (2/pi) atan2(sqrt(u), sqrt(1 - u)) "
                     "in [0, 1], which turns the square-root ends of a map whose density vanishes "
                     "linearly at the ends of the support into straight lines")
+    residual: bool = Field(
+        default=False,
+        description="raw output z = (network output) + (the u input after u_transform): the "
+                    "network learns the departure of the map from the identity")
 
     @field_validator("hidden")
     @classmethod

@@ -55,18 +55,19 @@ class InverseCDFModel(nn.Module):
         """
         n = u.shape[0]
         net_dtype = next(self.net.parameters()).dtype
-        u_net = u.to(net_dtype)
-        z_params = self.scaled_parameters(params, n, u_net)
+        z_params = self.scaled_parameters(params, n, u.to(net_dtype))
         xs, ws, zs = [], [], []
         for k, (subnet, spec) in enumerate(zip(self.net.subnets, self.card.architecture.subnets)):
             earlier = [2.0 * (w.detach() if detach_conditioning else w).to(net_dtype) - 1.0 for w in ws]
-            u_k = transform_u(u[:, k:k + 1].to(torch.float64), spec.u_transform).to(net_dtype)
-            inputs = torch.cat([u_k, *(e[:, None] for e in earlier), z_params], dim=1)
+            v_k = transform_u(u[:, k].to(torch.float64), spec.u_transform)
+            inputs = torch.cat([v_k[:, None].to(net_dtype), *(e[:, None] for e in earlier), z_params], dim=1)
             if fixed_w is not None and k < fixed_w.shape[1]:
                 w = fixed_w[:, k].to(torch.float64)
                 z = w
             else:
                 z = subnet(inputs)[:, 0].double()
+                if spec.residual:
+                    z = z + v_k
                 w = squash(z, spec.output_transform.squash)
             zs.append(z)
             prev = torch.stack(xs, dim=1) if xs else None

@@ -207,7 +207,7 @@ def write_model(model: InverseCDFModel, out_dir: str | Path, *, validate_model: 
 
 def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict], hidden: list[int],
               activation: str, output_transform: dict, recipe: str, seed: int, steps: int,
-              u_transform: str = "identity",
+              u_transform: str = "identity", residual: bool = False,
               batch_size: int, parameter_grid: dict[str, int], version: str = "0.1.0",
               citation: str = "", license: str = "MIT") -> ModelCard:
     """A card for a model about to be trained (hash, counts, loss and metrics filled in later)."""
@@ -217,7 +217,8 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     units = {p.name: p.unit for p in target.parameters}
     n_params = sum(1 + len(p.get("extra_inputs", [])) for p in parameters)
     subnets = [dict(n_inputs=1 + k + n_params, hidden=hidden, activation=activation,
-                    output_transform=output_transform, u_transform=u_transform) for k in range(target.dim)]
+                    output_transform=output_transform, u_transform=u_transform,
+                    residual=residual) for k in range(target.dim)]
     return ModelCard.model_validate({
         "schema_version": 1, "name": name, "version": version, "summary": summary,
         "target": {"id": target_id,
