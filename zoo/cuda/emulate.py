@@ -138,8 +138,17 @@ def act_f32(pre: np.ndarray, kind: str, mode: str, rng) -> np.ndarray:
     return _approx(y, rng)
 
 
+#: significand bits kept by the modelled tensor-core accumulator (24: fp32); lower it to ask how
+#: the deviation would grow on hardware that keeps fewer (docs/cuda.md)
+ACCUMULATOR_BITS = 24
+
+
 def _rz32(x: np.ndarray) -> np.ndarray:
-    """float64 -> float32 rounded toward zero."""
+    """float64 -> float32 rounded toward zero (to ACCUMULATOR_BITS significand bits)."""
+    x = np.asarray(x, dtype=np.float64)
+    if ACCUMULATOR_BITS < 24:
+        m, e = np.frexp(x)
+        x = np.ldexp(np.trunc(m * 2.0**ACCUMULATOR_BITS) / 2.0**ACCUMULATOR_BITS, e)
     r = x.astype(f32)
     over = np.abs(r.astype(np.float64)) > np.abs(x)
     return np.where(over, np.nextafter(r, f32(0)), r).astype(f32)
