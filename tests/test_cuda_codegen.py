@@ -219,3 +219,17 @@ def test_static_cost_counts_the_modes():
     assert rows["accurate"]["ex2.approx"] > rows["fast"]["ex2.approx"]         # tanhf goes through ex2
     assert 0 < rows["fast"]["registers"] <= 255 and rows["accurate"]["spill_stores"] >= 0
     assert rows["accurate"]["shared_bytes"] > rows["fast"]["shared_bytes"]
+
+
+def test_shared_memory_limit_is_named():
+    """Deep 128-wide nets: the split weights outgrow an sm_80 block (166912 B opt-in); the error names
+    the fast mode's need, and the fast kernel fits."""
+    card = zoo.load("ic-isotropic").card
+    sub = card.architecture.subnets[0].model_copy(update={"hidden": [128] * 5})
+    card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": [sub]})})
+    sm80 = 166912
+    with pytest.raises(codegen.UnsupportedModel, match="precision='fast'"):
+        codegen.check_shared_memory(card, codegen.KernelOptions(), sm80)
+    fast = codegen.check_shared_memory(card, codegen.KernelOptions(precision="fast"), sm80)
+    assert fast == codegen.fast_bytes(card) + 2048
+    assert codegen.check_shared_memory(zoo.load("bessel-test").card, codegen.KernelOptions(), 48 * 1024) < 48 * 1024

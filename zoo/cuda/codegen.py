@@ -383,6 +383,19 @@ def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
     return "\n\n".join([prologue, lib, coords, "// ---- generated from the card ----", *generated, kernel])
 
 
+def check_shared_memory(card: ModelCard, options: KernelOptions, limit: int) -> int:
+    """Total shared memory per block (packed weights + the uniforms' staging) of this mode; raise
+    UnsupportedModel naming the way out when it exceeds ``limit`` (the device's opt-in maximum)."""
+    dim = len(card.architecture.subnets)
+    need = shared_bytes(card, options) + (options.block // 32) * 16 * max(1, 8 // dim) * dim * 4
+    if need > limit:
+        hint = (f"; precision='fast' (f16 weights) needs "
+                f"{need - shared_bytes(card, options) + fast_bytes(card)} bytes") if options.mma == "3xf16" else ""
+        raise UnsupportedModel(f"{card.name}: the {options.mma} kernel needs {need} bytes of shared memory per "
+                               f"block, this GPU allows {limit}{hint}")
+    return need
+
+
 def shared_bytes(card: ModelCard, options: KernelOptions | None = None) -> int:
     """Dynamic shared memory the kernel needs: the packed weights its mode reads (all of them for
     split-f16, the prefix without the lo fragments for f16). Default options: the default mode."""

@@ -62,6 +62,21 @@ def _function(device: torch.device, cubin: bytes, smem: int):
     return _MODULES[key]
 
 
+_SMEM_LIMITS: dict[int, int] = {}
+
+
+def max_shared_bytes(device: torch.device) -> int:
+    """Opt-in maximum of shared memory per block of the device (cuDeviceGetAttribute)."""
+    driver = _driver()
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    if index not in _SMEM_LIMITS:
+        _ok(driver.cuInit(0), "cuInit")
+        dev = _ok(driver.cuDeviceGet(index), "cuDeviceGet")
+        attr = driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
+        _SMEM_LIMITS[index] = int(_ok(driver.cuDeviceGetAttribute(attr, dev), "cuDeviceGetAttribute"))
+    return _SMEM_LIMITS[index]
+
+
 def kernel_options(params: dict[str, torch.Tensor], out_dtype: torch.dtype, **overrides) -> codegen.KernelOptions:
     broadcast = all(v.dim() == 0 for v in params.values())
     out = "float64" if out_dtype == torch.float64 else "float32"
@@ -83,6 +98,7 @@ def run(card, weights: torch.Tensor, n: int, params: dict[str, torch.Tensor], *,
         _CUBINS[key] = nvrtc.compile_source(codegen.generate(card, opts), arch)
     cubin = _CUBINS[key]
     smem = codegen.shared_bytes(card, opts)
+    codegen.check_shared_memory(card, opts, max_shared_bytes(device))
     func = _function(device, cubin, smem)
     dim = len(card.target.variables)
     out = torch.empty((n, dim), dtype=torch.float64 if opts.out_dtype == "float64" else torch.float32, device=device)
