@@ -135,6 +135,27 @@ def test_unsupported_architectures_are_named():
             codegen.generate(bad)
 
 
+def test_every_card_field_that_shapes_the_map_is_implemented():
+    """A card field the kernel does not know (e.g. a new SubnetCard option) fails here instead of
+    being silently ignored by the generated code."""
+    from zoo import card as card_module
+
+    for cls, handled in codegen.CARD_FIELDS.items():
+        assert set(getattr(card_module, cls).model_fields) <= handled, (cls, set(getattr(card_module, cls).model_fields) - handled)
+
+
+@pytest.mark.parametrize("residual", [False, True])
+def test_residual_in_generated_code(residual):
+    card = zoo.load("gaussian-2d").card
+    if "residual" not in SubnetCard.model_fields:
+        pytest.skip("this card schema has no residual")
+    subs = [sub.model_copy(update={"residual": residual, "u_transform": "arcsine"}) for sub in card.architecture.subnets]
+    card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subs})})
+    src = codegen.generate(card)
+    assert ("z0_1 += x0_1[0];" in src) == residual and ("z1_0 += x1_0[0];" in src) == residual
+    assert nvrtc.compile_source(src, "sm_80")[:4] == b"\x7fELF"
+
+
 def test_every_squash_coordinate_and_activation_has_kernel_code():
     assert set(SQUASHES) <= set(codegen.SQUASHES)
     lib = (codegen.kernels_dir() / "radzoo_lib.cuh").read_text()

@@ -185,6 +185,35 @@ def test_emulation_of_other_architectures_matches_torch(hidden, act, squash, coo
         assert emulate.cdf_gap(model.target, xe, xt.numpy(), pt) < bound, mma
 
 
+@pytest.mark.parametrize("residual", [False, True])
+@pytest.mark.parametrize("name", MODELS)
+def test_residual_and_u_transform_match_torch(name, residual):
+    """residual (z = network + u input) with arcsine and identity u inputs, on a bundled model's weights:
+    the emulated default kernel against torch within the accurate bound; residual moves the samples."""
+    from zoo.model import InverseCDFModel
+
+    if "residual" not in zoo.card.SubnetCard.model_fields:
+        pytest.skip("this card schema has no residual")
+    s = zoo.load(name)
+    for kind in ("identity", "arcsine"):
+        subs = [sub.model_copy(update={"u_transform": kind, "residual": residual}) for sub in s.card.architecture.subnets]
+        card = s.card.model_copy(update={"architecture": s.card.architecture.model_copy(update={"subnets": subs})})
+        model = InverseCDFModel(card).eval()
+        model.net.load_state_dict(s.model.net.state_dict())
+        blob = codegen.pack(card, model.net.state_dict())
+        pt = _points(card, 2)[-1]
+        u = philox.uniforms(4096, s.dim, seed=3)
+        with torch.no_grad():
+            xt, _ = model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
+        for precision in codegen.PRECISIONS:
+            xe, _ = emulate.emulate(card, blob, u, pt, precision=precision, seed=3)
+            assert emulate.cdf_gap(model.target, xe, xt.numpy(), pt) <= emulate.bound(precision), (kind, precision)
+        flipped = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": [
+            sub.model_copy(update={"residual": not residual}) for sub in subs]})})
+        x_default = emulate.emulate(card, blob, u, pt, seed=3)[0]
+        assert emulate.cdf_gap(model.target, emulate.emulate(flipped, blob, u, pt, seed=3)[0], x_default, pt) > 1e-3
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_u_transform_arcsine_matches_torch(name):
     """u_transform="arcsine" on a bundled model's card (its weights kept): the kernel's fp32

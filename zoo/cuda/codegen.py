@@ -52,6 +52,13 @@ DEFAULT_PRECISION = "accurate"
 U_TRANSFORMS = {"identity": None, "arcsine": "rz_u_arcsine"}
 #: lo parts are stored and multiplied scaled by 2^SPLIT_SHIFT (RZ_SPLIT_SHIFT in radzoo_lib.cuh)
 SPLIT_SHIFT = 11
+#: the card fields the generated kernel implements, per card class: a new field that changes the
+#: sampled map must be added here with its kernel code (tests/test_cuda_codegen.py checks the set)
+CARD_FIELDS = {
+    "SubnetCard": {"n_inputs", "hidden", "activation", "output_transform", "u_transform", "residual"},
+    "OutputTransform": {"squash", "coordinate"},
+    "ParameterCard": {"name", "unit", "domain", "input_transform", "extra_inputs"},
+}
 
 
 class UnsupportedModel(ValueError):
@@ -319,7 +326,10 @@ def _forward_source(card: ModelCard, dim: int) -> str:
             lines.append(f"    const float x{r}_{k}[{s.n_inputs}] = {{{', '.join(items)}}};")
         sq = SQUASHES[s.output_transform.squash]
         lines += [f"    float z0_{k}, z1_{k};",
-                  f"    rz_subnet_{k}(wb, x0_{k}, x1_{k}, lane, z0_{k}, z1_{k});",
+                  f"    rz_subnet_{k}(wb, x0_{k}, x1_{k}, lane, z0_{k}, z1_{k});"]
+        if getattr(s, "residual", False):   # z = network + the u input (after u_transform), fp32
+            lines += [f"    z0_{k} += x0_{k}[0];", f"    z1_{k} += x1_{k}[0];"]
+        lines += [
                   f"    w0[{k}] = {sq}(z0_{k});",
                   f"    w1[{k}] = {sq}(z1_{k});"]
     lines.append("}")

@@ -7,7 +7,7 @@ PTX ISA's mma.m16n8k16 layout, and repeats the kernel's precision choices: the u
 or split-f16 operands hi + lo 2^-11 (``mma="3xf16"``: main product onto the bias, the two
 correction products in their own accumulator, joined by one fp32 FMA), fp32 last hidden
 layer, output layer and squash, fp64 mapping prep, the map's transcendental part in
-``map_precision`` and its last step in fp64.
+``map_precision`` and its last step in fp64; ``residual`` subnets add the u input to z in fp32.
 
 Error models for what the CPU cannot reproduce bit for bit (each a random sign per element,
 seeded): ``tanh.approx`` (.f32 and .f16x2) as the exact tanh times (1 + s 2^-10.5); CUDA's
@@ -299,6 +299,8 @@ def emulate(card: ModelCard, blob: bytes, u: np.ndarray, params: Mapping[str, np
             h = dense_mma(a, w16, w_lo, bias, mma)
         h = act_f32(h, spec.activation, tanh, rng)
         z = (h @ net["w_out"] + net["b_out"]).astype(f32)
+        if getattr(spec, "residual", False):
+            z = (z + u_k).astype(f32)
         w = squash(z, spec.output_transform.squash)
         ws.append(w)
         xs.append(map_component(card, k, w, params, map_precision))
