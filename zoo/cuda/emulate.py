@@ -318,12 +318,13 @@ def cdf_gap(target, xa: np.ndarray, xb: np.ndarray, params: Mapping[str, np.ndar
     return gap
 
 
-def with_u_transform(card: ModelCard, model, kind: str):
-    """(card, model) with every subnet's u_transform set to ``kind`` and the same weights: what a
-    bundled model's kernel does with that transform (a measurement device; the net is not retrained)."""
+def with_subnet_options(card: ModelCard, model, **update):
+    """(card, model) with every subnet's fields updated (e.g. u_transform="arcsine", residual=True)
+    and the same weights: what a bundled model's kernel does with those options (a measurement
+    device; the net is not retrained)."""
     from ..model import InverseCDFModel
 
-    subs = [sub.model_copy(update={"u_transform": kind}) for sub in card.architecture.subnets]
+    subs = [sub.model_copy(update=update) for sub in card.architecture.subnets]
     card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subs})})
     other = InverseCDFModel(card).eval()
     other.net.load_state_dict(model.net.state_dict())
@@ -350,10 +351,11 @@ def u_input_error(kind: str) -> dict[str, float]:
             "torch_cast": float(np.abs(v64.astype(f32).astype(np.float64) - v64).max())}
 
 
-def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, u_transform: str | None = None) -> str:
+def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, **subnet_update) -> str:
     """max |w_kernel - w_torch| and max |C(x_kernel) - C(x_torch)| per model and mode (mma/tanh),
     over held-out points (n_per_param per parameter) and n_u Philox u each (seed = point index).
-    ``u_transform``: override every subnet's u_transform (same weights) to measure its effect."""
+    ``subnet_update`` (u_transform=..., residual=...): override those fields of every subnet (same
+    weights) to measure their effect."""
     import torch
 
     import zoo
@@ -361,13 +363,14 @@ def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, u_transfo
     from .philox import uniforms
 
     presets = {mode_name(*v): k for k, v in codegen.PRECISIONS.items()}
-    rows = ["model           u_transform  mode            preset     max|dw|   max|dC|   bound   points"]
+    rows = ["model           u_input      mode            preset     max|dw|   max|dC|   bound   points"]
     for name in names or zoo.list():
         s = zoo.load(name)
-        card, model = (s.card, s.model) if u_transform is None else with_u_transform(s.card, s.model, u_transform)
+        card, model = (s.card, s.model) if not subnet_update else with_subnet_options(s.card, s.model, **subnet_update)
         blob = codegen.pack(card, model.net.state_dict())
         points = heldout_grid(card, n_per_param)
-        kinds = sorted({getattr(sub, "u_transform", "identity") for sub in card.architecture.subnets})
+        kinds = sorted({getattr(sub, "u_transform", "identity") + ("+res" if getattr(sub, "residual", False) else "")
+                        for sub in card.architecture.subnets})
         for mma, tanh in MODES:
             mode = mode_name(mma, tanh)
             dw = dc = 0.0
@@ -390,10 +393,12 @@ if __name__ == "__main__":
     ap.add_argument("models", nargs="*", help="model names (default: every bundled model)")
     ap.add_argument("--u-transform", choices=sorted(codegen.U_TRANSFORMS),
                     help="override every subnet's u_transform (same weights) to measure its effect")
+    ap.add_argument("--residual", action="store_true", help="set residual on every subnet (same weights)")
     args = ap.parse_args()
+    update = {k: v for k, v in (("u_transform", args.u_transform), ("residual", args.residual or None)) if v}
     if args.u_transform:
         err = u_input_error(args.u_transform)
         print(f"u input {args.u_transform}: max |v_kernel - v_torch(fp64)| over all 2^24 u: "
               f"{err['numpy_fp32']:.2e} (numpy float32), {err['atan2f_model']:.2e} (3-ulp atan2f model); "
               f"torch's own fp32 cast: {err['torch_cast']:.2e}")
-    print(deviation_table(args.models or None, u_transform=args.u_transform))
+    print(deviation_table(args.models or None, **update))
