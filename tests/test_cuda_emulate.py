@@ -65,11 +65,7 @@ def test_accurate_bound_needs_the_lo_fragments(name):
     """A sign error in the lo weight fragments (weights off by twice their f16 rounding) breaks the
     accurate mode's bound on some held-out point: the bound is tight enough to see f16 rounding."""
     s = zoo.load(name)
-    blob = bytearray(codegen.pack(s.card, s.model.net.state_dict()))
-    for lay in codegen.layout(s.card)[0]:
-        for lo, k_w, n_w in zip(lay.mma_lo, lay.widths[:-1], lay.widths[1:]):
-            end = lo + (k_w // 16) * (n_w // 8) * 32 * 8
-            blob[lo:end] = (-np.frombuffer(bytes(blob[lo:end]), dtype=np.float16)).tobytes()
+    blob = emulate.ablate_lo(s.card, codegen.pack(s.card, s.model.net.state_dict()), "negate")
     gap = 0.0
     for j, pt in enumerate(_points(s.card)):
         u = philox.uniforms(4096, s.dim, seed=j)

@@ -351,11 +351,24 @@ def u_input_error(kind: str) -> dict[str, float]:
             "torch_cast": float(np.abs(v64.astype(f32).astype(np.float64) - v64).max())}
 
 
-def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, **subnet_update) -> str:
+def ablate_lo(card: ModelCard, blob: bytes, how: str) -> bytes:
+    """The packed weights with the split mode's lo B fragments zeroed (``zero``: f16 weights) or
+    negated (``negate``: a sign bug): what the parity bound must notice."""
+    out = bytearray(blob)
+    for lay in codegen.layout(card)[0]:
+        for lo, k_w, n_w in zip(lay.mma_lo, lay.widths[:-1], lay.widths[1:]):
+            end = lo + (k_w // 16) * (n_w // 8) * 32 * 8
+            frag = np.frombuffer(bytes(out[lo:end]), dtype=np.float16)
+            out[lo:end] = (np.zeros_like(frag) if how == "zero" else -frag).tobytes()
+    return bytes(out)
+
+
+def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, ablate: str | None = None,
+                    **subnet_update) -> str:
     """max |w_kernel - w_torch| and max |C(x_kernel) - C(x_torch)| per model and mode (mma/tanh),
     over held-out points (n_per_param per parameter) and n_u Philox u each (seed = point index).
     ``subnet_update`` (u_transform=..., residual=...): override those fields of every subnet (same
-    weights) to measure their effect."""
+    weights) to measure their effect. ``ablate``: ``zero`` / ``negate`` the lo fragments (ablate_lo)."""
     import torch
 
     import zoo
@@ -368,6 +381,8 @@ def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, **subnet_
         s = zoo.load(name)
         card, model = (s.card, s.model) if not subnet_update else with_subnet_options(s.card, s.model, **subnet_update)
         blob = codegen.pack(card, model.net.state_dict())
+        if ablate:
+            blob = ablate_lo(card, blob, ablate)
         points = heldout_grid(card, n_per_param)
         kinds = sorted({getattr(sub, "u_transform", "identity") + ("+res" if getattr(sub, "residual", False) else "")
                         for sub in card.architecture.subnets})
@@ -394,6 +409,9 @@ if __name__ == "__main__":
     ap.add_argument("--u-transform", choices=sorted(codegen.U_TRANSFORMS),
                     help="override every subnet's u_transform (same weights) to measure its effect")
     ap.add_argument("--residual", action="store_true", help="set residual on every subnet (same weights)")
+    ap.add_argument("--ablate-lo", choices=["zero", "negate"],
+                    help="zero or negate the split mode's lo weight fragments (what the bound must catch)")
+    ap.add_argument("--points", type=int, default=4, help="held-out points per parameter (default 4)")
     args = ap.parse_args()
     update = {k: v for k, v in (("u_transform", args.u_transform), ("residual", args.residual or None)) if v}
     if args.u_transform:
@@ -401,4 +419,4 @@ if __name__ == "__main__":
         print(f"u input {args.u_transform}: max |v_kernel - v_torch(fp64)| over all 2^24 u: "
               f"{err['numpy_fp32']:.2e} (numpy float32), {err['atan2f_model']:.2e} (3-ulp atan2f model); "
               f"torch's own fp32 cast: {err['torch_cast']:.2e}")
-    print(deviation_table(args.models or None, **update))
+    print(deviation_table(args.models or None, n_per_param=args.points, ablate=args.ablate_lo, **update))
