@@ -6,7 +6,8 @@
 Objective: quantile regression onto exact inverse-CDF tables (the CDF by 64-point
 Gauss-Legendre is exact to machine precision), then L-BFGS. Output: ``clamp`` onto x
 itself. The density vanishes linearly at x = 0 and 1, so x(u) has square-root ends;
-the ``arcsine`` u input makes them straight lines for the network.
+the ``arcsine`` u input v makes them straight lines, and the ``residual`` form
+z = v + network leaves the network the departure from the identity.
 As in the paper, theta is drawn from a list of 500 values on [0, pi]; the validator
 holds out midpoints between them.
 """
@@ -20,14 +21,14 @@ from zoo.training import base_card, recipe_main  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def make_card(*, seed, steps, batch_size):
+def make_card(*, seed, steps, batch_size, hidden=None):
     return base_card(
         name="bessel-test",
         summary="Test distribution of seed paper eq. 18 on x in [0, 1]: "
                 "[J1(10 x cos theta) cos(theta x) + 0.6] sin(pi x), conditioned on theta (rad).",
         target_id="bessel-test",
         parameters=[{"name": "theta", "domain": (0.0, math.pi), "input_transform": "identity"}],
-        hidden=[32, 32, 32], activation="tanh",
+        hidden=hidden or [32, 32, 32], activation="tanh",
         output_transform={"squash": "clamp", "coordinate": "linear"}, u_transform="arcsine",
         residual=True,
         recipe=f"training_recipes/{Path(__file__).name}", seed=seed, steps=steps, batch_size=batch_size,
@@ -36,5 +37,5 @@ def make_card(*, seed, steps, batch_size):
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "bessel-test"), objective="quantile",
-                steps=10000, batch_size=4096, lr=3e-3, lbfgs_rounds=4, lbfgs_iterations=300,
+                steps=60000, batch_size=4096, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
                 lbfgs_batch=32768, table_u=257)

@@ -15,7 +15,8 @@ b = 4 gamma eps0. The distribution of q depends only on b and q_min = 1/(4 gamma
 logarithmic where it goes as 1/q (Klein-Nishina), so the exact map u -> t is close to
 a straight line over the whole domain (~20 decades of eps). Inputs: u as
 v = (2/pi) atan2(sqrt(u), sqrt(1-u)) (the Thomson density vanishes linearly at q = 1,
-a square-root end of the map that v straightens), log10 gamma, 1/gamma^2 (q_min,
+a square-root end of the map that v straightens; ``residual``: z = v + network),
+log10 gamma, 1/gamma^2 (q_min,
 which matters only for gamma of a few) and log10 eps0.
 Training draws gamma and eps0 from 64 log-spaced values each over the full domain;
 the validator holds out the log-midpoints.

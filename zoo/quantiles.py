@@ -1,8 +1,9 @@
 """Exact inverse-CDF tables: the supervised targets of quantile regression.
 
-For a 1-D model the network's output z is regressed onto the exact z*(u, Z) with
-C(to_physical(squash(z*))) = u, found by bisection in w = squash(z) in [0, 1] on the
-exact CDF (float64, 50 halvings: |w - w*| < 1e-15). The table holds every
+The network's output z_k is regressed onto the exact z*_k(u, Z) with
+C_k(to_physical(squash(z*)) | x_<k) = u_k, found by bisection in w = squash(z) in
+[0, 1] on the exact (conditional) CDF (float64, 50 halvings: |w - w*| < 1e-15); for
+chained models H_k is conditioned on the exact earlier components (eq. 17). The table holds every
 combination of the training-list parameter values (never a held-out value) and, per
 combination, ``n_u`` stratified values of u (u = 0 and u = 1 always included).
 
@@ -30,15 +31,17 @@ from .transforms import inverse_squash, squash, to_physical
 BISECTION_STEPS = 50
 
 
-def exact_w(target: Target, u: np.ndarray, params: dict[str, np.ndarray], transform) -> np.ndarray:
-    """w in [0, 1] with C(to_physical(w)) = u, component 0, by vectorised bisection."""
+def exact_w(target: Target, k: int, u: np.ndarray, prev: np.ndarray | None, params: dict[str, np.ndarray],
+            transform) -> np.ndarray:
+    """w in [0, 1] with C_k(to_physical(w) | prev) = u, by vectorised bisection."""
     lo = np.zeros_like(u)
     hi = np.ones_like(u)
     tparams = {n: torch.as_tensor(v) for n, v in params.items()}
+    tprev = None if prev is None else torch.as_tensor(prev)
     for _ in range(BISECTION_STEPS):
         mid = 0.5 * (lo + hi)
-        x = to_physical(target, 0, torch.as_tensor(mid), None, tparams, transform).numpy()
-        below = target.component_cdf(0, x, None, params) <= u
+        x = to_physical(target, k, torch.as_tensor(mid), tprev, tparams, transform).numpy()
+        below = target.component_cdf(k, x, prev, params) <= u
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
     return 0.5 * (lo + hi)
@@ -56,67 +59,84 @@ def stratified_u(n_u: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([[0.0], s, [1.0]])
 
 
-def density_in_z(target: Target, z: np.ndarray, params: dict[str, np.ndarray], transform) -> np.ndarray:
-    """p_z = pdf(x(z)) |dx/dz| with x = to_physical(squash(z)), dx/dz by central differences."""
+def density_in_z(target: Target, k: int, z: np.ndarray, prev: np.ndarray | None, params: dict[str, np.ndarray],
+                 transform) -> np.ndarray:
+    """p_z = pdf_k(x(z) | prev) |dx/dz| with x = to_physical(squash(z)), dx/dz by central differences."""
     tparams = {n: torch.as_tensor(v) for n, v in params.items()}
+    tprev = None if prev is None else torch.as_tensor(prev)
 
     def x_of(zz):
         w = squash(torch.as_tensor(zz), transform.squash)
-        return to_physical(target, 0, w, None, tparams, transform).numpy()
+        return to_physical(target, k, w, tprev, tparams, transform).numpy()
 
     h = _FD_STEP * np.maximum(1.0, np.abs(z))
     lo, hi = z - h, z + h
     if transform.squash == "clamp":  # keep the stencil inside [0, 1], one-sided at the ends
         lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
     dxdz = (x_of(hi) - x_of(lo)) / (hi - lo)
-    return target.component_pdf(0, x_of(z), None, params) * np.abs(dxdz)
+    return target.component_pdf(k, x_of(z), prev, params) * np.abs(dxdz)
+
+
+def exact_chain(card: ModelCard, target: Target, u: np.ndarray, params: dict[str, np.ndarray]):
+    """Exact w_k, z_k and density weights p_z^2 of every component for u of shape (n, d): component k
+    is conditioned on the exact earlier components (teacher forcing, as eq. 17 trains H_k)."""
+    n, d = u.shape
+    w, z, weight = (np.empty((n, d)) for _ in range(3))
+    xs = []
+    tparams = {name: torch.as_tensor(v) for name, v in params.items()}
+    for k, sub in enumerate(card.architecture.subnets):
+        transform = sub.output_transform
+        prev = np.stack(xs, axis=1) if xs else None
+        w[:, k] = exact_w(target, k, u[:, k], prev, params, transform)
+        z[:, k] = inverse_squash(torch.as_tensor(w[:, k]), transform.squash).numpy()
+        weight[:, k] = density_in_z(target, k, z[:, k], prev, params, transform) ** 2
+        tprev = None if prev is None else torch.as_tensor(prev)
+        xs.append(to_physical(target, k, torch.as_tensor(w[:, k]), tprev, tparams, transform).numpy())
+    return w, z, weight
 
 
 def table_key(card: ModelCard, n_u: int, seed: int) -> str:
     """Hash of everything the table depends on (for the on-disk cache)."""
     spec = {"target": card.target.model_dump(mode="json"), "grid": card.training.parameter_grid,
-            "transform": card.architecture.subnets[0].output_transform.model_dump(mode="json"),
-            "n_u": n_u, "seed": seed, "steps": BISECTION_STEPS, "layout": 2}
+            "transforms": [s.output_transform.model_dump(mode="json") for s in card.architecture.subnets],
+            "n_u": n_u, "seed": seed, "steps": BISECTION_STEPS, "layout": 3}
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def build_table(card: ModelCard, target: Target, lists: dict[str, np.ndarray], n_u: int, seed: int,
                 cache_dir: str | Path | None = None, stream=sys.stderr) -> dict[str, torch.Tensor]:
-    """Exact quantile table of a 1-D model over its training lists:
-    {param: (N,), "u": (N,), "z": (N,), "weight": (N,)}.
+    """Exact quantile table over the training lists: {param: (N,), "u", "w", "z", "weight": (N, d)}.
 
+    Per parameter point, n_u rows: u_0 stratified, u_k (k > 0) stratified and shuffled.
     With ``cache_dir`` the table is stored as ``quantiles-<key>.npz`` and reused.
     """
-    if target.dim != 1:
-        raise ValueError(f"quantile tables are for 1-D targets; {target.id} is {target.dim}-D (use the CDF loss)")
     path = Path(cache_dir) / f"quantiles-{table_key(card, n_u, seed)}.npz" if cache_dir else None
     if path is not None and path.is_file():
         with np.load(path) as f:
             return {k: torch.as_tensor(f[k]) for k in f.files}
-    transform = card.architecture.subnets[0].output_transform
     rng = np.random.default_rng(seed)
     names = list(lists)
     combos = list(itertools.product(*(lists[n] for n in names))) or [()]
-    cols: dict[str, list[np.ndarray]] = {n: [] for n in [*names, "u", "z", "weight"]}
+    d = target.dim
+    cols: dict[str, list[np.ndarray]] = {n: [] for n in [*names, "u", "w", "z", "weight"]}
     t0 = time.perf_counter()
     chunk = max(1, 8192 // n_u)
     for start in range(0, len(combos), chunk):
         block = combos[start:start + chunk]
-        u = np.concatenate([stratified_u(n_u, rng) for _ in block])
+        u = np.stack([np.concatenate([stratified_u(n_u, rng) if k == 0 else rng.permutation(stratified_u(n_u, rng))
+                                      for _ in block]) for k in range(d)], axis=1)
         params = {n: np.repeat([c[i] for c in block], n_u) for i, n in enumerate(names)}
-        w = exact_w(target, u, params, transform)
+        w, z, weight = exact_chain(card, target, u, params)
         for n in names:
             cols[n].append(params[n])
-        z = inverse_squash(torch.as_tensor(w), transform.squash).numpy()
-        cols["u"].append(u)
-        cols["z"].append(z)
-        cols["weight"].append(density_in_z(target, z, params, transform) ** 2)
+        for key, value in (("u", u), ("w", w), ("z", z), ("weight", weight)):
+            cols[key].append(value)
         if stream is not None and (start // chunk) % 50 == 0:
             print(f"[quantile table] {start + len(block)}/{len(combos)} parameter points, "
                   f"{time.perf_counter() - t0:.0f}s", file=stream, flush=True)
     table = {k: np.concatenate(v) for k, v in cols.items()}
     weight = np.nan_to_num(table["weight"], nan=0.0, posinf=0.0)
-    table["weight"] = np.maximum(weight / weight.mean(), WEIGHT_FLOOR)
+    table["weight"] = np.maximum(weight / weight.mean(axis=0), WEIGHT_FLOOR)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp.npz")

@@ -73,8 +73,9 @@ class CDFObjective:
 
 
 class QuantileObjective:
-    """Quantile regression: density-weighted MSE between the raw output z(u, Z) and the
-    exact z* of an inverse-CDF table (``zoo.quantiles.build_table``), 1-D models."""
+    """Quantile regression: density-weighted MSE between the raw outputs z_k(u, Z) and the
+    exact z*_k of an inverse-CDF table (``zoo.quantiles.build_table``); H_k sees the exact
+    earlier components (teacher forcing)."""
 
     name = "density-weighted quantile-mse on exact inverse-CDF tables"
 
@@ -87,9 +88,12 @@ class QuantileObjective:
         return {k: v[idx] for k, v in self.table.items()}
 
     def loss(self, model: InverseCDFModel, data) -> torch.Tensor:
-        params = {k: v for k, v in data.items() if k not in ("u", "z", "weight")}
-        _, _, z = model(data["u"][:, None], params, return_raw=True)
-        return torch.mean(data["weight"] * (z[:, 0] - data["z"]) ** 2)
+        params = {k: v for k, v in data.items() if k not in ("u", "w", "z", "weight")}
+        loss = data["u"].new_zeros(())
+        for k in range(model.dim):
+            _, _, z = model(data["u"], params, fixed_w=data["w"][:, :k] if k else None, return_raw=True)
+            loss = loss + torch.mean(data["weight"][:, k] * (z[:, k] - data["z"][:, k]) ** 2)
+        return loss
 
 
 def _to(data, device):
@@ -268,6 +272,7 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     ap.add_argument("--lbfgs-batch", type=int, default=lbfgs_batch)
     ap.add_argument("--table-u", type=int, default=table_u, help="u values per parameter point (quantile tables)")
     ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--hidden", default=None, help="hidden widths, e.g. 64,64,64 (default: the recipe's)")
     ap.add_argument("--device", default="cpu", help="torch device for training, e.g. cuda")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--checkpoint-dir", default=None, help="default: checkpoints/<name>/ in the repository")
@@ -282,7 +287,8 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else Path(default_out).parents[1] / "checkpoints" / name
     if args.smoke and args.checkpoint_dir is None:
         ckpt_dir = Path(args.out) / ".checkpoints"
-    card = make_card(seed=args.seed, steps=args.steps, batch_size=args.batch_size)
+    widths = {"hidden": [int(h) for h in args.hidden.split(",")]} if args.hidden else {}
+    card = make_card(seed=args.seed, steps=args.steps, batch_size=args.batch_size, **widths)
     torch.manual_seed(args.seed)  # the initial weights are part of the seeded run
     model = InverseCDFModel(card)
     t0 = time.perf_counter()
