@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def make_card(*, seed, steps, batch_size, hidden=None):
     return base_card(
+        version="0.2.0",
         name="bessel-test",
         summary="Test distribution of seed paper eq. 18 on x in [0, 1]: "
                 "[J1(10 x cos theta) cos(theta x) + 0.6] sin(pi x), conditioned on theta (rad).",

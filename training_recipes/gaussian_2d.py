@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def make_card(*, seed, steps, batch_size, hidden=None):
     return base_card(
+        version="0.2.0",
         name="gaussian-2d",
         summary="Two-dimensional Gaussian of seed paper eq. 22, exp(-8[(x1-1/2)^2 + (x2-1/2)^2]) "
                 "normalised on the unit square; chained ('Camel') network of eq. 16.",

@@ -33,6 +33,7 @@ HIDDEN = [64, 64, 64]
 
 def make_card(*, seed, steps, batch_size, name="ic-isotropic", hidden=HIDDEN):
     return base_card(
+        version="0.2.0",
         name=name,
         summary="Outgoing photon energy eps (m_e c^2) of inverse Compton scattering of an electron "
                 "(Lorentz factor gamma) in an isotropic monochromatic photon field (energy eps0, m_e c^2); "
@@ -50,5 +51,5 @@ def make_card(*, seed, steps, batch_size, name="ic-isotropic", hidden=HIDDEN):
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "ic-isotropic"), objective="quantile",
-                steps=20000, batch_size=8192, lr=3e-3, lbfgs_rounds=6, lbfgs_iterations=300,
+                steps=20000, batch_size=8192, lr=3e-3, lbfgs_rounds=1, lbfgs_iterations=300,
                 lbfgs_batch=65536, table_u=257)

@@ -22,10 +22,14 @@ def _parse_params(items: list[str]) -> dict[str, float]:
 
 
 def architecture_string(card) -> str:
-    """e.g. '3→32→32→32→1 tanh' or '1→32→32→1 + 2→32→32→1 tanh'."""
+    """e.g. '4→64→64→64→1 tanh; u: arcsine, residual; out: clamp, log1p_bq' (chained nets joined by +)."""
     subs = card.architecture.subnets
     body = " + ".join("→".join(str(w) for w in (s.n_inputs, *s.hidden, 1)) for s in subs)
-    return f"{body} {subs[0].activation}"
+    first = subs[0]
+    u_in = ", ".join(x for x in (first.u_transform if first.u_transform != "identity" else "",
+                                 "residual" if first.residual else "") if x)
+    out = f"{first.output_transform.squash}, {first.output_transform.coordinate}"
+    return f"{body} {first.activation}" + (f"; u: {u_in}" if u_in else "") + f"; out: {out}"
 
 
 def models_table() -> str:

@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +106,12 @@ def _to(data, device):
     return tuple(_to(v, device) for v in data)
 
 
+@dataclass(frozen=True)
+class FitResult:
+    final_loss: float
+    wall_time_s: float
+
+
 def _cosine(step: int, steps: int, lr: float, lr_final: float) -> float:
     return lr_final + 0.5 * (lr - lr_final) * (1 + math.cos(math.pi * step / max(steps, 1)))
 
@@ -112,11 +119,12 @@ def _cosine(step: int, steps: int, lr: float, lr_final: float) -> float:
 def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: float, seed: int,
         lr_final: float = 1e-5, lbfgs_rounds: int = 0, lbfgs_iterations: int = 200,
         lbfgs_batch: int = 65536, checkpoint: str | Path | None = None, checkpoint_every: int = 1000,
-        log_every: int = 500, device: str | torch.device = "cpu", polish=None, stream=sys.stderr) -> float:
+        log_every: int = 500, device: str | torch.device = "cpu", polish=None, stream=sys.stderr) -> "FitResult":
     """Adam with a cosine learning-rate schedule for ``steps`` steps, then ``lbfgs_rounds``
     rounds of L-BFGS (strong Wolfe line search), each on a fresh random batch of
-    ``lbfgs_batch`` points of ``polish`` (another objective, default the same one). Returns the final loss (mean of the last 5% of Adam steps, or
-    of the last L-BFGS round).
+    ``lbfgs_batch`` points of ``polish`` (another objective, default the same one).
+    Returns the final loss (mean of the last 5% of Adam steps, or the loss after the last
+    L-BFGS round) and the training wall time [s], summed over resumed runs.
 
     Deterministic for a seed on a given machine. With ``checkpoint`` (a file path) the
     state is saved every ``checkpoint_every`` steps and after each L-BFGS round, and a
@@ -124,7 +132,7 @@ def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: f
     """
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(model.net.parameters(), lr=lr)
-    start, round0, tail = 1, 0, []
+    start, round0, tail, final, elapsed0 = 1, 0, [], float("nan"), 0.0
     ckpt = Path(checkpoint) if checkpoint else None
     if ckpt is not None and ckpt.is_file():
         state = torch.load(ckpt, weights_only=True, map_location=device)
@@ -132,17 +140,22 @@ def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: f
         opt.load_state_dict(state["opt"])
         rng.bit_generator.state = json.loads(state["rng"])
         start, round0, tail = state["step"] + 1, state["round"], list(state["tail"])
+        final, elapsed0 = float(state.get("final", float("nan"))), float(state.get("elapsed", 0.0))
+        if round0 > lbfgs_rounds:
+            raise ValueError(f"checkpoint {ckpt} is past the requested schedule ({round0} > {lbfgs_rounds} "
+                             "L-BFGS rounds); start over with --fresh")
         if stream is not None:
             print(f"[{model.card.name}] resumed from {ckpt} at step {state['step']}, L-BFGS round {round0}",
                   file=stream, flush=True)
 
-    def save(step: int, rnd: int) -> None:
+    def save(step: int, rnd: int, final: float) -> None:
         if ckpt is None:
             return
         ckpt.parent.mkdir(parents=True, exist_ok=True)
         tmp = ckpt.with_name(ckpt.name + ".tmp")
         torch.save({"net": model.net.state_dict(), "opt": opt.state_dict(), "step": step, "round": rnd,
-                    "rng": json.dumps(rng.bit_generator.state), "tail": tail}, tmp)
+                    "rng": json.dumps(rng.bit_generator.state), "tail": tail, "final": final,
+                    "elapsed": elapsed0 + time.perf_counter() - t0}, tmp)
         tmp.replace(ckpt)
 
     t0 = time.perf_counter()
@@ -159,9 +172,10 @@ def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: f
             el = time.perf_counter() - t0
             print(f"[{model.card.name}] Adam step {step}/{steps}  loss {loss.item():.3e}  lr {opt.param_groups[0]['lr']:.1e}"
                   f"  {el:.0f}s elapsed, ~{el / (step - start + 1) * (steps - step):.0f}s left", file=stream, flush=True)
+        if step == steps:
+            final = float(np.mean(tail)) if tail else float("nan")
         if step % checkpoint_every == 0 or step == steps:
-            save(step, round0)
-    final = float(np.mean(tail)) if tail else float("nan")
+            save(step, round0, final)
     params = list(model.net.parameters())
     for rnd in range(round0 + 1, lbfgs_rounds + 1):
         polish = polish or objective
@@ -181,15 +195,15 @@ def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: f
         if stream is not None:
             print(f"[{model.card.name}] L-BFGS round {rnd}/{lbfgs_rounds}  loss {final:.3e}  "
                   f"{time.perf_counter() - t0:.0f}s elapsed", file=stream, flush=True)
-        save(steps, rnd)
-    return final
+        save(steps, rnd, final)
+    return FitResult(final, elapsed0 + time.perf_counter() - t0)
 
 
 def train_cdf_loss(model: InverseCDFModel, *, steps: int, batch_size: int, lr: float, seed: int,
                    lr_final: float = 1e-5, log_every: int = 200, stream=sys.stderr) -> float:
     """Adam on the CDF loss (eq. 4/17) with a cosine schedule; returns the final loss."""
     return fit(model, CDFObjective(model), steps=steps, batch_size=batch_size, lr=lr, seed=seed,
-               lr_final=lr_final, log_every=log_every, stream=stream)
+               lr_final=lr_final, log_every=log_every, stream=stream).final_loss
 
 
 def write_model(model: InverseCDFModel, out_dir: str | Path, *, validate_model: bool = True,
@@ -291,7 +305,6 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     card = make_card(seed=args.seed, steps=args.steps, batch_size=args.batch_size, **widths)
     torch.manual_seed(args.seed)  # the initial weights are part of the seeded run
     model = InverseCDFModel(card)
-    t0 = time.perf_counter()
     if args.objective == "quantile":
         from .quantiles import build_table, table_key
 
@@ -303,7 +316,10 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     # one checkpoint per distinct run: model, objective and every setting that changes the result
     run_spec = {"card": card.model_dump(mode="json", include={"target", "architecture"}), "objective": obj.name,
                 "table": getattr(obj, "key", None), "polish": "cdf",
-                **{k: v for k, v in vars(args).items() if k not in ("out", "threads", "fresh", "checkpoint_dir", "device")}}
+                **{k: v for k, v in vars(args).items()
+                   if k not in ("out", "threads", "fresh", "checkpoint_dir", "device", "lbfgs_rounds")}}
+    # (the number of L-BFGS rounds only extends the schedule: a longer run passes through the
+    # states of a shorter one, so a run can resume from a checkpoint of fewer rounds)
     run_id = f"{name}-{args.objective}-" + hashlib.sha256(json.dumps(run_spec, sort_keys=True).encode()).hexdigest()[:12]
     ckpt = ckpt_dir / f"{run_id}.pt"
     if args.fresh and ckpt.exists():
@@ -312,11 +328,11 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     # measures, also where the map's square-root ends make the quantile error a poor proxy
     polish = CDFObjective(model)
     model.to(args.device)
-    final = fit(model, obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+    result = fit(model, obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                 lbfgs_rounds=args.lbfgs_rounds, lbfgs_iterations=args.lbfgs_iterations,
                 lbfgs_batch=args.lbfgs_batch, checkpoint=ckpt, device=args.device, polish=polish)
     model.to("cpu")
-    wall = round(time.perf_counter() - t0, 1)
+    wall, final = round(result.wall_time_s, 1), result.final_loss
     loss = describe_training(obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                              lbfgs_rounds=args.lbfgs_rounds, lbfgs_iterations=args.lbfgs_iterations,
                              lbfgs_batch=args.lbfgs_batch)
