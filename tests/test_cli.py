@@ -66,3 +66,17 @@ def test_readme_table_matches_the_cards():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert models_table() in readme, "README's model table is stale: run `zoo list --markdown`"
+
+
+def test_readme_python_examples_run_as_written(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks, "README has no python example"
+    monkeypatch.chdir(tmp_path)
+    for code in blocks:
+        namespace: dict = {}
+        exec(compile(code, "README.md", "exec"), namespace)
+        assert "s" in namespace and namespace["s"].card.name == "ic-isotropic"
