@@ -26,7 +26,7 @@ def make_card(*, seed, steps, batch_size, hidden=None):
         summary="Two-dimensional Gaussian of seed paper eq. 22, exp(-8[(x1-1/2)^2 + (x2-1/2)^2]) "
                 "normalised on the unit square; chained ('Camel') network of eq. 16.",
         target_id="gaussian-2d", parameters=[],
-        hidden=hidden or [32, 32], activation="tanh",
+        hidden=hidden or [32, 32, 32], activation="tanh",
         output_transform={"squash": "clamp", "coordinate": "linear"}, residual=True,
         recipe=f"training_recipes/{Path(__file__).name}", seed=seed, steps=steps, batch_size=batch_size,
         parameter_grid={})
@@ -34,5 +34,5 @@ def make_card(*, seed, steps, batch_size, hidden=None):
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "gaussian-2d"), objective="quantile",
-                steps=30000, batch_size=4096, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
+                steps=60000, batch_size=4096, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
                 lbfgs_batch=32768, table_u=65537)
