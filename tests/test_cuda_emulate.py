@@ -213,25 +213,27 @@ def test_residual_and_u_transform_match_torch(name, residual):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_u_transform_arcsine_matches_torch(name):
-    """u_transform="arcsine" on a bundled model's card (its weights kept): the kernel's fp32
-    atan2f(sqrtf(u), sqrtf(1 - u)) against torch's float64 transform, within the accurate bound;
-    the fp32 input itself is within 2^-20 (relative) of the float64 value on 2^16 u and at both ends."""
-    from zoo.model import InverseCDFModel
+    """u_transform="arcsine" on a bundled model's card (its weights kept, whatever u_transform the
+    card itself has): the kernel's fp32 atan2f(sqrtf(u), sqrtf(1 - u)) against torch's float64
+    transform, within the accurate bound; the same weights with identity u give other samples (the
+    transform is applied); the fp32 input itself is within 2^-20 (relative) of the float64 value on
+    2^16 u and at both ends."""
     from zoo.transforms import transform_u
 
     s = zoo.load(name)
-    subs = [sub.model_copy(update={"u_transform": "arcsine"}) for sub in s.card.architecture.subnets]
-    card = s.card.model_copy(update={"architecture": s.card.architecture.model_copy(update={"subnets": subs})})
-    model = InverseCDFModel(card).eval()
-    model.net.load_state_dict(s.model.net.state_dict())
+    card, model = emulate.with_subnet_options(s.card, s.model, u_transform="arcsine")
+    card_id, _ = emulate.with_subnet_options(s.card, s.model, u_transform="identity")
+    assert all(sub.u_transform == "arcsine" for sub in card.architecture.subnets)
     blob = codegen.pack(card, model.net.state_dict())
+    assert codegen.pack(card_id, model.net.state_dict()) == blob        # the option is in the code, not the blob
+    assert "rz_u_arcsine(u0[0])" in codegen.generate(card) and "rz_u_arcsine(u0[" not in codegen.generate(card_id)
     for j, pt in enumerate(_points(card, 2)):
         u = philox.uniforms(4096, s.dim, seed=j)
         with torch.no_grad():
             xt, wt = model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
         xe, we = emulate.emulate(card, blob, u, pt, seed=j)
         assert emulate.cdf_gap(model.target, xe, xt.numpy(), pt) <= emulate.bound(), pt
-        xi, _ = emulate.emulate(s.card, blob, u, pt, seed=j)             # the same weights, identity u
+        xi, _ = emulate.emulate(card_id, blob, u, pt, seed=j)           # the same weights, identity u
         assert np.abs(xi - xe).max() > 0                                 # the transform is applied
     u = np.concatenate([[0.0, 2.0**-24, 0.5, 1 - 2.0**-24], philox.uniforms(1 << 16, 1, seed=9)[:, 0]])
     v64 = transform_u(torch.as_tensor(u), "arcsine").numpy()
@@ -241,29 +243,50 @@ def test_u_transform_arcsine_matches_torch(name):
         assert v32[0] == 0.0 and 0 < v32[1] < 1e-3 and v32[3] < 1.0
 
 
+def _with_extra_inputs(card, extra):
+    """The card with extra_inputs ``extra`` on its first parameter and none on the others, n_inputs of
+    every subnet adjusted (u, earlier w, parameter columns): its own architecture otherwise."""
+    params = [p.model_copy(update={"extra_inputs": list(extra) if i == 0 else []})
+              for i, p in enumerate(card.target.parameters)]
+    card = card.model_copy(update={"target": card.target.model_copy(update={"parameters": params})})
+    n_cols = len(codegen.input_columns(card))
+    subs = [sub.model_copy(update={"n_inputs": 1 + k + n_cols}) for k, sub in enumerate(card.architecture.subnets)]
+    return card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subs})})
+
+
 def test_extra_input_columns():
-    """Parameters' extra_inputs (e.g. inverse_square of gamma) become kernel input columns."""
+    """Parameters' extra_inputs (e.g. inverse_square of gamma) become kernel input columns: the IC card
+    built without and with the extra column (whatever the bundled card has), seeded random weights."""
     from zoo.card import ParameterCard
     from zoo.model import InverseCDFModel
 
     if "extra_inputs" not in ParameterCard.model_fields:
         pytest.skip("this card schema has no extra_inputs")
-    card = zoo.load("ic-isotropic").card
-    params = [card.target.parameters[0].model_copy(update={"extra_inputs": ["inverse_square"]}),
-              *card.target.parameters[1:]]
-    card = card.model_copy(update={"target": card.target.model_copy(update={"parameters": params})})
-    card = _variant(card, n_inputs=card.architecture.subnets[0].n_inputs + 1)
-    assert [c[1] for c in codegen.input_columns(card)] == ["log10", "inverse_square", "log10"]
-    torch.manual_seed(1)
-    model = InverseCDFModel(card).eval()
-    blob = codegen.pack(card, model.net.state_dict())
-    for pt in ({"gamma": 1.5, "eps0": 1e-6}, {"gamma": 2e8, "eps0": 1e-9}):
-        u = philox.uniforms(2048, 1, seed=2)
-        _, we = emulate.emulate(card, blob, u, pt, mma="f16", tanh="exact")
-        with torch.no_grad():
-            _, wt = model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
-        assert np.abs(we - wt.numpy()).max() < emulate.PARITY_BOUND["f16/exact"]
-    src = codegen.generate(card)
-    assert "rz_scale_inverse_square(p[0]" in src and "const float x0_0[4]" in src
+    bundled = zoo.load("ic-isotropic").card
+    kinds = [p.input_transform for p in bundled.target.parameters]
+    plain, extra = _with_extra_inputs(bundled, []), _with_extra_inputs(bundled, ["inverse_square"])
+    assert [c[1] for c in codegen.input_columns(plain)] == kinds
+    assert [c[1] for c in codegen.input_columns(extra)] == [kinds[0], "inverse_square", *kinds[1:]]
+    sub = extra.architecture.subnets[0]
+    assert sub.n_inputs == plain.architecture.subnets[0].n_inputs + 1
+    pts = ({"gamma": 1.5, "eps0": 1e-6}, {"gamma": 2e8, "eps0": 1e-9})
+    u = philox.uniforms(2048, 1, seed=2)
+    ws = {}
+    for name, card in (("plain", plain), ("extra", extra)):
+        torch.manual_seed(1)
+        model = InverseCDFModel(card).eval()
+        blob = codegen.pack(card, model.net.state_dict())
+        for j, pt in enumerate(pts):
+            _, we = emulate.emulate(card, blob, u, pt, mma="f16", tanh="exact")
+            with torch.no_grad():
+                _, wt = model(torch.as_tensor(u), {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()})
+            assert np.abs(we - wt.numpy()).max() < emulate.PARITY_BOUND["f16/exact"], (name, pt)
+            ws[name, j] = we
+    assert any(np.abs(ws["plain", j] - ws["extra", j]).max() > 1e-3 for j in range(len(pts)))
+    src, src_plain = codegen.generate(extra), codegen.generate(plain)
+    assert "rz_scale_inverse_square(p[0]" in src and "rz_scale_inverse_square(p[" not in src_plain
+    assert f"const float x0_0[{sub.n_inputs}]" in src and f"const float x0_0[{sub.n_inputs - 1}]" in src_plain
     from zoo.cuda import nvrtc
-    assert nvrtc.compile_source(src, "sm_90", kind="ptx").count(b"mma.sync.aligned") == 3 * 16
+    tiles = sum((a // 16) * (b // 8) for s_ in extra.architecture.subnets for a, b in zip(s_.hidden[:-1], s_.hidden[1:]))
+    n_mma = {"f16": 1, "3xf16": 3}[codegen.PRECISIONS[codegen.DEFAULT_PRECISION][0]] * tiles
+    assert nvrtc.compile_source(src, "sm_90", kind="ptx").count(b"mma.sync.aligned") == n_mma

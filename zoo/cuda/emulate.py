@@ -40,11 +40,20 @@ MODES = [("3xf16", "exact"), ("3xf16", "approx"), ("f16", "exact"), ("f16", "app
 
 #: bound on |C(x_kernel) - C(x_torch)| (CDF units, the unit of the cards' KS) for the same u,
 #: per mode "mma/tanh"; from this emulation on the registry's held-out points (docs/cuda.md).
-#: The default (3xf16/exact) must stay <= ACCURACY_GOAL; its bound is set 10x above the
-#: measured 1.7e-6 and below what f16 weights alone give (3.7e-5 and more), so the tests see it
+#: The default (3xf16/exact) must stay <= ACCURACY_GOAL; its bound is set 5x above the largest
+#: measured value (4.1e-6, gaussian-2d v0.2.0) and below what f16 weights alone give (8.4e-5 and
+#: more, --ablate-lo zero), so the tests see it.
+#: The other modes' bounds come from a first-order estimate, not from one card's measurement: a
+#: relative error e on the last hidden layer's activations (|h| <= 1) moves z by up to
+#: e * ||w_out||_1, and C by that times the target's largest density (~1.7 for gaussian-2d). With
+#: ||w_out||_1 up to ~20 (gaussian-2d's second subnet, v0.2.0 cards; output_sensitivity()):
+#: tanh.approx (e = 2^-10.5) -> ~1.4e-2 in w, ~2.3e-2 in C, stated 2e-2 (worst measured 1.0e-2:
+#: the random signs partly cancel). f16 rounding (f16/exact) is uncorrelated from unit to unit, so
+#: it adds in quadrature: 2^-12 * ||w_out||_2 (4.5 there) * 1.7 ~ 1.9e-3 in C, stated 3e-3
+#: (measured 1.6e-3)
 ACCURACY_GOAL = 1e-4
-PARITY_BOUND = {"3xf16/exact": 2e-5, "3xf16/approx": 5e-3, "f16/exact": 1.5e-3, "f16/approx": 5e-3,
-                "f16/f16x2": 5e-3, "f16/f16x2_all": 5e-3}
+PARITY_BOUND = {"3xf16/exact": 2e-5, "3xf16/approx": 2e-2, "f16/exact": 3e-3, "f16/approx": 2e-2,
+                "f16/f16x2": 2e-2, "f16/f16x2_all": 2e-2}
 
 
 def mode_name(mma: str, tanh: str) -> str:
@@ -316,6 +325,12 @@ def cdf_gap(target, xa: np.ndarray, xb: np.ndarray, params: Mapping[str, np.ndar
         cb = target.component_cdf(k, xb[:, k], xb[:, :k] if k else None, params)
         gap = max(gap, float(np.abs(ca - cb).max()))
     return gap
+
+
+def output_sensitivity(card: ModelCard, blob: bytes) -> list[float]:
+    """||w_out||_1 of each subnet (from the packed weights): the first-order factor from a relative
+    error of the last hidden activations (|h| <= 1) to z, which sets the fast modes' bounds."""
+    return [float(np.abs(net["w_out"].astype(np.float64)).sum()) for net in unpack(card, blob)]
 
 
 def with_subnet_options(card: ModelCard, model, **update):
