@@ -257,11 +257,6 @@ __device__ __forceinline__ float rz_scale_inverse_square(double p, float lo, flo
 // ---------------------------------------------------------------- squash: raw z -> w in [0, 1] (fp32)
 __device__ __forceinline__ float rz_squash_sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
 __device__ __forceinline__ float rz_squash_clamp(float z) { return fminf(fmaxf(z, 0.0f), 1.0f); }
-// w = 1 - sqrt(1 - clamp(z)), written as c / (1 + sqrt(1 - c)): no cancellation for small z
-__device__ __forceinline__ float rz_squash_clamp_root(float z) {
-    const float c = fminf(fmaxf(z, 0.0f), 1.0f);
-    return c / (1.0f + sqrtf(1.0f - c));
-}
 // seed paper eq. 24-25: w = (1 + alpha tanh(beta z)) / 2, clamped (constants from zoo.transforms)
 __device__ __forceinline__ float rz_squash_tanh_paper(float z) {
     return fminf(fmaxf(0.5f * (1.0f + RZ_TANH_PAPER_ALPHA * tanhf(RZ_TANH_PAPER_BETA * z)), 0.0f), 1.0f);

@@ -31,7 +31,7 @@ MAX_DIM = 8
 #: card activation -> kernel constant
 ACTIVATIONS = {"tanh": "RZ_ACT_TANH", "relu": "RZ_ACT_RELU", "silu": "RZ_ACT_SILU", "gelu": "RZ_ACT_GELU"}
 #: card squash -> device function (radzoo_lib.cuh)
-SQUASHES = {"sigmoid": "rz_squash_sigmoid", "clamp": "rz_squash_clamp", "clamp_root": "rz_squash_clamp_root",
+SQUASHES = {"sigmoid": "rz_squash_sigmoid", "clamp": "rz_squash_clamp",
             "tanh_paper": "rz_squash_tanh_paper"}
 #: target id -> device function setting the support [lo, hi] (radzoo_coords.cuh)
 SUPPORTS = {"inverse-compton-isotropic": "rz_support_ic", "bessel-test": "rz_support_unit",

@@ -206,9 +206,6 @@ def squash(z: np.ndarray, kind: str) -> np.ndarray:
         return (f32(1) / (f32(1) + np.exp(-z))).astype(f32)
     if kind == "clamp":
         return np.clip(z, f32(0), f32(1))
-    if kind == "clamp_root":
-        c = np.clip(z, f32(0), f32(1))
-        return (c / (f32(1) + np.sqrt(f32(1) - c))).astype(f32)
     w = f32(0.5) * (f32(1) + f32(TANH_PAPER_ALPHA) * np.tanh(f32(TANH_PAPER_BETA) * z))
     return np.clip(w, f32(0), f32(1)).astype(f32)
 
