@@ -34,5 +34,5 @@ def make_card(*, seed, steps, batch_size, hidden=None):
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "gaussian-2d"), objective="quantile",
-                steps=60000, batch_size=4096, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
+                steps=150000, batch_size=4096, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
                 lbfgs_batch=32768, table_u=65537)
