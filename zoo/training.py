@@ -80,9 +80,10 @@ class QuantileObjective:
 
     name = "density-weighted quantile-mse on exact inverse-CDF tables"
 
-    def __init__(self, table: dict[str, torch.Tensor]):
+    def __init__(self, table: dict[str, torch.Tensor], key: str | None = None):
         self.table = table
         self.size = len(table["u"])
+        self.key = key  # identifies the table (zoo.quantiles.table_key), part of a run's identity
 
     def batch(self, rng: np.random.Generator, n: int):
         idx = torch.as_tensor(rng.integers(0, self.size, n))
@@ -309,8 +310,7 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
         from .quantiles import build_table, table_key
 
         table = build_table(card, model.target, training_lists(card), args.table_u, args.seed, cache_dir=ckpt_dir)
-        obj = QuantileObjective(table)
-        obj.key = table_key(card, args.table_u, args.seed)
+        obj = QuantileObjective(table, key=table_key(card, args.table_u, args.seed))
     else:
         obj = CDFObjective(model)
     # one checkpoint per distinct run: model, objective and every setting that changes the result
