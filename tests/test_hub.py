@@ -274,14 +274,19 @@ def test_bytes_corrupted_in_transit_are_refused_evicted_and_fetched_again(publis
     assert content_gets(hub_server) == 1
     assert_no_trace_of_weights(hf_cache, published.file)
 
-    # Nothing bad is left to be served from the cache ...
+    # Nothing bad is left to be served from the cache, and the next load downloads again
+    # (same commit, same ETag) and succeeds.
+    assert_not_cached_then_reloads(monkeypatch, published)
+    assert content_gets(hub_server) == 2
+
+
+def assert_not_cached_then_reloads(monkeypatch, published):
+    """Offline, the model is not in the cache (nothing bad was kept); online, it downloads and loads."""
     set_offline(monkeypatch, True)
     with pytest.raises(HubError, match="not in the local cache"):
         zoo.load(published.folder)
     set_offline(monkeypatch, False)
-    # ... and the next load downloads again (same commit, same ETag) and succeeds.
     assert_same_weights(zoo.load(published.folder), published.model)
-    assert content_gets(hub_server) == 2
 
 
 def test_a_bad_file_on_the_hub_is_refused_then_a_fixed_commit_loads(published, hub_server, hf_cache):
@@ -362,12 +367,7 @@ def test_an_interrupted_download_that_cannot_be_resumed_fails_and_leaves_nothing
     assert REPO_ID in str(info.value) and published.file in str(info.value)
     assert content_gets(hub_server) == 2
     assert_no_trace_of_weights(hf_cache, published.file)
-
-    set_offline(monkeypatch, True)
-    with pytest.raises(HubError, match="not in the local cache"):
-        zoo.load(published.folder)
-    set_offline(monkeypatch, False)
-    assert_same_weights(zoo.load(published.folder), published.model)
+    assert_not_cached_then_reloads(monkeypatch, published)
 
 
 @pytest.mark.parametrize("fault", ["short", "drop"])
