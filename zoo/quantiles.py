@@ -26,25 +26,26 @@ import torch
 
 from .card import ModelCard
 from .targets import Target
+from .targets.base import bisect_increasing
 from .transforms import inverse_squash, squash, to_physical
 
 BISECTION_STEPS = 50
 
 
+def x_of_w(target: Target, k: int, w: np.ndarray, prev: np.ndarray | None, params: dict[str, np.ndarray],
+           transform) -> np.ndarray:
+    """The physical x_k of w in [0, 1] through the model's coordinate (numpy in and out)."""
+    tprev = None if prev is None else torch.as_tensor(prev)
+    tparams = {n: torch.as_tensor(v) for n, v in params.items()}
+    return to_physical(target, k, torch.as_tensor(w), tprev, tparams, transform).numpy()
+
+
 def exact_w(target: Target, k: int, u: np.ndarray, prev: np.ndarray | None, params: dict[str, np.ndarray],
             transform) -> np.ndarray:
     """w in [0, 1] with C_k(to_physical(w) | prev) = u, by vectorised bisection."""
-    lo = np.zeros_like(u)
-    hi = np.ones_like(u)
-    tparams = {n: torch.as_tensor(v) for n, v in params.items()}
-    tprev = None if prev is None else torch.as_tensor(prev)
-    for _ in range(BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        x = to_physical(target, k, torch.as_tensor(mid), tprev, tparams, transform).numpy()
-        below = target.component_cdf(k, x, prev, params) <= u
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
-    return 0.5 * (lo + hi)
+    return bisect_increasing(
+        lambda w: target.component_cdf(k, x_of_w(target, k, w, prev, params, transform), prev, params),
+        u, BISECTION_STEPS)
 
 
 #: relative step of the finite difference for dx/dz
@@ -62,12 +63,8 @@ def stratified_u(n_u: int, rng: np.random.Generator) -> np.ndarray:
 def density_in_z(target: Target, k: int, z: np.ndarray, prev: np.ndarray | None, params: dict[str, np.ndarray],
                  transform) -> np.ndarray:
     """p_z = pdf_k(x(z) | prev) |dx/dz| with x = to_physical(squash(z)), dx/dz by central differences."""
-    tparams = {n: torch.as_tensor(v) for n, v in params.items()}
-    tprev = None if prev is None else torch.as_tensor(prev)
-
     def x_of(zz):
-        w = squash(torch.as_tensor(zz), transform.squash)
-        return to_physical(target, k, w, tprev, tparams, transform).numpy()
+        return x_of_w(target, k, squash(torch.as_tensor(zz), transform.squash).numpy(), prev, params, transform)
 
     h = _FD_STEP * np.maximum(1.0, np.abs(z))
     lo, hi = z - h, z + h
@@ -83,15 +80,13 @@ def exact_chain(card: ModelCard, target: Target, u: np.ndarray, params: dict[str
     n, d = u.shape
     w, z, weight = (np.empty((n, d)) for _ in range(3))
     xs = []
-    tparams = {name: torch.as_tensor(v) for name, v in params.items()}
     for k, sub in enumerate(card.architecture.subnets):
         transform = sub.output_transform
         prev = np.stack(xs, axis=1) if xs else None
         w[:, k] = exact_w(target, k, u[:, k], prev, params, transform)
         z[:, k] = inverse_squash(torch.as_tensor(w[:, k]), transform.squash).numpy()
         weight[:, k] = density_in_z(target, k, z[:, k], prev, params, transform) ** 2
-        tprev = None if prev is None else torch.as_tensor(prev)
-        xs.append(to_physical(target, k, torch.as_tensor(w[:, k]), tprev, tparams, transform).numpy())
+        xs.append(x_of_w(target, k, w[:, k], prev, params, transform))
     return w, z, weight
 
 

@@ -23,6 +23,7 @@ import torch
 
 from .card import Metrics, ModelCard, ParamPoint
 from .model import InverseCDFModel
+from .targets.base import bisect_increasing
 
 #: the paper's section 4.4 reference point for the IC JS divergence
 IC_REFERENCE = {"gamma": 1e5, "eps0": 10 ** -4.5}
@@ -100,14 +101,7 @@ class _ComponentView:
 
     def network_cdf(self, edges: np.ndarray, iterations: int = 60) -> np.ndarray:
         """u such that ppf(u) = edge, by bisection (the map is monotone)."""
-        lo = np.zeros_like(edges)
-        hi = np.ones_like(edges)
-        for _ in range(iterations):
-            mid = 0.5 * (lo + hi)
-            below = self.ppf(mid) <= edges
-            lo = np.where(below, mid, lo)
-            hi = np.where(below, hi, mid)
-        return 0.5 * (lo + hi)
+        return bisect_increasing(self.ppf, edges, iterations)
 
 
 def js_divergence(p: np.ndarray, q: np.ndarray) -> float:

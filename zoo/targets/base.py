@@ -50,6 +50,18 @@ def gauss_legendre(order: int) -> tuple[np.ndarray, np.ndarray]:
     return 0.5 * (t + 1.0), 0.5 * w
 
 
+def bisect_increasing(g, y: np.ndarray, steps: int) -> np.ndarray:
+    """t in [0, 1] with g(t) = y for a non-decreasing vectorised g, by ``steps`` halvings."""
+    lo = np.zeros_like(y)
+    hi = np.ones_like(y)
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        below = g(mid) <= y
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
 class Target:
     """Base class of an exact target distribution.
 
