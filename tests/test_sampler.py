@@ -76,7 +76,7 @@ def test_generator_makes_draws_reproducible(samplers):
     b = s.sample(100, generator=torch.Generator().manual_seed(7), theta=1.0)
     c = s.sample(100, generator=torch.Generator().manual_seed(8), theta=1.0)
     assert torch.equal(a, b) and not torch.equal(a, c)
-    assert a.dtype == torch.get_default_dtype()
+    assert a.dtype == torch.float32  # bessel-test's card: sample_dtype float32
 
 
 def test_two_dimensional_ppf_shape(samplers):
@@ -108,6 +108,8 @@ def test_bad_inputs_raise_clear_errors(samplers):
         s.sample(10, gamma=torch.ones(3) * 1e5, eps0=1e-5)
     with pytest.raises(ValueError, match="non-negative integer"):
         s.sample(-1, **ok)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        s.sample(10.5, **ok)
     with pytest.raises(ValueError, match=r"shape \(n,\)"):
         s.ppf(torch.rand(4, 1), **ok)
 
@@ -122,7 +124,7 @@ def test_extrapolation_is_opt_in_and_warns(tmp_path):
     card = ModelCard.read(folder / "card.json")
     gamma = card.target.parameters[0].model_copy(update={"domain": (1.0, 1e8)})
     target = card.target.model_copy(update={"parameters": [gamma, *card.target.parameters[1:]]})
-    card.model_copy(update={"target": target}).write(folder / "card.json")
+    card.model_copy(update={"target": target, "metrics": None}).write(folder / "card.json")
     s = zoo.load(folder)
     with pytest.raises(ValueError, match=r"'gamma'.*trained domain \[1, 1e\+08\].*allow_extrapolation"):
         s.sample(10, gamma=1e9, eps0=1e-6)
@@ -131,8 +133,7 @@ def test_extrapolation_is_opt_in_and_warns(tmp_path):
     lo, hi = s.target.support(gamma=1e9, eps0=1e-6)
     assert torch.isfinite(x).all() and float(x.min()) >= lo and float(x.max()) <= hi
     # outside the physics domain of the target even extrapolation is refused
-    with pytest.raises(ValueError, match=r"'gamma' must lie in \[1, 1e\+10\]"), \
-            pytest.warns(zoo.ExtrapolationWarning):
+    with pytest.raises(ValueError, match=r"'gamma' must lie in \[1, 1e\+10\]"):
         s.sample(10, gamma=2e10, eps0=1e-6, allow_extrapolation=True)
 
 
@@ -156,10 +157,11 @@ def test_shapes_are_checked_against_the_architecture(tmp_path):
     card = ModelCard.read(folder / "card.json")
     sub = card.architecture.subnets[0].model_copy(update={"hidden": [16, 16, 16]})
     arch = card.architecture.model_copy(update={"subnets": [sub]})
-    card = card.model_copy(update={"architecture": arch})
+    card = card.model_copy(update={"architecture": arch, "metrics": None,
+                                   "weights": card.weights.model_copy(update={"parameter_count": arch.parameter_count})})
     ModelCard.model_validate_json(card.model_dump_json()).write(folder / "card.json")
     assert sha256_file(folder / card.weights.file) == card.weights.sha256  # hash still fine
-    with pytest.raises(WeightsError, match="shape"):
+    with pytest.raises(WeightsError, match="bytes"):  # the file's size alone says it is not this card's
         zoo.load(folder)
 
 

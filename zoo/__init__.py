@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .card import ModelCard
+from .checks import check_revision
 from .registry import list_models, load_weights, resolve
-from .sampler import ExtrapolationWarning, Sampler
+from .sampler import ExtrapolationWarning, OutOfDomainError, Sampler
 
 __version__ = "0.1.0"
 
@@ -21,14 +22,18 @@ def list() -> list[str]:  # noqa: A001 - the public name the users asked for
 
 
 def load(name_or_dir: str | Path, *, revision: str | None = None) -> Sampler:
-    """Load a model by registry name or from a folder holding ``card.json``.
+    """Load a model by registry name (``"ic-isotropic"``) or from a folder holding ``card.json``
+    (a ``pathlib.Path``, or a string with a ``/``, e.g. ``"./my-model"``).
 
     Weights come from the folder when present, otherwise from the Hugging Face Hub
-    repository named on the card (``revision`` overrides the card's revision). The
-    card's sha256 is checked before any weight is used.
+    repository named on the card (``revision``, a branch, tag or commit sha, overrides the
+    card's revision). The card's sha256 is checked before any weight is used. A Hub fetch
+    gives up after ``RADZOO_HUB_TIMEOUT`` seconds (default 60).
     """
+    if revision is not None:
+        revision = check_revision(revision)
     card, folder = resolve(name_or_dir)
     return Sampler(card, folder, load_weights(card, folder, revision=revision))
 
 
-__all__ = ["ExtrapolationWarning", "ModelCard", "Sampler", "list", "load", "__version__"]
+__all__ = ["ExtrapolationWarning", "ModelCard", "OutOfDomainError", "Sampler", "list", "load", "__version__"]

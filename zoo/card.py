@@ -6,15 +6,38 @@ stored as ``card.json`` beside ``<name>.safetensors`` in ``registry/<name>/``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import warnings
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CARD_FILENAME = "card.json"
 SCHEMA_VERSION = 1
+#: a card is a few kB; anything larger is refused before it is read
+MAX_CARD_BYTES = 1 << 20
+
+# -- size bounds, checked from the card alone before any tensor is allocated -------------------
+MAX_WIDTH = 4096            # neurons per hidden layer
+MAX_HIDDEN_LAYERS = 32      # hidden layers per sub-network
+MAX_SUBNETS = 16            # sampled variables (chained sub-networks)
+MAX_PARAMETERS = 32         # physical parameters Z
+MAX_WEIGHTS = 1 << 24       # network weights in all (64 MiB of float32)
+
+#: a finite, non-negative float (metrics, times, losses): NaN, inf and negatives are refused
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+#: the functions T of input transforms and extra inputs, on floats (domain checks; the
+#: tensor forms live in ``zoo.transforms``)
+INPUT_FUNCTIONS_FLOAT = {
+    "identity": lambda v: v,
+    "log10": lambda v: math.log10(v) if v > 0 else math.nan,
+    "inverse_square": lambda v: 1.0 / (v * v) if v != 0 else math.inf,
+}
 
 Activation = Literal["tanh", "relu", "silu", "gelu"]
 
@@ -28,7 +51,7 @@ class ParameterCard(_Strict):
 
     name: str
     unit: str
-    domain: tuple[float, float] = Field(description="trained range [lo, hi], in `unit`")
+    domain: tuple[Finite, Finite] = Field(description="trained range [lo, hi], in `unit`")
     input_transform: Literal["identity", "log10"] = Field(
         description="applied before the affine map of the domain onto [-1, 1]")
     extra_inputs: list[Literal["inverse_square"]] = Field(
@@ -50,6 +73,14 @@ class ParameterCard(_Strict):
         if (self.input_transform == "log10" or self.extra_inputs) and lo <= 0:
             raise ValueError(f"domain of {self.name!r} must be positive for a log10 input transform "
                              "or extra inputs")
+        # every network input column maps [T(lo), T(hi)] affinely onto [-1, 1]: both ends must be
+        # finite and distinct in float64, or every input (and so every sample) would be NaN
+        for kind in (self.input_transform, *self.extra_inputs):
+            a, b = INPUT_FUNCTIONS_FLOAT[kind](lo), INPUT_FUNCTIONS_FLOAT[kind](hi)
+            if not (math.isfinite(a) and math.isfinite(b)) or abs(b - a) <= 1e-9 * max(1.0, abs(a), abs(b)):
+                raise ValueError(f"domain of {self.name!r} {list(self.domain)} has no usable width under the "
+                                 f"{kind} input transform (T(lo) = {a:g}, T(hi) = {b:g}): the ends must map "
+                                 "to finite values at least 1e-9 (relative) apart")
         return self
 
 
@@ -61,9 +92,14 @@ class VariableCard(_Strict):
 class TargetCard(_Strict):
     """Which exact distribution the model samples, and on which parameter domain."""
 
-    id: str
-    variables: list[VariableCard] = Field(min_length=1)
-    parameters: list[ParameterCard]
+    id: str = Field(max_length=64)
+    variables: list[VariableCard] = Field(min_length=1, max_length=MAX_SUBNETS)
+    parameters: list[ParameterCard] = Field(max_length=MAX_PARAMETERS)
+    sample_dtype: Literal["float32", "float64"] = Field(
+        default="float64",
+        description="the dtype samples need to keep the card's accuracy: `sample`/`ppf` return it by "
+                    "default and refuse a narrower one (float64 for supports spanning many decades, "
+                    "where float32 rounding alone exceeds the KS distance or leaves the support)")
 
 
 class OutputTransform(_Strict):
@@ -86,8 +122,8 @@ class SubnetCard(_Strict):
     then for each parameter its scaled value followed by its scaled ``extra_inputs``.
     """
 
-    n_inputs: int = Field(ge=1)
-    hidden: list[int] = Field(min_length=1)
+    n_inputs: int = Field(ge=1, le=1 + MAX_SUBNETS + 2 * MAX_PARAMETERS)
+    hidden: list[Annotated[int, Field(ge=1, le=MAX_WIDTH)]] = Field(min_length=1, max_length=MAX_HIDDEN_LAYERS)
     activation: Activation
     output_transform: OutputTransform
     u_transform: Literal["identity", "arcsine"] = Field(
@@ -100,23 +136,32 @@ class SubnetCard(_Strict):
         description="raw output z = (network output) + (the u input after u_transform): the "
                     "network learns the departure of the map from the identity")
 
-    @field_validator("hidden")
-    @classmethod
-    def _positive(cls, v):
-        if any(h < 1 for h in v):
-            raise ValueError("hidden widths must be >= 1")
-        return v
+    @property
+    def parameter_count(self) -> int:
+        """Weights and biases of this sub-network (computed from the card, nothing allocated)."""
+        widths = [self.n_inputs, *self.hidden, 1]
+        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
 
 
 class Architecture(_Strict):
     kind: Literal["mlp", "chained"]
-    subnets: list[SubnetCard] = Field(min_length=1)
+    subnets: list[SubnetCard] = Field(min_length=1, max_length=MAX_SUBNETS)
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(s.parameter_count for s in self.subnets)
+
+    @model_validator(mode="after")
+    def _bounded(self):
+        if self.parameter_count > MAX_WEIGHTS:
+            raise ValueError(f"architecture has {self.parameter_count} weights; at most {MAX_WEIGHTS} are allowed")
+        return self
 
 
 class WeightsCard(_Strict):
     file: str = Field(pattern=r"^[A-Za-z0-9._-]+\.safetensors$")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    parameter_count: int = Field(ge=1)
+    parameter_count: int = Field(ge=1, le=MAX_WEIGHTS)
     dtype: Literal["float32"]
 
 
@@ -128,52 +173,66 @@ class TrainingCard(_Strict):
     loss: str
     steps: int = Field(ge=0)
     batch_size: int = Field(ge=1)
-    final_loss: float
+    final_loss: Optional[NonNegative] = Field(description="null until trained")
     parameter_grid: dict[str, int] = Field(
         description="number of values per parameter in the training list (spaced evenly "
                     "in the parameter's input transform, endpoints included); the "
                     "validator holds out the midpoints")
     hardware: str
-    wall_time_s: float = Field(ge=0)
+    wall_time_s: NonNegative
     torch_version: str
 
 
 class ParamPoint(_Strict):
     """A metric's value at one held-out point."""
 
-    params: dict[str, float]
+    params: dict[str, Finite]
     component: int = Field(ge=0, description="k of the (conditional) CDF C_k measured")
-    value: float
+    value: NonNegative
 
 
 class Metrics(_Strict):
-    """Accuracy against the exact target, written only by ``zoo validate``."""
+    """Accuracy against the exact target, written only by ``zoo validate``.
+
+    ``digest`` ties the numbers to what they measured (``ModelCard.measured_digest``: target,
+    domains, architecture, transforms, weights hash and held-out grid); a card whose digest
+    does not match is refused, so edited cards cannot keep stale metrics.
+    """
 
     zoo_version: str
+    digest: str = Field(pattern=r"^[0-9a-f]{64}$",
+                        description="sha256 of what was measured (ModelCard.measured_digest)")
     n_points: int = Field(ge=1, description="held-out (parameter, conditioning) points")
     u_grid: int = Field(ge=2, description="dense u grid size for the KS distance")
-    ks_median: float = Field(description="median over points of sup_u |C(ppf(u)) - u|")
-    ks_max: float
+    ks_median: NonNegative = Field(description="median over points of sup_u |C(ppf(u)) - u|")
+    ks_max: NonNegative
     worst: ParamPoint = Field(description="the point with the largest KS distance")
-    js_bins: int
-    js_median: float = Field(description="intrinsic Jensen-Shannon divergence (eq. 33-34, nats)")
-    js_max: float
+    js_bins: int = Field(ge=1)
+    js_median: NonNegative = Field(description="intrinsic Jensen-Shannon divergence (eq. 33-34, nats)")
+    js_max: NonNegative
     js_reference: Optional[ParamPoint] = Field(
         default=None, description="JS divergence at the paper's reference point (IC models)")
     monotone: bool = Field(description="ppf non-decreasing in u on the grid at every point")
-    wall_time_s: float
+    wall_time_s: NonNegative
 
 
 class HubSource(_Strict):
     """Where the weights live on the Hugging Face Hub when not bundled."""
 
-    repo_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+    repo_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=200)
     revision: str = "main"
+
+    @field_validator("revision")
+    @classmethod
+    def _revision(cls, v):
+        from .checks import check_revision
+
+        return check_revision(v, "source.revision")
 
 
 class ModelCard(_Strict):
-    schema_version: Literal[1]
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    schema_version: int = Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description=f"always {SCHEMA_VERSION} (an integer, not true)")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     summary: str
     target: TargetCard
@@ -187,6 +246,8 @@ class ModelCard(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self):
+        if self.schema_version != SCHEMA_VERSION:
+            raise ValueError(f"schema_version must be {SCHEMA_VERSION}, got {self.schema_version}")
         n_dim = len(self.target.variables)
         subnets = self.architecture.subnets
         if len(subnets) != n_dim:
@@ -204,21 +265,50 @@ class ModelCard(_Strict):
             raise ValueError("parameter names must be unique")
         if set(self.training.parameter_grid) != set(names):
             raise ValueError(f"training.parameter_grid must name exactly the parameters {names}")
+        if self.weights.parameter_count != self.architecture.parameter_count:
+            raise ValueError(f"weights.parameter_count is {self.weights.parameter_count}, the architecture "
+                             f"has {self.architecture.parameter_count} weights")
+        if self.metrics is not None and self.metrics.digest != self.measured_digest():
+            raise ValueError(STALE_METRICS + ": the architecture, transforms, domains or weights changed "
+                             "after validation; re-run `zoo validate NAME --write-card`")
         return self
+
+    def measured_digest(self) -> str:
+        """sha256 of everything the validator's numbers depend on (see ``Metrics.digest``)."""
+        what = {"target": self.target.model_dump(mode="json"),
+                "architecture": self.architecture.model_dump(mode="json"),
+                "weights_sha256": self.weights.sha256,
+                "parameter_grid": self.training.parameter_grid}
+        return hashlib.sha256(json.dumps(what, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     # -- IO --------------------------------------------------------------------
     @classmethod
-    def read(cls, path: str | Path) -> "ModelCard":
-        """Read and validate a card file; ValueError naming the file and fields on failure."""
+    def model_validate_json(cls, json_data, **kwargs) -> "ModelCard":
+        """Validate JSON text, after refusing duplicate keys and NaN/Infinity (every path in)."""
+        check_json_text(json_data)
+        return super().model_validate_json(json_data, **kwargs)
+
+    @classmethod
+    def read(cls, path: str | Path, *, stale_metrics: Literal["refuse", "drop"] = "refuse") -> "ModelCard":
+        """Read and validate a card file; ValueError naming the file and the bad fields on failure.
+
+        Field values are never echoed (a card may hold anything). ``stale_metrics="drop"``
+        loads a card whose metrics no longer match it without them, with a warning (for
+        ``zoo validate``, which measures them anew).
+        """
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ValueError(f"no model card at {path}") from None
+        text = read_card_text(path)
         try:
             return cls.model_validate_json(text)
         except ValidationError as err:
-            raise ValueError(f"invalid model card {path}:\n{err}") from None
+            if stale_metrics == "drop" and _only_stale(err):
+                obj = json.loads(text)
+                obj.pop("metrics", None)
+                warnings.warn(f"{path}: {STALE_METRICS}; they were dropped", UserWarning, stacklevel=2)
+                return cls.model_validate_json(json.dumps(obj))
+            raise ValueError(f"invalid model card {path}:\n{format_validation_error(err)}") from None
+        except ValueError as err:
+            raise ValueError(f"invalid model card {path}: {err}") from None
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
@@ -229,6 +319,65 @@ class ModelCard(_Strict):
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(self.to_json(), encoding="utf-8")
         tmp.replace(path)
+
+
+STALE_METRICS = "stale metrics: they were measured on a different model"
+
+
+def _only_stale(err: ValidationError) -> bool:
+    return all(STALE_METRICS in e.get("msg", "") for e in err.errors(include_url=False, include_input=False))
+
+
+def format_validation_error(err: ValidationError) -> str:
+    """One line per bad field: its location and what is wrong, never the value it held."""
+    lines = []
+    for e in err.errors(include_url=False, include_input=False, include_context=False):
+        loc = ".".join(str(x)[:40] for x in e.get("loc", ())) or "(card)"
+        lines.append(f"  {loc}: {e.get('msg', 'invalid')}")
+    return "\n".join(lines)
+
+
+def _no_duplicates(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            shown = key if len(key) <= 40 else key[:37] + "..."
+            raise ValueError(f"duplicate key {shown!r} (a JSON object may name each field once)")
+        out[key] = value
+    return out
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a number a card may hold (only finite numbers)")
+
+
+def check_json_text(text) -> None:
+    """Refuse JSON that parsers read differently: duplicate keys, NaN/Infinity, deep nesting."""
+    try:
+        json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not valid JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+
+
+def read_card_text(path: Path) -> str:
+    """The text of a card file: at most MAX_CARD_BYTES, UTF-8; ValueError naming the file otherwise."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_CARD_BYTES + 1)
+    except FileNotFoundError:
+        raise ValueError(f"no model card at {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a folder, not a model card file") from None
+    except OSError as err:
+        raise ValueError(f"cannot read model card {path}: {err.strerror}") from None
+    if len(data) > MAX_CARD_BYTES:
+        raise ValueError(f"model card {path} is larger than {MAX_CARD_BYTES} bytes; refusing to parse it")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"model card {path} is not UTF-8 text (invalid byte at offset {err.start})") from None
 
 
 def json_schema() -> dict:

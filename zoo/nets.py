@@ -49,5 +49,15 @@ def build_network(arch: Architecture) -> ChainedNet:
 
 
 def expected_shapes(arch: Architecture) -> dict[str, tuple[int, ...]]:
-    """Tensor names and shapes the weights file must hold for this architecture."""
-    return {k: tuple(v.shape) for k, v in build_network(arch).state_dict().items()}
+    """Tensor names and shapes the weights file must hold for this architecture.
+
+    Computed from the card alone (nothing is allocated), in the order and with the names of
+    ``build_network(arch).state_dict()``.
+    """
+    shapes: dict[str, tuple[int, ...]] = {}
+    for k, sub in enumerate(arch.subnets):
+        widths = [sub.n_inputs, *sub.hidden, 1]
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            shapes[f"subnets.{k}.layers.{i}.weight"] = (b, a)
+            shapes[f"subnets.{k}.layers.{i}.bias"] = (b,)
+    return shapes

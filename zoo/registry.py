@@ -1,7 +1,12 @@
-"""Finding models: one resolution order, used by ``zoo.load`` and the CLI.
+"""Finding models: one resolution rule, used by ``zoo.load`` and the CLI.
 
-1. ``name_or_dir`` is a folder holding ``card.json``: that folder.
-2. Otherwise a bundled model of that name (``registry/<name>/`` shipped in the wheel).
+Names are names and folders are paths, never one for the other:
+
+* a ``pathlib.Path`` (any ``os.PathLike``), or a string that looks like a path (holds a
+  ``/``, or starts with ``.`` or ``~``), is a folder holding ``card.json``;
+* any other string must be a model name (``[a-z0-9][a-z0-9-]*``, at most 64 characters) and
+  names a bundled model (``registry/<name>/`` shipped in the wheel). A name can never reach
+  outside the bundled registry.
 
 Weights are read from the model's folder when present; otherwise, when the card
 has a Hugging Face ``source``, from the Hub (through its cache). Either way the
@@ -9,12 +14,14 @@ sha256 on the card is checked before any weight is used.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
 
 from . import hub
 from .card import CARD_FILENAME, ModelCard
+from .checks import check_name, shown
 from .weights import WeightsError, load_checked
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -34,19 +41,43 @@ def list_models() -> list[str]:
     return sorted(p.parent.name for p in root.glob(f"*/{CARD_FILENAME}"))
 
 
-def resolve(name_or_dir: str | Path) -> tuple[ModelCard, Path]:
-    """(card, folder) for a model name or a folder; ValueError if neither exists."""
-    as_path = Path(name_or_dir).expanduser()
-    if (as_path / CARD_FILENAME).is_file():
-        folder = as_path.resolve()
+def is_path_like(name_or_dir) -> bool:
+    """Whether an argument means a folder (see the module docstring)."""
+    if isinstance(name_or_dir, os.PathLike):
+        return True
+    return isinstance(name_or_dir, str) and (
+        "/" in name_or_dir or os.sep in name_or_dir or name_or_dir.startswith((".", "~")))
+
+
+def resolve(name_or_dir: str | Path, *, stale_metrics: str = "refuse") -> tuple[ModelCard, Path]:
+    """(card, folder) for a model name or a folder path; ValueError/TypeError naming the problem."""
+    if is_path_like(name_or_dir):
+        try:
+            folder = Path(name_or_dir).expanduser()
+            found = (folder / CARD_FILENAME).is_file()
+            folder = folder.resolve() if found else folder
+        except (OSError, ValueError) as err:
+            raise ValueError(f"model folder {shown(str(name_or_dir))} cannot be used: "
+                             f"{getattr(err, 'strerror', None) or err}") from None
+        if not found:
+            raise ValueError(f"no model card: folder {shown(str(name_or_dir))} holds no {CARD_FILENAME}")
+        registry = None
     else:
-        folder = bundled_registry_dir() / str(name_or_dir)
-        if not (folder / CARD_FILENAME).is_file():
-            known = ", ".join(list_models()) or "none"
-            raise ValueError(f"no model {str(name_or_dir)!r}: not a folder with a {CARD_FILENAME} and "
-                             f"not a bundled model (bundled: {known})")
-    card = ModelCard.read(folder / CARD_FILENAME)
-    if folder.name != card.name and folder.parent == bundled_registry_dir():
+        if not isinstance(name_or_dir, str):
+            raise TypeError(f"name_or_dir must be a model name (str) or a folder (pathlib.Path), "
+                            f"got {type(name_or_dir).__name__}")
+        known = ", ".join(list_models()) or "none"
+        try:
+            check_name(name_or_dir, "model name")
+        except ValueError as err:
+            raise ValueError(f"{err}; bundled: {known}") from None
+        registry = bundled_registry_dir().resolve()
+        folder = registry / name_or_dir
+        if not (folder / CARD_FILENAME).is_file() or folder.resolve().parent != registry:
+            raise ValueError(f"no bundled model {name_or_dir!r} (bundled: {known}); "
+                             f"for a folder, pass a path such as ./{name_or_dir}")
+    card = ModelCard.read(folder / CARD_FILENAME, stale_metrics=stale_metrics)
+    if registry is not None and card.name != folder.name:
         raise ValueError(f"bundled folder {folder.name!r} holds a card named {card.name!r}")
     return card, folder
 
@@ -60,5 +91,10 @@ def load_weights(card: ModelCard, folder: Path, revision: str | None = None) -> 
     try:
         return load_checked(fetched, card.weights, card.architecture)
     except WeightsError:
-        hub.evict(fetched)  # never leave a bad file in the cache to be served again
-        raise
+        # The cached file does not match this card: it may be damaged, or it may be the valid
+        # weights of another card naming the same repo file and revision. Never delete it;
+        # fetch it again over itself (atomic replace) and check once more.
+        if hub.offline():
+            raise
+        refetched = hub.fetch_weights(card, revision=revision, force=True)
+        return load_checked(refetched, card.weights, card.architecture)

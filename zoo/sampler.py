@@ -1,23 +1,61 @@
 """The user-facing ``Sampler``: checked inputs in, physical samples out."""
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
+from ._threads import threads_for_rows
 from .card import ModelCard
+from .checks import (DTYPES, check_bool, check_count, check_device, check_dtype, check_generator, check_seed,
+                     real_tensor, shown)
 from .model import InverseCDFModel
 from .targets import Target, get_target
 
 #: rows evaluated per network call (bounds memory for very large n)
 CHUNK = 1 << 20
+#: precision presets of the CUDA backend (zoo.cuda.codegen.PRECISIONS holds what they mean)
+PRECISIONS = ("accurate", "fast")
 
 
 class ExtrapolationWarning(UserWarning):
     """A parameter outside the trained domain was accepted (allow_extrapolation=True)."""
+
+
+class OutOfDomainError(ValueError):
+    """A parameter outside the trained domain (and maybe outside the physical one).
+
+    ``str()`` suggests ``allow_extrapolation=True`` only where extrapolation is possible at
+    all (trained domain narrower than the target's physical domain on that side);
+    ``hint(flag)`` gives the same message naming a command-line flag instead.
+    """
+
+    def __init__(self, name: str, got: tuple[float, float], trained: tuple[float, float],
+                 physical: tuple[float, float], unit: str):
+        self.name, self.got, self.trained, self.physical, self.unit = name, got, trained, physical, unit
+        self.outside_physics = got[0] < physical[0] or got[1] > physical[1]
+        self.base = (f"parameter {name!r} = [{got[0]:g}, {got[1]:g}] is outside the trained domain "
+                     f"[{trained[0]:g}, {trained[1]:g}] ({unit})")
+        super().__init__(self.hint("allow_extrapolation=True"))
+
+    def hint(self, option: str) -> str:
+        if self.outside_physics:
+            return (self.base + f"; {self.name!r} must lie in [{self.physical[0]:g}, {self.physical[1]:g}] "
+                    "where the target's formulas hold")
+        return self.base + f"; pass {option} to extrapolate (accuracy not guaranteed)"
+
+
+def memory_of(dev: torch.device) -> int:
+    """Bytes of memory of a device (0 if unknown)."""
+    try:
+        if dev.type == "cuda":
+            return int(torch.cuda.get_device_properties(dev).total_memory)
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError, RuntimeError):
+        return 0
 
 
 def check_card_against_target(card: ModelCard, target: Target) -> None:
@@ -84,39 +122,41 @@ class Sampler:
             self._models[device].net.load_state_dict(self._models[torch.device("cpu")].net.state_dict())
         return self._models[device]
 
-    # -- input checks ------------------------------------------------------------
+    # -- input checks (all conversions go through zoo.checks) ------------------------------
     def check_params(self, params: dict[str, Any], n: int, device: torch.device,
                      allow_extrapolation: bool = False) -> dict[str, torch.Tensor]:
-        """Validate parameters; returns float64 tensors of shape () or (n,) on ``device``."""
+        """Validate parameters; returns float64 tensors of shape () or (n,) on ``device``.
+
+        Raises ``TypeError`` for values that are not real numbers (strings, complex, dicts,
+        nested lists, meta/sparse tensors), ``OutOfDomainError`` (a ``ValueError``) outside the
+        trained domain, ``ValueError`` for NaN/inf or a wrong shape.
+        """
         names = self.parameter_names
         unknown = sorted(set(params) - set(names))
         if unknown:
-            raise ValueError(f"{self.card.name}: unknown parameter(s) {unknown}; expected {list(names)}")
+            raise ValueError(f"{self.card.name}: unknown parameter(s) {[shown(u) for u in unknown]}; "
+                             f"expected {list(names)}")
         missing = [p for p in names if p not in params]
         if missing:
             raise ValueError(f"{self.card.name}: missing parameter(s) {missing}; "
                              + "; ".join(self._describe(p) for p in missing))
         out = {}
-        for spec in self.card.target.parameters:
-            v = params[spec.name]
-            t = torch.as_tensor(v.detach() if isinstance(v, torch.Tensor) else np.asarray(v, dtype=np.float64),
-                                dtype=torch.float64)
-            if t.dim() > 1 or (t.dim() == 1 and t.shape[0] != n):
+        for spec, phys in zip(self.card.target.parameters, self.target.parameters):
+            t = real_tensor(f"parameter {spec.name!r}", params[spec.name]).to(torch.float64)
+            if t.dim() == 1 and t.shape[0] != n:
                 raise ValueError(f"parameter {spec.name!r} must be a scalar or have shape ({n},), "
                                  f"got shape {tuple(t.shape)}")
-            if not torch.isfinite(t).all():
+            if not bool(torch.isfinite(t).all()):
                 raise ValueError(f"parameter {spec.name!r} contains NaN or inf; {self._describe(spec.name)}")
             lo, hi = spec.domain
             t_lo, t_hi = (float(t.min()), float(t.max())) if t.numel() else (lo, hi)
             if t_lo < lo or t_hi > hi:
-                msg = (f"parameter {spec.name!r} = [{t_lo:g}, {t_hi:g}] is outside the trained domain "
-                       f"[{lo:g}, {hi:g}] ({spec.unit})")
-                if not allow_extrapolation:
-                    raise ValueError(msg + "; pass allow_extrapolation=True to extrapolate (accuracy not guaranteed)")
-                warnings.warn(msg + "; extrapolating, accuracy not guaranteed", ExtrapolationWarning, stacklevel=3)
+                err = OutOfDomainError(spec.name, (t_lo, t_hi), spec.domain, phys.domain, spec.unit)
+                if not allow_extrapolation or err.outside_physics:
+                    raise err
+                warnings.warn(err.base + "; extrapolating, accuracy not guaranteed", ExtrapolationWarning,
+                              stacklevel=3)
             out[spec.name] = t.to(device)
-        if allow_extrapolation:
-            self.target.check_parameters({k: v.cpu().numpy() for k, v in out.items()})
         return out
 
     def _describe(self, name: str) -> str:
@@ -124,41 +164,68 @@ class Sampler:
         return f"{name!r} allowed in [{p.domain[0]:g}, {p.domain[1]:g}] ({p.unit})"
 
     def _check_u(self, u) -> torch.Tensor:
-        t = u if isinstance(u, torch.Tensor) else torch.as_tensor(np.asarray(u, dtype=np.float64))
+        t = real_tensor("u", u, max_dim=2)
         want = "(n,)" if self.dim == 1 else f"(n, {self.dim})"
         ok = t.dim() == 1 if self.dim == 1 else (t.dim() == 2 and t.shape[1] == self.dim)
         if not ok:
             raise ValueError(f"u must have shape {want} for {self.card.name}, got {tuple(t.shape)}")
-        if not torch.is_floating_point(t):
-            t = t.double()
-        if not torch.isfinite(t).all():
+        if not bool(torch.isfinite(t).all()):
             raise ValueError("u contains NaN or inf; u must lie in [0, 1]")
         if t.numel() and (float(t.min()) < 0.0 or float(t.max()) > 1.0):
             raise ValueError(f"u must lie in [0, 1], got values in [{float(t.min()):g}, {float(t.max()):g}]")
         return t if self.dim > 1 else t[:, None]
+
+    def _check_dtype(self, dtype) -> torch.dtype:
+        """The output dtype: the card's ``sample_dtype`` by default; never a narrower one."""
+        need = DTYPES[self.card.target.sample_dtype]
+        if dtype is None:
+            return need
+        got = check_dtype(dtype)
+        if torch.finfo(got).bits < torch.finfo(need).bits:
+            raise ValueError(f"dtype={got} is too narrow for {self.card.name}: its card declares "
+                             f"sample_dtype {self.card.target.sample_dtype} (rounding to {got} alone would "
+                             "exceed the card's accuracy or leave the support); allowed: "
+                             + ", ".join(str(d) for d in DTYPES.values() if torch.finfo(d).bits >= torch.finfo(need).bits))
+        return got
+
+    def _check_memory(self, n: int, dev: torch.device) -> None:
+        """Refuse a draw whose u and samples alone would not fit in the device's memory."""
+        need = n * self.dim * 16  # float64 u + float64 samples
+        total = memory_of(dev)
+        if total and need > total:
+            most = total // (self.dim * 16)
+            raise ValueError(f"n = {n} samples need {need / 2**30:.3g} GiB for u and the samples alone, more "
+                             f"than the {total / 2**30:.3g} GiB of {dev}; draw at most {most} per call, in batches")
 
     # -- evaluation ---------------------------------------------------------------
     def ppf(self, u, *, device=None, dtype=None, allow_extrapolation: bool = False, **params) -> torch.Tensor:
         """Deterministic network map from u in [0, 1] to samples (the learned inverse CDF).
 
         ``u`` has shape (n,) for 1-D models, (n, d) otherwise; the result has the same
-        shape, in the units of ``card.target.variables``, as ``dtype`` (default: torch's
-        default dtype) on ``device`` (default: u's device). Monotone in u for 1-D models
-        (checked on a dense grid by ``zoo validate``).
+        shape, in the units of ``card.target.variables``, as ``dtype`` (default: the card's
+        ``sample_dtype``; a narrower one is refused) on ``device`` (default: u's device).
+        Monotone in u for 1-D models (checked on a dense grid by ``zoo validate``).
         """
+        allow_extrapolation = check_bool("allow_extrapolation", allow_extrapolation)
+        out_dtype = self._check_dtype(dtype)
         u2 = self._check_u(u)
-        dev = torch.device(device) if device is not None else u2.device
+        dev = check_device(device) if device is not None else check_device(u2.device)
+        p = self.check_params(params, u2.shape[0], dev, allow_extrapolation)
+        return self._ppf(u2, p, dev, out_dtype)
+
+    def _ppf(self, u2: torch.Tensor, p: dict[str, torch.Tensor], dev: torch.device,
+             out_dtype: torch.dtype) -> torch.Tensor:
+        """ppf on checked inputs: u (n, d), parameters from check_params."""
         n = u2.shape[0]
-        p = self.check_params(params, n, dev, allow_extrapolation)
         model = self._model(dev)
         u2 = u2.to(dev, torch.float64)
         out = torch.empty((n, self.dim), dtype=torch.float64, device=dev)
-        with torch.no_grad():
+        with torch.no_grad(), threads_for_rows(n):
             for start in range(0, n, CHUNK):
                 sl = slice(start, min(start + CHUNK, n))
                 chunk_params = {k: (v[sl] if v.dim() == 1 else v) for k, v in p.items()}
                 out[sl] = model(u2[sl], chunk_params)[0]
-        out = out.to(dtype or torch.get_default_dtype())
+        out = out.to(out_dtype)
         return out[:, 0] if self.dim == 1 else out
 
     def sample(self, n: int, *, generator: torch.Generator | None = None, device=None, dtype=None,
@@ -166,49 +233,52 @@ class Sampler:
                offset: int = 0, precision: str = "accurate", **params) -> torch.Tensor:
         """Draw n samples: shape (n,) for 1-D models, (n, d) otherwise.
 
+        ``n``: a non-negative integer (integral floats such as ``1e6`` are accepted).
         ``generator`` makes the draw reproducible (u is drawn on its device). ``device``
-        defaults to the device of a tensor parameter, else the CPU.
+        defaults to the device of a tensor parameter, else the CPU. ``dtype`` defaults to
+        the card's ``sample_dtype`` (float64 for ic-isotropic); a narrower one is refused.
 
         ``backend``: ``"cuda"`` (the fused tensor-core kernel, default on a CUDA device when
         the ``cuda`` extra is installed) or ``"torch"`` (the reference path, default elsewhere).
-        ``seed`` (and ``offset``, a sub-stream number) select the counter-based Philox stream
-        of ``zoo.cuda.philox``: both backends then see identical u. Without a seed the kernel
-        draws one from ``generator`` (or torch's global generator). ``precision`` (CUDA backend
-        only): ``"accurate"`` (split-f16 tensor-core products and tanhf, within 1e-4 of the torch
-        path in CDF units) or ``"fast"`` (f16 products, tanh.approx.f16x2); see docs/cuda.md.
+        ``seed`` (and ``offset``, a sub-stream number), integers in [0, 2**64), select the
+        counter-based Philox stream of ``zoo.cuda.philox``: both backends then see identical u.
+        Without a seed the kernel draws one from ``generator`` (or torch's global generator).
+        ``precision`` (CUDA backend only): ``"accurate"`` (split-f16 tensor-core products and
+        tanhf, within 1e-4 of the torch path in CDF units) or ``"fast"`` (f16 products,
+        tanh.approx.f16x2); see docs/cuda.md.
         """
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
-        n = int(n)
-        if device is None:
-            device = next((v.device for v in params.values() if isinstance(v, torch.Tensor)), torch.device("cpu"))
-        dev = torch.device(device)
-        checked = self.check_params(params, n, dev, allow_extrapolation)  # fail before drawing
+        n = check_count("n", n)
+        allow_extrapolation = check_bool("allow_extrapolation", allow_extrapolation)
+        generator = check_generator(generator)
+        if seed is not None:
+            seed = check_seed("seed", seed)
+        offset = check_seed("offset", offset)
         if seed is not None and generator is not None:
             raise ValueError("pass either seed (the Philox stream) or generator, not both")
-        from .cuda.codegen import PRECISIONS
-
         if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+            raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {shown(precision)}")
+        out_dtype = self._check_dtype(dtype)
+        if device is None:
+            device = next((v.device for v in params.values() if isinstance(v, torch.Tensor)), "cpu")
+        dev = check_device(device)
+        self._check_memory(n, dev)
+        checked = self.check_params(params, n, dev, allow_extrapolation)  # fail before drawing
         backend = self._backend(backend, dev)
         if backend == "cuda":
-            return self._sample_cuda(n, dev, dtype, checked, generator, seed, offset, precision)
+            return self._sample_cuda(n, dev, out_dtype, checked, generator, seed, offset, precision)
         if seed is not None:
-            from .cuda.philox import uniforms
+            from .cuda.philox import uniforms  # numpy only: the CPU replica of the kernel's stream
 
             u = torch.from_numpy(uniforms(n, self.dim, seed=seed, offset=offset)).to(dev)
         else:
             gen_dev = generator.device if generator is not None else dev
             u = torch.rand((n, self.dim), generator=generator, dtype=torch.float64, device=gen_dev).to(dev)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=UserWarning)  # already warned above
-            return self.ppf(u if self.dim > 1 else u[:, 0], device=dev, dtype=dtype,
-                            allow_extrapolation=allow_extrapolation, **params)
+        return self._ppf(u, checked, dev, out_dtype)
 
     # -- CUDA backend (zoo.cuda) -------------------------------------------------------
     def _backend(self, backend: str | None, dev: torch.device) -> str:
         if backend not in (None, "torch", "cuda"):
-            raise ValueError(f"backend must be 'torch' or 'cuda', got {backend!r}")
+            raise ValueError(f"backend must be 'torch' or 'cuda', got {shown(backend)}")
         if backend == "cuda" and dev.type != "cuda":
             raise ValueError(f"backend='cuda' needs a CUDA device, got device={dev}")
         if backend is None:
@@ -226,7 +296,7 @@ class Sampler:
         if dev not in self._packed:
             blob = codegen.pack(self.card, self.model.net.state_dict())
             self._packed[dev] = torch.frombuffer(bytearray(blob), dtype=torch.uint8).to(dev)
-        want = dtype or torch.get_default_dtype()
+        want = dtype
         out = launch.run(self.card, self._packed[dev], n, params, seed=seed, offset=offset,
                          out_dtype=torch.float64 if want == torch.float64 else torch.float32, precision=precision)
         out = out.to(want)

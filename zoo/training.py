@@ -238,15 +238,19 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     subnets = [dict(n_inputs=1 + k + n_params, hidden=hidden, activation=activation,
                     output_transform=output_transform, u_transform=u_transform,
                     residual=residual) for k in range(target.dim)]
+    from .card import Architecture
+
+    arch = {"kind": "mlp" if target.dim == 1 else "chained", "subnets": subnets}
+    count = Architecture.model_validate(arch).parameter_count
     return ModelCard.model_validate({
         "schema_version": 1, "name": name, "version": version, "summary": summary,
         "target": {"id": target_id,
                    "variables": [{"name": v.name, "unit": v.unit} for v in target.variables],
                    "parameters": [{**p, "unit": units[p["name"]]} for p in parameters]},
-        "architecture": {"kind": "mlp" if target.dim == 1 else "chained", "subnets": subnets},
-        "weights": {"file": f"{name}.safetensors", "sha256": "0" * 64, "parameter_count": 1, "dtype": "float32"},
+        "architecture": arch,
+        "weights": {"file": f"{name}.safetensors", "sha256": "0" * 64, "parameter_count": count, "dtype": "float32"},
         "training": {"recipe": recipe, "seed": seed, "loss": "cdf-mse (eq. 4/17)", "steps": steps,
-                     "batch_size": batch_size, "final_loss": float("nan"), "parameter_grid": parameter_grid,
+                     "batch_size": batch_size, "final_loss": None, "parameter_grid": parameter_grid,
                      "hardware": hardware_description(), "wall_time_s": 0.0, "torch_version": torch.__version__},
         "license": license,
         "citation": citation or ("Charles & Chen, 'A Machine Learning Method for Monte Carlo Calculations "
@@ -337,7 +341,7 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
                              lbfgs_rounds=args.lbfgs_rounds, lbfgs_iterations=args.lbfgs_iterations,
                              lbfgs_batch=args.lbfgs_batch)
     model.card = card.model_copy(update={"training": card.training.model_copy(
-        update={"final_loss": final, "wall_time_s": wall, "loss": loss,
+        update={"final_loss": final if math.isfinite(final) and final >= 0 else None, "wall_time_s": wall, "loss": loss,
                 "hardware": hardware_description(args.device)})})
     vkw = dict(n_per_param=3, u_grid=1024, js_bins=100) if args.smoke else None
     print(f"[{name}] validating against the exact target on held-out points ...", file=sys.stderr, flush=True)

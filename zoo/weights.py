@@ -28,20 +28,58 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dict[str, torch.Tensor]:
-    """Read a safetensors file, verify its sha256 first, then names, shapes and dtype.
+#: bytes a safetensors header may take beyond the tensor data: 8 (length) + JSON header
+HEADER_ALLOWANCE = 8 + 4096
+HEADER_PER_TENSOR = 256
 
-    The bytes that were hashed are the bytes that are parsed, so a file cannot change
-    between the check and its use.
+
+def size_bounds(spec: WeightsCard, arch: Architecture) -> tuple[int, int]:
+    """(min, max) size in bytes of a safetensors file holding the card's float32 weights."""
+    data = 4 * spec.parameter_count
+    n_tensors = len(expected_shapes(arch))
+    return data + 8, data + HEADER_ALLOWANCE + HEADER_PER_TENSOR * n_tensors
+
+
+def read_bounded(path: Path, limit: int) -> tuple[bytes, str]:
+    """(bytes, sha256) of a file of at most ``limit`` bytes, hashed while it is read in blocks."""
+    h = hashlib.sha256()
+    buf = bytearray()
+    with open(path, "rb") as f:
+        while True:
+            block = f.read(min(1 << 20, limit + 1 - len(buf)))
+            if not block:
+                break
+            buf += block
+            h.update(block)
+            if len(buf) > limit:
+                raise WeightsError(f"weights file {path} grew beyond {limit} bytes while being read; refusing it")
+    return bytes(buf), h.hexdigest()
+
+
+def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dict[str, torch.Tensor]:
+    """Read a safetensors file, verify its size and sha256 first, then names, shapes, dtype, values.
+
+    The file size is compared with what the card implies before a byte is read (a huge or
+    truncated file costs nothing), the file is hashed as it is read, and the bytes that were
+    hashed are the bytes that are parsed, so a file cannot change between the check and its
+    use. NaN or inf weights are refused.
     """
     path = Path(path)
     if path.suffix != ".safetensors":
         raise WeightsError(f"{path}: only .safetensors weights are accepted (never pickle)")
+    lo, hi = size_bounds(spec, arch)
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if not lo <= size <= hi:
+            raise WeightsError(f"weights file {path} has {size} bytes, but {spec.parameter_count} float32 "
+                               f"weights take {lo}..{hi} bytes: it does not belong to this card; refusing to read it")
+        data, digest = read_bounded(path, hi)
     except FileNotFoundError:
         raise WeightsError(f"weights file {path} is missing") from None
-    digest = sha256_bytes(data)
+    except IsADirectoryError:
+        raise WeightsError(f"weights file {path} is a folder") from None
+    except OSError as err:
+        raise WeightsError(f"cannot read weights file {path}: {err.strerror}") from None
     if digest != spec.sha256:
         raise WeightsError(f"weights file {path} has sha256 {digest}, but its card says {spec.sha256}: "
                            "the file is corrupted or does not belong to this card; refusing to load it")
@@ -61,6 +99,8 @@ def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dic
                                f"the card's architecture needs {shape}")
         if tensors[name].dtype != torch.float32:
             raise WeightsError(f"weights file {path}: tensor {name!r} is {tensors[name].dtype}, card says float32")
+        if not bool(torch.isfinite(tensors[name]).all()):
+            raise WeightsError(f"weights file {path}: tensor {name!r} holds NaN or inf; refusing to load it")
     count = sum(t.numel() for t in tensors.values())
     if count != spec.parameter_count:
         raise WeightsError(f"weights file {path} holds {count} parameters, card says {spec.parameter_count}")

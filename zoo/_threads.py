@@ -1,0 +1,46 @@
+"""Thread use for small batches.
+
+On a 2-core machine that is busy with other work, torch's intra-op thread pool makes small
+batches (thousands of rows) much slower than one thread: every matrix product waits for a
+second core that is not free (``zoo validate ic-isotropic`` measured 235 s with 2 threads
+vs 11 s with 1 on a loaded machine). Batches below ``SMALL_BATCH_ROWS`` rows therefore run
+on one thread; larger ones keep torch's setting, where splitting pays. Measure with
+``python benchmarks/validate_threads.py``.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import torch
+
+#: batches with fewer rows than this run on a single torch thread
+SMALL_BATCH_ROWS = 1 << 15
+
+_lock = threading.Lock()
+_depth = 0
+_saved = 0
+
+
+@contextlib.contextmanager
+def single_thread():
+    """Run the block with one torch intra-op thread (re-entrant; restores the setting)."""
+    global _depth, _saved
+    with _lock:
+        if _depth == 0:
+            _saved = torch.get_num_threads()
+            if _saved != 1:
+                torch.set_num_threads(1)
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _saved != 1:
+                torch.set_num_threads(_saved)
+
+
+def threads_for_rows(rows: int):
+    """``single_thread()`` for a batch below SMALL_BATCH_ROWS rows, else torch's own setting."""
+    return single_thread() if rows < SMALL_BATCH_ROWS else contextlib.nullcontext()
