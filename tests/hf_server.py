@@ -100,6 +100,7 @@ FAULTS = (
     "short",      # a complete, well-formed response, but of only the first half of the file
     "error500",   # 500 Internal Server Error
     "error503",   # 503 Service Unavailable
+    "stall",      # headers sent, then no byte of the body until the server stops (a stalled connection)
 )
 #: files tracked by LFS by default (like the Hub's default .gitattributes, trimmed)
 DEFAULT_LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".onnx", ".npz", ".npy")
@@ -205,6 +206,8 @@ class HubServer:
         self._ports = {"hub": 0, "cdn": 0}
         self._listeners: dict[str, _Listener] = {}
         self._threads: list[threading.Thread] = []
+        #: set when the server stops: releases the handlers of "stall" faults
+        self.release = threading.Event()
         #: tokens accepted for writes (``Authorization: Bearer <token>``); None accepts any token
         self.tokens: Optional[set[str]] = None
         for repo_id, revisions in (repos or {}).items():
@@ -220,6 +223,7 @@ class HubServer:
         """Start listening (again on the same ports after a ``stop``)."""
         if self._listeners:
             return self
+        self.release.clear()
         for role in ("hub", "cdn"):
             listener = _Listener(self, role, self._ports[role])
             self._ports[role] = listener.server_address[1]
@@ -233,6 +237,7 @@ class HubServer:
     def stop(self) -> None:
         """Stop listening and cut every open (keep-alive) connection: the Hub is gone."""
         listeners, self._listeners = self._listeners, {}
+        self.release.set()
         for listener in listeners.values():
             listener.shutdown()
             listener.server_close()
@@ -594,6 +599,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "short":
             headers.pop("Content-Range", None)
             self._send_bytes(status, body[: len(body) // 2], headers)
+        elif fault == "stall":
+            self._send_head(status, {**headers, "Content-Length": str(len(body))})
+            self.wfile.flush()
+            self.hub.release.wait(120)
+            self._hang_up()
         elif fault in ("error500", "error503"):
             self._send_error_json(int(fault[-3:]), None, "injected server error")
 

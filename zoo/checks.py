@@ -210,3 +210,48 @@ def env_seconds(var: str, default: float) -> float:
     if not (math.isfinite(v) and v > 0):
         raise ValueError(f"environment variable {var} must be a positive number of seconds, got {shown(raw)}")
     return v
+
+
+# -- command-line arguments (shared by every `zoo` subcommand) -------------------------------
+def parse_params(items: list[str] | None) -> dict[str, float]:
+    """``--param NAME=VALUE`` items -> {name: float}; each name at most once."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"--param expects NAME=VALUE, got {shown(item)}")
+        if key in out:
+            raise ValueError(f"--param {shown(key)} given twice; give each parameter once")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise ValueError(f"--param {shown(key)}: {shown(value)} is not a number") from None
+    return out
+
+
+def count_type(flag: str):
+    """An argparse ``type=`` for counts: integers, also written as integral floats (1e6)."""
+    import argparse
+
+    def parse(text: str) -> int:
+        try:
+            return parse_count(flag, text)
+        except (TypeError, ValueError) as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    parse.__name__ = "count"
+    return parse
+
+
+def require_extra(module: str, extra: str, purpose: str) -> None:
+    """Check an optional dependency before any work starts (ValueError naming the extra)."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ValueError(f"{purpose} needs the optional package {module!r}, which is not installed: "
+                         f"pip install \"radzoo[{extra}]\"")

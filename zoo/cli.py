@@ -1,24 +1,20 @@
-"""The ``zoo`` command line: list, info, sample, validate, schema."""
+"""The ``zoo`` command line: list, info, sample, validate, schema (and the subcommands that
+other layers register: bench, spectrum, publish).
+
+Every error a user can cause ends as one ``error: ...`` line on stderr and exit status 2;
+a closed pipe (``zoo sample ... | head``) ends quietly.
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 import numpy as np
 
-
-def _parse_params(items: list[str]) -> dict[str, float]:
-    out = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--param expects NAME=VALUE, got {item!r}")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            raise SystemExit(f"--param {key}: {value!r} is not a number") from None
-    return out
+from .checks import count_type, parse_params, require_extra
 
 
 def architecture_string(card) -> str:
@@ -65,13 +61,68 @@ def cmd_list(args) -> int:
     return 0
 
 
+def info_summary(card, folder) -> str:
+    """A human summary of a card: what it samples, parameters, accuracy, size, provenance."""
+    t = card.target
+    lines = [f"{card.name} v{card.version}: {card.summary}", ""]
+    lines.append("samples   " + ", ".join(f"{v.name} [{v.unit}]" for v in t.variables)
+                 + f"  (returned as {t.sample_dtype}; target {t.id})")
+    if t.parameters:
+        lines.append("parameters (trained domain; pass each by name)")
+        for p in t.parameters:
+            lines.append(f"  {p.name:8s} in [{p.domain[0]:g}, {p.domain[1]:g}] {p.unit}"
+                         f"  ({p.input_transform} input{', + ' + ', '.join(p.extra_inputs) if p.extra_inputs else ''})")
+    else:
+        lines.append("parameters none")
+    m = card.metrics
+    if m is None:
+        lines.append("accuracy  not validated (run `zoo validate NAME --write-card`)")
+    else:
+        worst = ", ".join(f"{k}={v:.3g}" for k, v in m.worst.params.items()) or "-"
+        lines.append(f"accuracy  KS median {m.ks_median:.1e}, max {m.ks_max:.1e} (worst at {worst}); "
+                     f"JS median {m.js_median:.1e}; monotone {m.monotone}; {m.n_points} held-out points")
+    lines.append(f"network   {architecture_string(card)}; {card.weights.parameter_count} float32 weights "
+                 f"({4 * card.weights.parameter_count / 1024:.0f} KiB), sha256 {card.weights.sha256[:12]}...")
+    src = f"Hub {card.source.repo_id}@{card.source.revision}" if card.source else "bundled with the card"
+    lines.append(f"weights   {card.weights.file}, {src}")
+    tr = card.training
+    lines.append(f"training  {tr.recipe}: {tr.steps} steps, {tr.hardware}, {tr.wall_time_s:.0f} s")
+    lines.append(f"license   {card.license}")
+    lines.append(f"folder    {folder}")
+    lines.append("(`zoo info NAME --json` prints the whole card)")
+    return "\n".join(lines)
+
+
 def cmd_info(args) -> int:
     from .registry import resolve
 
     card, folder = resolve(args.name)
-    print(f"# folder: {folder}")
-    print(card.to_json(), end="")
+    if args.json:
+        print(card.to_json(), end="")
+    else:
+        print(info_summary(card, folder))
     return 0
+
+
+def npy_path(out: str) -> Path:
+    """Where ``np.save`` will write (it appends .npy), checked before any work."""
+    path = Path(out).expanduser()
+    if path.suffix != ".npy":
+        path = path.with_name(path.name + ".npy")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise ValueError(f"--out {out}: folder {parent} does not exist")
+    if path.is_dir():
+        raise ValueError(f"--out {out}: {path} is a folder")
+    if not os.access(parent, os.W_OK):
+        raise ValueError(f"--out {out}: folder {parent} is not writable")
+    return path
+
+
+def _sample_error(err) -> str:
+    from .sampler import OutOfDomainError
+
+    return err.hint("--allow-extrapolation") if isinstance(err, OutOfDomainError) else str(err)
 
 
 def cmd_sample(args) -> int:
@@ -79,27 +130,36 @@ def cmd_sample(args) -> int:
 
     import zoo
 
+    params = parse_params(args.param)
+    out = npy_path(args.out) if args.out else None
     s = zoo.load(args.name)
     gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
     try:
         x = s.sample(args.n, generator=gen, dtype=torch.float64, allow_extrapolation=args.allow_extrapolation,
-                     **_parse_params(args.param))
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
+                     **params)
+    except (ValueError, TypeError) as err:
+        print(f"error: {_sample_error(err)}", file=sys.stderr)
         return 2
-    if args.out:
-        np.save(args.out, x.numpy())
-        print(f"wrote {tuple(x.shape)} samples to {args.out}")
+    if out is not None:
+        tmp = out.with_name(out.name + ".tmp.npy")
+        np.save(tmp, x.numpy())
+        tmp.replace(out)
+        print(f"wrote {tuple(x.shape)} samples to {out}")
     else:
         np.savetxt(sys.stdout, x.numpy(), fmt="%.10g")
     return 0
 
 
 def cmd_validate(args) -> int:
-    import zoo
+    from .registry import load_weights, resolve
+    from .sampler import Sampler
     from .validation import validate
 
-    s = zoo.load(args.name)
+    if args.plot:
+        require_extra("matplotlib", "plot", "--plot")
+    # a card whose metrics no longer match it is loaded without them: they are measured anew here
+    card, folder = resolve(args.name, stale_metrics="drop")
+    s = Sampler(card, folder, load_weights(card, folder))
     model = s.model
 
     def progress(i, n, r):
@@ -137,24 +197,27 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list bundled models")
     p.add_argument("--markdown", action="store_true", help="print the README's table of models")
     p.set_defaults(func=cmd_list)
-    p = sub.add_parser("info", help="print a model card")
-    p.add_argument("name", help="model name or folder")
+    p = sub.add_parser("info", help="summarise a model card (--json: the whole card)")
+    p.add_argument("name", help="model name, or a folder path such as ./my-model")
+    p.add_argument("--json", action="store_true", help="print the card itself (JSON)")
     p.set_defaults(func=cmd_info)
     p = sub.add_parser("sample", help="draw samples")
-    p.add_argument("name")
-    p.add_argument("-n", type=int, required=True, help="number of samples")
+    p.add_argument("name", help="model name, or a folder path such as ./my-model")
+    p.add_argument("-n", type=count_type("-n"), required=True, help="number of samples (e.g. 1000000 or 1e6)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="parameter value (repeatable)")
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--out", help="write a .npy file instead of text to stdout")
-    p.add_argument("--allow-extrapolation", action="store_true")
+    p.add_argument("--out", help="write a .npy file instead of text to stdout (.npy is appended if missing)")
+    p.add_argument("--allow-extrapolation", action="store_true",
+                   help="accept parameters outside the trained domain but inside the physical one (warns)")
     p.set_defaults(func=cmd_sample)
     p = sub.add_parser("validate", help="measure accuracy against the exact target on held-out points")
     p.add_argument("name")
     p.add_argument("--plot", metavar="FILE.png", help="draw sampled histograms over the exact pdf")
     p.add_argument("--write-card", action="store_true", help="store the measured metrics on the card")
-    p.add_argument("--points", type=int, default=8, help="held-out values per parameter (default 8)")
-    p.add_argument("--u-grid", type=int, default=1 << 14, help="u grid for the KS distance (default 16384)")
-    p.add_argument("--js-bins", type=int, default=1000)
+    p.add_argument("--points", type=count_type("--points"), default=8, help="held-out values per parameter (default 8)")
+    p.add_argument("--u-grid", type=count_type("--u-grid"), default=1 << 14,
+                   help="u grid for the KS distance (default 16384)")
+    p.add_argument("--js-bins", type=count_type("--js-bins"), default=1000)
     p.set_defaults(func=cmd_validate)
     sub.add_parser("schema", help="print the model card JSON Schema").set_defaults(func=cmd_schema)
     # -- subcommands of other layers: each module's register(sub) adds its own parser --
@@ -168,8 +231,17 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, RuntimeError) as err:
-        print(f"error: {err}", file=sys.stderr)
+    except BrokenPipeError:
+        # the reader went away (`zoo sample ... | head`): stop quietly, and keep Python's final
+        # flush of stdout from raising again
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
+    except (ValueError, TypeError, RuntimeError) as err:
+        print(f"error: {_sample_error(err)}", file=sys.stderr)
         return 2
 
 

@@ -24,7 +24,7 @@ def cmd_bench(args) -> int:
     import torch
 
     import zoo
-    from ..cli import _parse_params
+    from ..checks import parse_params
     from . import bench
 
     if args.static:
@@ -34,7 +34,7 @@ def cmd_bench(args) -> int:
         print("error: no CUDA GPU (torch.cuda.is_available() is False): nothing to benchmark", file=sys.stderr)
         return 2
     s = zoo.load(args.name)
-    result = bench.run(s, n=args.n, params=_parse_params(args.param) or None, repeat=args.repeat,
+    result = bench.run(s, n=args.n, params=parse_params(args.param) or None, repeat=args.repeat,
                        baselines=not args.kernel_only)
     print(bench.report(result))
     if args.write_card:
@@ -44,11 +44,13 @@ def cmd_bench(args) -> int:
 
 def register(sub) -> None:
     """Add ``zoo bench`` to the CLI's subparsers."""
+    from ..checks import count_type
+
     p = sub.add_parser("bench", help="samples/s of the CUDA kernel vs torch baselines on this GPU")
     p.add_argument("name", help="model name or folder")
-    p.add_argument("-n", type=int, default=1 << 26, help="samples per kernel call (default 2^26)")
+    p.add_argument("-n", type=count_type("-n"), default=1 << 26, help="samples per kernel call (default 2^26)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="parameter value (default: paper point)")
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=count_type("--repeat"), default=5)
     p.add_argument("--kernel-only", action="store_true", help="skip the torch and table baselines")
     p.add_argument("--static", action="store_true",
                    help="no GPU needed: per kernel mode, MMA / MUFU op counts, PTX size, registers, spills "

@@ -23,9 +23,15 @@ def cmd_spectrum(args) -> int:
     from .populations import parse_population
     from .report import analyse, powerlaw_args, summary
 
+    from ..checks import require_extra
+
+    if args.plot:
+        require_extra("matplotlib", "plot", "--plot")
+    if args.dask:
+        require_extra("distributed", "dask", "--dask")
     torch.set_num_threads(args.threads)
     el, ph = parse_population(args.electrons), parse_population(args.photons)
-    per_cell = args.per_cell or max(2, round(float(args.samples) / (args.n_gamma * args.n_eps0)))
+    per_cell = args.per_cell or max(2, round(args.samples / (args.n_gamma * args.n_eps0)))
     cfg = SpectrumConfig(el, ph, n_gamma=args.n_gamma, n_eps0=args.n_eps0, n_per_cell=per_cell,
                          bins_per_decade=args.bins_per_decade, seed=args.seed, jitter=not args.no_jitter,
                          block_cells=args.block_cells, allow_extrapolation=args.allow_extrapolation)
@@ -67,6 +73,8 @@ def cmd_spectrum(args) -> int:
 
 def register(sub) -> None:
     """Add the ``spectrum`` subcommand to the ``zoo`` parser's subparsers."""
+    from ..checks import count_type
+
     p = sub.add_parser("spectrum", help="IC photon spectrum of electron and photon populations (Fig. 5)",
                        description="Monte Carlo IC spectrum with the model's sampler, checked against direct "
                                    "integration of eq. 28 and the broken power laws of eq. 31-32 (docs/spectra.md).")
@@ -75,18 +83,18 @@ def register(sub) -> None:
                    help="n_e(gamma): powerlaw:alpha=3.2,gmin=1,gmax=1e9[,total=1] or table:FILE[,total=1]")
     p.add_argument("--photons", required=True, metavar="SPEC",
                    help="n(eps0) [m_e c^2]: powerlaw:beta=1.5,emin=1e-6,emax=1e-3 or table:FILE")
-    p.add_argument("--samples", type=float, default=1e6, help="total samples (default 1e6), spread evenly over cells")
-    p.add_argument("--per-cell", type=int, default=None, help="samples per (gamma, eps0) cell (overrides --samples)")
-    p.add_argument("--n-gamma", type=int, default=100, help="log-spaced gamma cells (default 100)")
-    p.add_argument("--n-eps0", type=int, default=100, help="log-spaced eps0 cells (default 100)")
-    p.add_argument("--bins-per-decade", type=int, default=8, help="outgoing-energy bins per decade (default 8)")
+    p.add_argument("--samples", type=count_type("--samples"), default=10**6, help="total samples (default 1e6), spread evenly over cells")
+    p.add_argument("--per-cell", type=count_type("--per-cell"), default=None, help="samples per (gamma, eps0) cell (overrides --samples)")
+    p.add_argument("--n-gamma", type=count_type("--n-gamma"), default=100, help="log-spaced gamma cells (default 100)")
+    p.add_argument("--n-eps0", type=count_type("--n-eps0"), default=100, help="log-spaced eps0 cells (default 100)")
+    p.add_argument("--bins-per-decade", type=count_type("--bins-per-decade"), default=8, help="outgoing-energy bins per decade (default 8)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-jitter", action="store_true",
                    help="sample at the cell centres (paper's fixed grid) instead of log-uniformly inside cells")
-    p.add_argument("--block-cells", type=int, default=None,
+    p.add_argument("--block-cells", type=count_type("--block-cells"), default=None,
                    help="cells per batched sampler call (default: 131072 samples per call)")
     p.add_argument("--device", default=None, help="torch device for the network (default cpu)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads per process (default 1)")
+    p.add_argument("--threads", type=count_type("--threads"), default=1, help="torch threads per process (default 1)")
     p.add_argument("--dask", metavar="ADDRESS", default=None,
                    help="shard over Dask workers: a scheduler address (tcp://host:8786) or local:N")
     p.add_argument("--min-n-eff", type=float, default=25.0,
