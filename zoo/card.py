@@ -36,7 +36,7 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 INPUT_FUNCTIONS_FLOAT = {
     "identity": lambda v: v,
     "log10": lambda v: math.log10(v) if v > 0 else math.nan,
-    "inverse_square": lambda v: 1.0 / (v * v) if v != 0 else math.inf,
+    "inverse_square": lambda v: 1.0 / (v * v) if v * v != 0 else math.inf,
 }
 
 Activation = Literal["tanh", "relu", "silu", "gelu"]
@@ -329,7 +329,11 @@ def _only_stale(err: ValidationError) -> bool:
 
 
 def format_validation_error(err: ValidationError) -> str:
-    """One line per bad field: its location and what is wrong, never the value it held."""
+    """One line per bad field: its location and what is wrong, never the value it held.
+
+    Field names are shown (an unknown field is usually a typo the user must see), cut to 40
+    characters; values never are.
+    """
     lines = []
     for e in err.errors(include_url=False, include_input=False, include_context=False):
         loc = ".".join(str(x)[:40] for x in e.get("loc", ())) or "(card)"

@@ -49,10 +49,18 @@ class OutOfDomainError(ValueError):
 
 
 def memory_of(dev: torch.device) -> int:
-    """Bytes of memory of a device (0 if unknown)."""
+    """Bytes of memory a draw on ``dev`` can use: a GPU's free memory, the CPU's available
+    memory (``MemAvailable``; total physical memory where that is not known); 0 if unknown."""
     try:
         if dev.type == "cuda":
-            return int(torch.cuda.get_device_properties(dev).total_memory)
+            return int(torch.cuda.mem_get_info(dev)[0])
+        try:
+            with open("/proc/meminfo") as f:
+                for line in f:
+                    if line.startswith("MemAvailable:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError, RuntimeError):
         return 0
@@ -195,7 +203,7 @@ class Sampler:
         if total and need > total:
             most = total // (self.dim * 16)
             raise ValueError(f"n = {n} samples need {need / 2**30:.3g} GiB for u and the samples alone, more "
-                             f"than the {total / 2**30:.3g} GiB of {dev}; draw at most {most} per call, in batches")
+                             f"than the {total / 2**30:.3g} GiB available on {dev}; draw at most {most} per call, in batches")
 
     # -- evaluation ---------------------------------------------------------------
     def ppf(self, u, *, device=None, dtype=None, allow_extrapolation: bool = False, **params) -> torch.Tensor:
@@ -259,7 +267,8 @@ class Sampler:
             raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {shown(precision)}")
         out_dtype = self._check_dtype(dtype)
         if device is None:
-            device = next((v.device for v in params.values() if isinstance(v, torch.Tensor)), "cpu")
+            device = next((v.device for v in params.values()
+                           if isinstance(v, torch.Tensor) and v.device.type in ("cpu", "cuda")), "cpu")
         dev = check_device(device)
         self._check_memory(n, dev)
         checked = self.check_params(params, n, dev, allow_extrapolation)  # fail before drawing
