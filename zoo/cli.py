@@ -224,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .cuda.cli import register as _reg_cuda; _reg_cuda(sub)  # noqa: E702
     from .spectra.cli import register as _reg_spectra; _reg_spectra(sub)  # noqa: E702
     from .publish import register as _reg_publish; _reg_publish(sub)  # noqa: E702
+    from .export.cli import register as _reg_export; _reg_export(sub)  # noqa: E702
     return ap
 
 

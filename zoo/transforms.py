@@ -30,6 +30,25 @@ INPUT_FUNCTIONS = {
 }
 
 
+# -- C forms (zoo export): the same functions as C99 expressions on double, beside their torch forms.
+#    {v}, {u}, {z} stand for the argument; every name is a C standard library function.
+C_INPUT_FUNCTIONS = {
+    "identity": "({v})",
+    "log10": "log10({v})",
+    "inverse_square": "(1.0 / (({v}) * ({v})))",
+}
+C_U_TRANSFORMS = {
+    "identity": "({u})",
+    "arcsine": f"({(2.0 / math.pi).hex()} * atan2(sqrt({{u}}), sqrt(1.0 - ({{u}}))))",
+}
+C_SQUASHES = {
+    "sigmoid": "(1.0 / (1.0 + exp(-({z}))))",
+    "clamp": "fmin(fmax(({z}), 0.0), 1.0)",
+    "tanh_paper": (f"fmin(fmax(0.5 * (1.0 + {TANH_PAPER_ALPHA.hex()} * tanh({TANH_PAPER_BETA.hex()} * ({{z}}))), "
+                   "0.0), 1.0)"),
+}
+
+
 def _affine(value: torch.Tensor, kind: str, domain: tuple[float, float]) -> torch.Tensor:
     f_tensor, f_float = INPUT_FUNCTIONS[kind]
     lo, hi = f_float(domain[0]), f_float(domain[1])

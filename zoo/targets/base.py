@@ -78,6 +78,13 @@ class Target:
     coordinates: tuple[str, ...] = ("linear",)
     #: whether histograms/JS bins over the support should be log-spaced
     log_binning: bool = False
+    #: C99 forms for ``zoo export`` (None: this target cannot be exported). ``c_support`` is a
+    #: function body that sets ``*lo``, ``*hi`` from ``p`` (the parameters in card order) and
+    #: ``prev`` (the earlier components); each ``c_coordinates`` entry is a function body that
+    #: returns the sample from ``w`` in [0, 1], ``p``, ``prev``, ``lo`` and ``hi`` (float64
+    #: throughout, the same formulas as ``torch_support`` and ``to_physical``).
+    c_support: str | None = None
+    c_coordinates: dict = {"linear": "return lo + w * (hi - lo);"}
 
     @property
     def dim(self) -> int:

@@ -36,6 +36,7 @@ class BesselTest(Target):
     id = "bessel-test"
     parameters = (ParameterSpec("theta", "rad", "shape parameter of eq. 18", (0.0, np.pi)),)
     variables = (VariableSpec("x", "1", "sampled variable on [0, 1]"),)
+    c_support = "*lo = 0.0;\n*hi = 1.0;"  # zoo export
 
     def component_support(self, k, prev, params):
         theta = np.asarray(params["theta"], dtype=np.float64)

@@ -40,6 +40,7 @@ class Gaussian2D(Target):
     parameters = ()
     variables = (VariableSpec("x1", "1", "first coordinate"),
                  VariableSpec("x2", "1", "second coordinate"))
+    c_support = "*lo = 0.0;\n*hi = 1.0;"  # zoo export
 
     def component_support(self, k, prev, params):
         return np.float64(0.0), np.float64(1.0)

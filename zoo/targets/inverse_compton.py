@@ -160,6 +160,21 @@ class InverseComptonIsotropic(Target):
     variables = (VariableSpec("eps", "m_e c^2", "outgoing photon energy"),)
     coordinates = ("linear", "log_q", "log1p_bq")
     log_binning = True
+    # C forms of torch_support and to_physical (zoo export), p = {gamma, eps0}
+    c_support = "const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n*lo = e0;\n*hi = g * b / (1.0 + b);"
+    c_coordinates = {
+        "linear": "return lo + w * (hi - lo);",
+        "log_q": ("const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
+                  "const double ln_q_min = log(e0 / (b * (g - e0)));\n"
+                  "const double q = exp((1.0 - w) * ln_q_min);\n"
+                  "return g * (b * q) / (1.0 + b * q);"),
+        "log1p_bq": ("const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
+                     "const double ln1pb = log1p(b);\n"
+                     "const double t_min = log1p(b * (e0 / (b * (g - e0)))) / ln1pb;\n"
+                     "const double t = t_min + w * (1.0 - t_min);\n"
+                     "const double bq = expm1(t * ln1pb);\n"
+                     "return g * bq / (1.0 + bq);"),
+    }
 
     def component_support(self, k, prev, params):
         gamma, eps0 = params["gamma"], params["eps0"]

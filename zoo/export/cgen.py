@@ -1,0 +1,505 @@
+"""C99 / CUDA / Fortran source for one model card (see ``zoo.export``).
+
+The generated header has no dependency beyond the C standard library (``math.h``,
+``stddef.h``, ``string.h``; none at all for CUDA/NVRTC). Layout:
+
+* a common part (guarded, shared by every exported model in one translation unit): a
+  vectorisable float64/float32 tanh (C only; CUDA uses its own), the Philox4x32-10 stream of
+  the fused kernel (``radzoo_philox_u``);
+* per model: weights and biases as hex-float arrays, one network function per sub-network
+  (a block of ``BLOCK`` samples at a time, laid out so that compilers vectorise across
+  samples), the support and coordinate functions of the target (``Target.c_support``,
+  ``Target.c_coordinates``), and the public functions
+
+      void   radzoo_<name>_ppf(size_t n, const double *u, const double *params, double *out);
+      double radzoo_<name>_ppf1(double u, double p1, ...);          (1-D models)
+
+  u: n x d, params: n x P in card order (may be NULL when P = 0), out: n x d, row-major.
+  A row whose u is outside [0, 1] (or NaN) or whose parameters are outside the card's
+  trained domain (or NaN/inf) gets NaN in every output column; nothing else is ever NaN.
+"""
+from __future__ import annotations
+
+import math
+
+from ..card import ModelCard
+from ..transforms import (C_INPUT_FUNCTIONS, C_SQUASHES, C_U_TRANSFORMS, INPUT_FUNCTIONS)
+
+#: samples per block in the C batch function (the width compilers vectorise over)
+BLOCK = 16
+
+
+def c_identifier(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _hex(x: float) -> str:
+    return float(x).hex()
+
+
+def _lit(x: float, ctype: str) -> str:
+    """An exact C literal of a float32 value, as double or float."""
+    return _hex(x) + ("f" if ctype == "float" else "")
+
+
+def _array(name: str, values, ctype: str, qual: str = "RZ_DATA") -> str:
+    vals = [_lit(float(v), ctype) for v in values]
+    rows = [", ".join(vals[i:i + 6]) for i in range(0, len(vals), 6)]
+    body = ",\n    ".join(rows)
+    return f"{qual} {ctype} {name}[{len(vals)}] = {{\n    {body}\n}};\n"
+
+
+# -- the common part ---------------------------------------------------------------------------
+_INV_FACT = [1.0 / math.factorial(k) for k in range(16)]
+
+
+def _horner(var: str, coeffs: list[float], suffix: str = "") -> str:
+    """c0 + var (c1 + var (c2 + ...)) as a C expression."""
+    expr = _hex(coeffs[-1]) + suffix
+    for c in reversed(coeffs[:-1]):
+        expr = f"({_hex(c)}{suffix} + {var} * {expr})"
+    return expr
+
+
+def _common_c() -> str:
+    # tanh|x| = e / (e + 2), e = expm1(2|x|) = 2^k (r Q(r)) + (2^k - 1) with k = round(y / ln 2),
+    # r = y - k ln 2 (Cody-Waite) and r Q(r) = r + r^2/2! + ... (Taylor): relative-accurate for
+    # small y too (k = 0, r = y), with no branch or select, so compilers vectorise it.
+    rq_d = "r * " + _horner("r", _INV_FACT[1:15])      # to r^14 / 14!: < 1e-18 on |r| <= ln2/2
+    rq_f = "r * " + _horner("r", _INV_FACT[1:9], "f")  # to r^8 / 8!: < 1e-9
+    return f"""\
+#ifndef RADZOO_COMMON_H_
+#define RADZOO_COMMON_H_
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+#define RZ_FN static inline
+#define RZ_DATA static const
+#define RZ_NAN ((double)NAN)
+#if defined(__GNUC__) || defined(__clang__)   /* vector extensions: the batch network */
+#define RZ_VECTOR 1
+#define RZ_ALIGN __attribute__((aligned(32)))
+typedef double rz_v4d __attribute__((vector_size(32), aligned(32), may_alias));
+typedef float rz_v8f __attribute__((vector_size(32), aligned(32), may_alias));
+#else
+#define RZ_VECTOR 0
+#define RZ_ALIGN
+#endif
+
+/* tanh in float64 (a few ulp), written so that compilers vectorise it (libm's is scalar):
+   tanh|x| = e / (e + 2), e = expm1(2|x|), |x| clamped to 20 on its bits (tanh(20) = 1). */
+RZ_FN double rz_tanh(double x) {{
+    double a = fabs(x), s;
+    unsigned long long ab, bits;
+    memcpy(&ab, &a, sizeof ab);
+    ab = ab < 0x4034000000000000ULL ? ab : 0x4034000000000000ULL;
+    memcpy(&a, &ab, sizeof a);
+    const double y = 2.0 * a;
+    const double kk = y * 0x1.71547652b82fep+0 + 0x1.8p+52;  /* round(y / ln 2) in the low bits */
+    const double k = kk - 0x1.8p+52;
+    const double r = (y - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c7673p-45;
+    memcpy(&bits, &kk, sizeof bits);
+    bits = (bits + 1023ULL) << 52;                             /* 2^k */
+    memcpy(&s, &bits, sizeof s);
+    const double e = s * ({rq_d}) + (s - 1.0);
+    return copysign(e / (e + 2.0), x);
+}}
+
+/* the same in float32 (a few ulp), |x| clamped to 9 */
+RZ_FN float rz_tanhf(float x) {{
+    float a = fabsf(x), s;
+    unsigned int ab, bits;
+    memcpy(&ab, &a, sizeof ab);
+    ab = ab < 0x41100000u ? ab : 0x41100000u;
+    memcpy(&a, &ab, sizeof a);
+    const float y = 2.0f * a;
+    const float kk = y * 0x1.715476p+0f + 0x1.8p+23f;
+    const float k = kk - 0x1.8p+23f;
+    const float r = (y - k * 0x1.62e400p-1f) - k * 0x1.7f7d1cp-20f;
+    memcpy(&bits, &kk, sizeof bits);
+    bits = (bits + 127u) << 23;
+    memcpy(&s, &bits, sizeof s);
+    const float e = s * ({rq_f}) + (s - 1.0f);
+    return copysignf(e / (e + 2.0f), x);
+}}
+{{_PHILOX}}
+#endif /* RADZOO_COMMON_H_ */
+""".replace("{_PHILOX}", _PHILOX)
+
+
+def _common_cuda() -> str:
+    return f"""\
+#ifndef RADZOO_COMMON_CUH_
+#define RADZOO_COMMON_CUH_
+#define RZ_FN static __device__ __forceinline__
+#define RZ_DATA static __device__ const
+#define RZ_NAN __longlong_as_double(0x7ff8000000000000LL)
+#define RZ_VECTOR 0
+#define RZ_ALIGN
+#define rz_tanh tanh
+#define rz_tanhf tanhf
+{_PHILOX}
+#endif /* RADZOO_COMMON_CUH_ */
+"""
+
+
+_PHILOX = """
+/* The fused kernel's random stream (zoo.cuda.philox), for callers that want the Python path's
+   samples: u of sample i, component k of a d-dimensional model is radzoo_philox_u(i * d + k,
+   seed, offset), i.e. word m of Philox4x32-10(counter = {j lo, j hi, offset lo, offset hi},
+   key = {seed lo, seed hi}), j = m / 4, word m % 4, u = (word >> 8) * 2^-24 in [0, 1). */
+RZ_FN double radzoo_philox_u(unsigned long long m, unsigned long long seed, unsigned long long offset) {
+    const unsigned long long j = m >> 2;
+    unsigned int c0 = (unsigned int)j, c1 = (unsigned int)(j >> 32);
+    unsigned int c2 = (unsigned int)offset, c3 = (unsigned int)(offset >> 32);
+    unsigned int k0 = (unsigned int)seed, k1 = (unsigned int)(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+        if (r > 0) { k0 += 0x9E3779B9u; k1 += 0xBB67AE85u; }
+        const unsigned long long p0 = (unsigned long long)0xD2511F53u * c0;
+        const unsigned long long p1 = (unsigned long long)0xCD9E8D57u * c2;
+        const unsigned int n0 = (unsigned int)(p1 >> 32) ^ c1 ^ k0, n1 = (unsigned int)p1;
+        const unsigned int n2 = (unsigned int)(p0 >> 32) ^ c3 ^ k1, n3 = (unsigned int)p0;
+        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+    }
+    const unsigned int w = (m & 3) == 0 ? c0 : (m & 3) == 1 ? c1 : (m & 3) == 2 ? c2 : c3;
+    return (double)(w >> 8) * 0x1p-24;
+}
+"""
+
+
+# -- the model part ------------------------------------------------------------------------------
+def _act(activation: str, x: str, ctype: str) -> str:
+    f = "f" if ctype == "float" else ""
+    one, half = ("1.0f", "0.5f") if f else ("1.0", "0.5")
+    if activation == "tanh":
+        return f"rz_tanh{f}({x})"
+    if activation == "relu":
+        return f"fmax{f}({x}, 0)"
+    if activation == "silu":
+        return f"({x}) / ({one} + exp{f}(-({x})))"
+    if activation == "gelu":
+        return f"{half} * ({x}) * ({one} + erf{f}(({x}) * {_lit(1 / math.sqrt(2), ctype)}))"
+    raise ValueError(f"activation {activation!r} has no C form")
+
+
+def _net_weights(prefix: str, k: int, sub, state, ctype: str) -> str:
+    widths = [sub.n_inputs, *sub.hidden, 1]
+    lines = []
+    for i in range(len(widths) - 1):
+        w = state[f"subnets.{k}.layers.{i}.weight"].numpy().reshape(-1)
+        b = state[f"subnets.{k}.layers.{i}.bias"].numpy()
+        lines.append(_array(f"{prefix}_s{k}_w{i}", w, ctype))
+        lines.append(_array(f"{prefix}_s{k}_b{i}", b, ctype))
+    return "".join(lines)
+
+
+def _net_plain(prefix: str, k: int, sub, ctype: str, block: int) -> list[str]:
+    """Portable loops: z[s] = H_k(in[:, s]) for s < block (hidden layers in ctype, z as double)."""
+    widths = [sub.n_inputs, *sub.hidden, 1]
+    wmax = max(sub.hidden)
+    body = [f"    {ctype} ha[{wmax}][{block}], hb[{wmax}][{block}], acc[{block}];",
+            "    int i, j, s;"]
+    src, n_layers = "in", len(widths) - 1
+    for i in range(n_layers):
+        body += [f"    for (j = 0; j < {widths[i + 1]}; ++j) {{",
+                 f"        for (s = 0; s < {block}; ++s) acc[s] = {prefix}_s{k}_b{i}[j];",
+                 f"        for (i = 0; i < {widths[i]}; ++i) {{",
+                 f"            const {ctype} wji = {prefix}_s{k}_w{i}[j * {widths[i]} + i];",
+                 f"            for (s = 0; s < {block}; ++s) acc[s] += wji * {src}[i][s];",
+                 "        }"]
+        if i == n_layers - 1:
+            body += [f"        for (s = 0; s < {block}; ++s) z[s] = (double)acc[s];", "    }"]
+        else:
+            dst = ("ha", "hb")[i % 2]
+            body += [f"        for (s = 0; s < {block}; ++s) {dst}[j][s] = {_act(sub.activation, 'acc[s]', ctype)};",
+                     "    }"]
+            src = dst
+    return body
+
+
+def _net_vector(prefix: str, k: int, sub, ctype: str, block: int) -> list[str]:
+    """GCC/Clang vector extensions (32-byte vectors across samples): a register-blocked
+    micro-kernel, jb output rows x nv vectors of accumulators that stay in registers over
+    the reduction. Same products and summation order as the portable loops."""
+    lanes = 4 if ctype == "double" else 8
+    nv = block // lanes
+    jb = max(1, 8 // nv)
+    V = "rz_v4d" if ctype == "double" else "rz_v8f"
+    widths = [sub.n_inputs, *sub.hidden, 1]
+    wmax = max(sub.hidden)
+    body = [f"    {ctype} ha[{wmax}][{block}] RZ_ALIGN, hb[{wmax}][{block}] RZ_ALIGN, t[{jb}][{block}] RZ_ALIGN;",
+            f"    const {V} zero = {{0}};",
+            "    int i, j, s;"]
+    src, n_layers = "in", len(widths) - 1
+    for i in range(n_layers):
+        n_in, n_out = widths[i], widths[i + 1]
+        last = i == n_layers - 1
+        dst = None if last else ("ha", "hb")[i % 2]
+        groups = [(jb, 0, (n_out // jb) * jb)] if n_out >= jb else []
+        if n_out % jb or n_out < jb:
+            groups.append((1, (n_out // jb) * jb if n_out >= jb else 0, n_out))
+        for J, j0, j1 in groups:
+            if j1 <= j0:
+                continue
+            acc = [[f"c{r}_{q}" for q in range(nv)] for r in range(J)]
+            body += [f"    for (j = {j0}; j < {j1}; j += {J}) {{"]
+            body += [f"        {V} " + ", ".join(f"{acc[r][q]} = zero + {prefix}_s{k}_b{i}[j + {r}]"
+                                            for r in range(J) for q in range(nv)) + ";",
+                     f"        for (i = 0; i < {n_in}; ++i) {{"]
+            body += [f"            const {V} h{q} = *(const {V} *)&{src}[i][{lanes * q}];" for q in range(nv)]
+            body += [f"            const {ctype} w{r} = {prefix}_s{k}_w{i}[(j + {r}) * {n_in} + i];" for r in range(J)]
+            body += ["            " + " ".join(f"{acc[r][q]} += w{r} * h{q};" for r in range(J) for q in range(nv)),
+                     "        }"]
+            body += ["        " + " ".join(f"*({V} *)&t[{r}][{lanes * q}] = {acc[r][q]};"
+                                         for r in range(J) for q in range(nv))]
+            if last:
+                body += [f"        for (s = 0; s < {block}; ++s) z[s] = (double)t[0][s];"]
+            else:
+                for r in range(J):
+                    body += [f"        for (s = 0; s < {block}; ++s) {dst}[j + {r}][s] = "
+                             f"{_act(sub.activation, f't[{r}][s]', ctype)};"]
+            body += ["    }"]
+        if not last:
+            src = dst
+    return body
+
+
+def _net_function(prefix: str, k: int, sub, ctype: str, block: int) -> str:
+    """z[s] = H_k(in[:, s]) for s < block: hidden layers in `ctype`, z as double."""
+    head = f"RZ_FN void {prefix}_net{k}_{block}(const {ctype} in[{sub.n_inputs}][{block}], double z[{block}]) {{"
+    lanes = 4 if ctype == "double" else 8
+    if block % lanes:
+        return "\n".join([head, *_net_plain(prefix, k, sub, ctype, block), "}", ""]) + "\n"
+    return "\n".join([head, "#if RZ_VECTOR", *_net_vector(prefix, k, sub, ctype, block), "#else",
+                      *_net_plain(prefix, k, sub, ctype, block), "#endif", "}", ""]) + "\n"
+
+
+def _param_columns(card: ModelCard, ctype: str) -> list[str]:
+    """C expressions (on double p[j]) of every parameter input column, cast to the net type."""
+    cols = []
+    for j, spec in enumerate(card.target.parameters):
+        for kind in (spec.input_transform, *spec.extra_inputs):
+            f = INPUT_FUNCTIONS[kind][1]
+            lo, hi = f(spec.domain[0]), f(spec.domain[1])
+            expr = C_INPUT_FUNCTIONS[kind].format(v=f"pr[s][{j}]")
+            cols.append(f"({ctype})(2.0 * ({expr} - {_hex(lo)}) / ({_hex(hi)} - {_hex(lo)}) - 1.0)")
+    return cols
+
+
+def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str:
+    D, P = len(card.target.variables), len(card.target.parameters)
+    P1 = max(P, 1)
+    pcols = _param_columns(card, ctype)
+    L = [f"RZ_FN void {prefix}_block_{block}(int m, const double *u, const double *params, double *out) {{",
+         f"    double ur[{block}][{D}], pr[{block}][{P1}], w[{D}][{block}], x[{D}][{block}], z[{block}], v[{block}];",
+         f"    int ok[{block}];",
+         "    int s, k;",
+         "    (void)w;",
+         f"    for (s = 0; s < {block}; ++s) {{",
+         "        const int r = s < m ? s : m - 1;",
+         "        int good = 1;",
+         f"        for (k = 0; k < {D}; ++k) {{",
+         f"            ur[s][k] = u[r * {D} + k];",
+         "            good = good && ur[s][k] >= 0.0 && ur[s][k] <= 1.0;",
+         "        }"]
+    for j, spec in enumerate(card.target.parameters):
+        lo, hi = spec.domain
+        L += [f"        pr[s][{j}] = params[r * {P} + {j}];",
+              f"        good = good && pr[s][{j}] >= {_hex(lo)} && pr[s][{j}] <= {_hex(hi)};"]
+    L += ["        ok[s] = good;",
+          "        if (!good) {  /* evaluate a harmless point; the row's output becomes NaN */",
+          f"            for (k = 0; k < {D}; ++k) ur[s][k] = 0.5;"]
+    for j, spec in enumerate(card.target.parameters):
+        L.append(f"            pr[s][{j}] = {_hex(spec.domain[0])};")
+    L += ["        }", "    }"]
+    if P == 0:
+        L.append("    (void)params; (void)pr;")
+    for k, sub in enumerate(card.architecture.subnets):
+        n_in = sub.n_inputs
+        L += [f"    {{  /* sub-network {k} */",
+              f"        {ctype} in[{n_in}][{block}] RZ_ALIGN;",
+              f"        for (s = 0; s < {block}; ++s) {{",
+              f"            v[s] = {C_U_TRANSFORMS[sub.u_transform].format(u=f'ur[s][{k}]')};",
+              f"            in[0][s] = ({ctype})v[s];"]
+        col = 1
+        for j in range(k):
+            two, one = ("2.0f", "1.0f") if ctype == "float" else ("2.0", "1.0")
+            L.append(f"            in[{col}][s] = {two} * ({ctype})w[{j}][s] - {one};")
+            col += 1
+        for expr in pcols:
+            L.append(f"            in[{col}][s] = {expr};")
+            col += 1
+        L += ["        }",
+              f"        {prefix}_net{k}_{block}((const {ctype} (*)[{block}])in, z);",
+              f"        for (s = 0; s < {block}; ++s) {{",
+              f"            double lo, hi, prev[{max(D, 1)}];",
+              f"            for (k = 0; k < {k}; ++k) prev[k] = x[k][s];",
+              f"            const double zz = z[s]{' + v[s]' if sub.residual else ''};",
+              f"            const double wk = {C_SQUASHES[sub.output_transform.squash].format(z='zz')};",
+              f"            {prefix}_support({k}, pr[s], prev, &lo, &hi);",
+              f"            const double xk = {prefix}_coord_{sub.output_transform.coordinate}(wk, pr[s], prev, lo, hi);",
+              f"            w[{k}][s] = wk;",
+              f"            x[{k}][s] = fmin(fmax(xk, lo), hi);",
+              "        }",
+              "    }"]
+    L += ["    for (s = 0; s < m; ++s)",
+          f"        for (k = 0; k < {D}; ++k) out[s * {D} + k] = ok[s] ? x[k][s] : RZ_NAN;",
+          "}", ""]
+    return "\n".join(L)
+
+
+def _target_functions(prefix: str, card: ModelCard, target) -> str:
+    if target.c_support is None:
+        raise ValueError(f"target {target.id!r} has no C form (Target.c_support); it cannot be exported")
+    used = {s.output_transform.coordinate for s in card.architecture.subnets}
+    missing = sorted(used - set(target.c_coordinates))
+    if missing:
+        raise ValueError(f"target {target.id!r} has no C form of coordinate(s) {missing}")
+    ind = lambda body: "\n".join("    " + line for line in body.splitlines())  # noqa: E731
+    out = [f"RZ_FN void {prefix}_support(int k, const double *p, const double *prev, double *lo, double *hi) {{",
+           "    (void)k; (void)p; (void)prev;", ind(target.c_support), "}", ""]
+    for name in sorted(used):
+        out += [f"RZ_FN double {prefix}_coord_{name}(double w, const double *p, const double *prev, "
+                "double lo, double hi) {",
+                "    (void)p; (void)prev; (void)lo; (void)hi;", ind(target.c_coordinates[name]), "}", ""]
+    return "\n".join(out)
+
+
+def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "float64") -> str:
+    """The header text of a model (``lang`` c or cuda; ``precision`` of the network)."""
+    from ..targets import get_target
+
+    target = get_target(card.target.id)
+    ident = c_identifier(card.name)
+    prefix = f"radzoo_{ident}"
+    macro = f"RADZOO_{ident.upper()}"
+    ctype = "double" if precision == "float64" else "float"
+    D, P = len(card.target.variables), len(card.target.parameters)
+    params_doc = ", ".join(f"{p.name} [{p.unit}] in [{p.domain[0]:g}, {p.domain[1]:g}]"
+                           for p in card.target.parameters) or "none"
+    vars_doc = ", ".join(f"{v.name} [{v.unit}]" for v in card.target.variables)
+    m = card.metrics
+    acc = (f"KS median {m.ks_median:.1e}, max {m.ks_max:.1e} (zoo validate, float64 network)" if m
+           else "not validated")
+    head = f"""\
+/* radzoo export of model {card.name} v{card.version} ({card.target.id}); generated by
+   `zoo export {card.name} --lang {lang} --precision {precision}`. Do not edit: re-export.
+
+   samples    {vars_doc}
+   parameters {params_doc} (card order)
+   accuracy   {acc}
+   network    {precision} arithmetic on the card's float32 weights; physical map in float64
+   weights    sha256 {card.weights.sha256}
+
+   Usage ({'C/C++' if lang == 'c' else 'CUDA'}):
+       {prefix}_ppf(n, u, params, out);   u: n x {D}, params: n x {P}, out: n x {D}, row-major doubles
+{'       double x = ' + prefix + '_ppf1(u, ' + ', '.join(p.name for p in card.target.parameters) + ');' if D == 1 else ''}
+   u must lie in [0, 1] (your RNG; radzoo_philox_u gives the Python path's stream) and the
+   parameters in their trained domain: otherwise the row's outputs are NaN.
+*/
+"""
+    parts = [head, _common_c() if lang == "c" else _common_cuda(),
+             f"#ifndef {macro}_H_\n#define {macro}_H_\n",
+             f'#define {macro}_VERSION "{card.version}"\n#define {macro}_SHA256 "{card.weights.sha256}"\n'
+             f"#define {macro}_DIM {D}\n#define {macro}_NPARAMS {P}\n"
+             f'#define {macro}_NETWORK "{precision}"\n']
+    if lang == "c":
+        parts.append(f'static const char {prefix}_version[] = "{card.version}";\n'
+                     f'static const char {prefix}_sha256[] = "{card.weights.sha256}";\n'
+                     f'static const char {prefix}_card_digest[] = "{card.measured_digest()}";\n\n')
+    parts.append(_target_functions(prefix, card, target))
+    blocks = (BLOCK, 1) if lang == "c" else (1,)
+    for k, sub in enumerate(card.architecture.subnets):
+        parts.append(_net_weights(prefix, k, sub, state, ctype))
+        for b in blocks:
+            parts.append(_net_function(prefix, k, sub, ctype, b))
+    for b in blocks:
+        parts.append(_block_function(prefix, card, ctype, b))
+    pnames = [p.name for p in card.target.parameters]
+    if lang == "c":
+        parts.append(f"""\
+/* n samples: u (n x {D}), params (n x {P}, card order), out (n x {D}); NaN rows for bad input */
+RZ_FN void {prefix}_ppf(size_t n, const double *u, const double *params, double *out) {{
+    size_t i = 0;
+    for (; i + {BLOCK} <= n; i += {BLOCK})
+        {prefix}_block_{BLOCK}({BLOCK}, u + i * {D}, params ? params + i * {P} : params, out + i * {D});
+    if (i < n)
+        {prefix}_block_{BLOCK}((int)(n - i), u + i * {D}, params ? params + i * {P} : params, out + i * {D});
+}}
+""")
+    else:
+        parts.append(f"""\
+/* one sample per thread: u ({D}), p ({P}), out ({D}) */
+RZ_FN void {prefix}_ppf_row(const double *u, const double *p, double *out) {{
+    {prefix}_block_1(1, u, p, out);
+}}
+
+/* n samples, one per thread (grid-stride loop); NaN rows for bad input */
+extern "C" __global__ void {prefix}_ppf(size_t n, const double *u, const double *params, double *out) {{
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
+        {prefix}_block_1(1, u + i * {D}, params ? params + i * {P} : params, out + i * {D});
+}}
+""")
+    if D == 1:
+        args = ", ".join(f"double {n}" for n in pnames)
+        parts.append(f"""
+/* one sample of a 1-D model: x(u; {', '.join(pnames) or 'no parameters'}), NaN for bad input */
+RZ_FN double {prefix}_ppf1(double u{', ' + args if args else ''}) {{
+    double uu[1], pp[{max(P, 1)}], o[1];
+    uu[0] = u;
+{''.join(f'    pp[{j}] = {n};' + chr(10) for j, n in enumerate(pnames))}{'    pp[0] = 0.0;' + chr(10) if P == 0 else ''}    {prefix}_block_1(1, uu, pp, o);
+    return o[0];
+}}
+""")
+    parts.append(f"#endif /* {macro}_H_ */\n")
+    return "".join(parts)
+
+
+def generate_fortran(card: ModelCard) -> dict[str, str]:
+    """The Fortran module (bind(C) interfaces) and the C file that gives the header's inline
+    functions external linkage for it. Build: ``gcc -O3 -c radzoo_<name>_bind.c`` and
+    ``gfortran radzoo_<name>.f90 your_code.f90 radzoo_<name>_bind.o``."""
+    ident = c_identifier(card.name)
+    prefix = f"radzoo_{ident}"
+    D, P = len(card.target.variables), len(card.target.parameters)
+    pnames = [p.name for p in card.target.parameters]
+    bind_c = [f'/* external-linkage wrappers of {prefix}.h for Fortran (module {prefix}) */',
+              f'#include "{prefix}.h"', "",
+              f"void {prefix}_ppf_c(size_t n, const double *u, const double *params, double *out) "
+              f"{{ {prefix}_ppf(n, u, params, out); }}",
+              "double radzoo_philox_u_c(unsigned long long m, unsigned long long seed, unsigned long long offset) "
+              "{ return radzoo_philox_u(m, seed, offset); }"]
+    iface = [f"  interface",
+             f"    ! n samples: u(d, n), params(P, n) (column-major = the C row-major n x d / n x P), out(d, n)",
+             f"    subroutine {prefix}_ppf(n, u, params, out) bind(C, name=\"{prefix}_ppf_c\")",
+             "      import :: c_size_t, c_double",
+             "      integer(c_size_t), value :: n",
+             "      real(c_double), intent(in) :: u(*), params(*)",
+             "      real(c_double), intent(out) :: out(*)",
+             f"    end subroutine {prefix}_ppf",
+             "    ! u of word m of the fused kernel's Philox stream (sample i, component k: m = i*d + k)",
+             "    function radzoo_philox_u(m, seed, offset) result(u) bind(C, name=\"radzoo_philox_u_c\")",
+             "      import :: c_long_long, c_double",
+             "      integer(c_long_long), value :: m, seed, offset",
+             "      real(c_double) :: u",
+             "    end function radzoo_philox_u"]
+    if D == 1:
+        args = ", ".join(["u", *pnames])
+        bind_c.append(f"double {prefix}_ppf1_c({', '.join('double ' + a for a in ['u', *pnames])}) "
+                      f"{{ return {prefix}_ppf1({args}); }}")
+        iface += [f"    ! one sample: NaN for u outside [0, 1] or parameters outside the trained domain",
+                  f"    function {prefix}_ppf1({args}) result(x) bind(C, name=\"{prefix}_ppf1_c\")",
+                  "      import :: c_double",
+                  f"      real(c_double), value :: {args}",
+                  "      real(c_double) :: x",
+                  f"    end function {prefix}_ppf1"]
+    iface.append("  end interface")
+    f90 = "\n".join([f"! radzoo export of model {card.name} v{card.version}: Fortran interfaces to {prefix}.h",
+                     f"! (weights sha256 {card.weights.sha256[:16]}...). Generated by `zoo export --lang fortran`.",
+                     f"module {prefix}",
+                     "  use, intrinsic :: iso_c_binding",
+                     "  implicit none",
+                     f"  integer, parameter :: {prefix}_dim = {D}, {prefix}_nparams = {P}",
+                     *iface,
+                     f"end module {prefix}", ""])
+    return {f"{prefix}_bind.c": "\n".join(bind_c) + "\n", f"{prefix}.f90": f90}
