@@ -246,7 +246,7 @@ def test_fortran_module_compiles_and_matches_torch(samplers, name, tmp_path):
             pytest.fail("gfortran is required (RADZOO_REQUIRE_FORTRAN is set) but not installed")
         pytest.skip("gfortran is not installed (CI installs it: .ci/run)")
     s = samplers[name]
-    files = export(s, "fortran", tmp_path)
+    files = export(s, "fortran", tmp_path, precision="float64")
     ident = c_identifier(name)
     u, params = random_inputs(s, n=2000, seed=5)
     u.tofile(tmp_path / "u.bin")

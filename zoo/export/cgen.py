@@ -365,7 +365,7 @@ def _target_functions(prefix: str, card: ModelCard, target) -> str:
     return "\n".join(out)
 
 
-def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "float64") -> str:
+def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "float32") -> str:
     """The header text of a model (``lang`` c or cuda; ``precision`` of the network)."""
     from ..targets import get_target
 
