@@ -27,6 +27,9 @@ from ..transforms import (C_INPUT_FUNCTIONS, C_SQUASHES, C_U_TRANSFORMS, INPUT_F
 
 #: samples per block in the C batch function (the width compilers vectorise over)
 BLOCK = 16
+#: vector accumulators of the register-blocked network kernel (output rows x vectors per row):
+#: FMA latency x pipes (5 x 2 on current x86) independent chains keep both FMA pipes busy
+JB_ACCUMULATORS = 10
 
 
 def c_identifier(name: str) -> str:
@@ -66,7 +69,6 @@ def _common_c() -> str:
     # r = y - k ln 2 (Cody-Waite) and r Q(r) = r + r^2/2! + ... (Taylor): relative-accurate for
     # small y too (k = 0, r = y), with no branch or select, so compilers vectorise it.
     rq_d = "r * " + _horner("r", _INV_FACT[1:15])      # to r^14 / 14!: < 1e-18 on |r| <= ln2/2
-    rq_f = "r * " + _horner("r", _INV_FACT[1:9], "f")  # to r^8 / 8!: < 1e-9
     return f"""\
 #ifndef RADZOO_COMMON_H_
 #define RADZOO_COMMON_H_
@@ -105,22 +107,21 @@ RZ_FN double rz_tanh(double x) {{
     return copysign(e / (e + 2.0), x);
 }}
 
-/* the same in float32 (a few ulp), |x| clamped to 9 */
+/* float32: a rational approximation x P(x^2) / Q(x^2) on |x| <= 7.9053111 (tanh = +-1 in
+   float32 beyond), the coefficients of Eigen's float tanh; <= 7 ulp (tests/test_export.py) */
 RZ_FN float rz_tanhf(float x) {{
-    float a = fabsf(x), s;
-    unsigned int ab, bits;
-    memcpy(&ab, &a, sizeof ab);
-    ab = ab < 0x41100000u ? ab : 0x41100000u;
-    memcpy(&a, &ab, sizeof a);
-    const float y = 2.0f * a;
-    const float kk = y * 0x1.715476p+0f + 0x1.8p+23f;
-    const float k = kk - 0x1.8p+23f;
-    const float r = (y - k * 0x1.62e400p-1f) - k * 0x1.7f7d1cp-20f;
-    memcpy(&bits, &kk, sizeof bits);
-    bits = (bits + 127u) << 23;
-    memcpy(&s, &bits, sizeof s);
-    const float e = s * ({rq_f}) + (s - 1.0f);
-    return copysignf(e / (e + 2.0f), x);
+    float c = fabsf(x);
+    unsigned int cb;
+    memcpy(&cb, &c, sizeof cb);
+    cb = cb < 0x40fcf84fu ? cb : 0x40fcf84fu;                  /* min(|x|, 7.9053111) on the bits */
+    memcpy(&c, &cb, sizeof c);
+    const float x2 = c * c;
+    const float p = c * (4.89352455891786e-03f + x2 * (6.37261928875436e-04f + x2 * (1.48572235717979e-05f
+                  + x2 * (5.12229709037114e-08f + x2 * (-8.60467152213735e-11f + x2 * (2.00018790482477e-13f
+                  + x2 * -2.76076847742355e-16f))))));
+    const float q = 4.89352518554385e-03f + x2 * (2.26843463243900e-03f + x2 * (1.18534705686654e-04f
+                  + x2 * 1.19825839466702e-06f));
+    return copysignf(p / q, x);
 }}
 {{_PHILOX}}
 #endif /* RADZOO_COMMON_H_ */
@@ -223,7 +224,7 @@ def _net_vector(prefix: str, k: int, sub, ctype: str, block: int) -> list[str]:
     the reduction. Same products and summation order as the portable loops."""
     lanes = 4 if ctype == "double" else 8
     nv = block // lanes
-    jb = max(1, 8 // nv)
+    jb = max(1, JB_ACCUMULATORS // nv)
     V = "rz_v4d" if ctype == "double" else "rz_v8f"
     widths = [sub.n_inputs, *sub.hidden, 1]
     wmax = max(sub.hidden)
@@ -235,9 +236,10 @@ def _net_vector(prefix: str, k: int, sub, ctype: str, block: int) -> list[str]:
         n_in, n_out = widths[i], widths[i + 1]
         last = i == n_layers - 1
         dst = None if last else ("ha", "hb")[i % 2]
-        groups = [(jb, 0, (n_out // jb) * jb)] if n_out >= jb else []
-        if n_out % jb or n_out < jb:
-            groups.append((1, (n_out // jb) * jb if n_out >= jb else 0, n_out))
+        full = (n_out // jb) * jb
+        groups = [(jb, 0, full)] if full else []
+        if n_out - full:
+            groups.append((n_out - full, full, n_out))  # the remaining rows as one smaller group
         for J, j0, j1 in groups:
             if j1 <= j0:
                 continue
