@@ -11,9 +11,9 @@ path (``zoo.model.InverseCDFModel``). Randomness stays the caller's: feed u in [
 the Python path's samples bit for bit).
 
 ``precision``: the network's arithmetic; the physical map is float64 in both. ``float32``
-(default) is the arithmetic of ``Sampler``'s CPU path: it departs from it by at most 2.7e-7
-in CDF units on the bundled models (far below their KS) and is about twice as fast as
-``float64`` (benchmarks/export_c.py: ic-isotropic 1.85e6 vs 8.5e5 samples/s per core).
+(default) is the arithmetic of ``Sampler``'s CPU path: it departs from it by at most 3.5e-7
+in CDF units on the bundled models (far below their KS) and is more than twice as fast as
+``float64`` (benchmarks/export_c.py: ic-isotropic 2.2e6 vs 9.0e5 samples/s per core).
 ``float64`` evaluates the float32 weights in float64: exactly the map that ``zoo validate``
 measures for the card's metrics (agreeing with the float64 torch evaluation to 1e-12).
 """
