@@ -482,3 +482,33 @@ def test_a_failed_download_leaves_nothing_and_is_reported(published, hub_server,
     assert_same_weights(zoo.load(published.folder), published.model)
     assert isinstance(err, HubError), f"{type(err).__module__}.{type(err).__name__} escaped: {err}"
     assert REPO_ID in str(err) and published.file in str(err)
+
+
+# -- zoo.load("hf:org/name[@revision]") ------------------------------------------------------------
+def test_load_by_hub_repo_id_fetches_the_card_then_the_weights(published, hub_server, hf_cache, monkeypatch):
+    s = zoo.load(f"hf:{REPO_ID}")
+    assert_same_weights(s, published.model)
+    assert s.card.name == published.card.name and s.path.is_relative_to(hf_cache)
+    assert hub_server.count("GET", path_contains="card.json") + hub_server.count("GET", listener="cdn") >= 2
+    # pinned to the commit: the same files, from the cache, without any request
+    n = len(hub_server.requests)
+    assert_same_weights(zoo.load(f"hf:{REPO_ID}@{published.commit}"), published.model)
+    set_offline(monkeypatch, True)
+    assert_same_weights(zoo.load(f"hf:{REPO_ID}@{published.commit}"), published.model)
+    assert len(hub_server.requests) >= n
+
+
+def test_hub_repo_ids_are_checked_and_errors_name_the_repo(published, hub_server):
+    for bad in ("hf:", "hf:noslash", "hf:a/b/c", "hf:org/name@../x", "hf:org/na me"):
+        with pytest.raises(ValueError):
+            zoo.load(bad)
+    with pytest.raises(HubError, match="radzoo-test/missing"):
+        zoo.load("hf:radzoo-test/missing")
+    assert hub_server.count("GET", path_contains="radzoo-test/missing") + hub_server.count("HEAD") >= 1
+
+
+def test_a_hub_card_whose_weights_do_not_match_is_refused(published, hub_server):
+    bad = published.card.model_copy(update={"weights": published.card.weights.model_copy(update={"sha256": "0" * 64})})
+    hub_server.commit(REPO_ID, {"card.json": bad.to_json()})
+    with pytest.raises(WeightsError, match="sha256"):
+        zoo.load(f"hf:{REPO_ID}")

@@ -181,6 +181,10 @@ class TrainingCard(_Strict):
     hardware: str
     wall_time_s: NonNegative
     torch_version: str
+    hyperparameters: dict[str, Optional[bool | int | Finite | str]] = Field(
+        default_factory=dict,
+        description="the recipe's settings for this run (objective, steps, learning rate, L-BFGS rounds, "
+                    "widths, ...), as data; written by the recipe")
 
 
 class ParamPoint(_Strict):
@@ -230,10 +234,16 @@ class HubSource(_Strict):
         return check_revision(v, "source.revision")
 
 
+#: model kinds a card may declare (zoo.kinds holds their builders)
+ModelKind = Literal["sampler"]
+
+
 class ModelCard(_Strict):
     schema_version: int = Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description=f"always {SCHEMA_VERSION} (an integer, not true)")
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    kind: ModelKind = Field(default="sampler", description="what the model is; selects its builder in "
+                            "zoo.load: 'sampler' (an inverse-CDF sampler, zoo.Sampler)")
     summary: str
     target: TargetCard
     architecture: Architecture

@@ -15,82 +15,21 @@ from pathlib import Path
 import numpy as np
 
 from .checks import count_type, parse_params, require_extra
-
-
-def architecture_string(card) -> str:
-    """e.g. '4→64→64→64→1 tanh; u: arcsine, residual; out: clamp, log1p_bq' (chained nets joined by +)."""
-    subs = card.architecture.subnets
-    body = " + ".join("→".join(str(w) for w in (s.n_inputs, *s.hidden, 1)) for s in subs)
-    first = subs[0]
-    u_in = ", ".join(x for x in (first.u_transform if first.u_transform != "identity" else "",
-                                 "residual" if first.residual else "") if x)
-    out = f"{first.output_transform.squash}, {first.output_transform.coordinate}"
-    return f"{body} {first.activation}" + (f"; u: {u_in}" if u_in else "") + f"; out: {out}"
-
-
-def models_table() -> str:
-    """Markdown table of the bundled models, from their cards (metrics written by the validator)."""
-    from .registry import list_models, resolve
-
-    rows = ["| model | samples | architecture | weights | KS median | KS max | JS median | JS at paper point | monotone |",
-            "|---|---|---|---|---|---|---|---|---|"]
-    for name in list_models():
-        card, _ = resolve(name)
-        m = card.metrics
-        if m is None:
-            rows.append(f"| {name} | | {architecture_string(card)} | {card.weights.parameter_count} | not validated | | | | |")
-            continue
-        ref = f"{m.js_reference.value:.1e}" if m.js_reference else "n/a"
-        var = ", ".join(f"{v.name} [{v.unit}]" for v in card.target.variables)
-        rows.append(f"| {name} | {var} | {architecture_string(card)} | {card.weights.parameter_count} | "
-                    f"{m.ks_median:.1e} | {m.ks_max:.1e} | {m.js_median:.1e} | {ref} | {m.monotone} |")
-    return "\n".join(rows)
+from .describe import architecture_string, info_summary, models_table  # noqa: F401 (public here too)
 
 
 def cmd_list(args) -> int:
-    from .registry import list_models, resolve
+    from .registry import bundled_names, resolve
 
     if args.markdown:
         print(models_table())
         return 0
-    for name in list_models():
+    for name in bundled_names():
         card, _ = resolve(name)
         m = card.metrics
         acc = f"KS median {m.ks_median:.1e} max {m.ks_max:.1e}" if m else "not validated"
         print(f"{name:16s} v{card.version}  {card.target.id:28s} {acc}")
     return 0
-
-
-def info_summary(card, folder) -> str:
-    """A human summary of a card: what it samples, parameters, accuracy, size, provenance."""
-    t = card.target
-    lines = [f"{card.name} v{card.version}: {card.summary}", ""]
-    lines.append("samples   " + ", ".join(f"{v.name} [{v.unit}]" for v in t.variables)
-                 + f"  (returned as {t.sample_dtype}; target {t.id})")
-    if t.parameters:
-        lines.append("parameters (trained domain; pass each by name)")
-        for p in t.parameters:
-            lines.append(f"  {p.name:8s} in [{p.domain[0]:g}, {p.domain[1]:g}] {p.unit}"
-                         f"  ({p.input_transform} input{', + ' + ', '.join(p.extra_inputs) if p.extra_inputs else ''})")
-    else:
-        lines.append("parameters none")
-    m = card.metrics
-    if m is None:
-        lines.append("accuracy  not validated (run `zoo validate NAME --write-card`)")
-    else:
-        worst = ", ".join(f"{k}={v:.3g}" for k, v in m.worst.params.items()) or "-"
-        lines.append(f"accuracy  KS median {m.ks_median:.1e}, max {m.ks_max:.1e} (worst at {worst}); "
-                     f"JS median {m.js_median:.1e}; monotone {m.monotone}; {m.n_points} held-out points")
-    lines.append(f"network   {architecture_string(card)}; {card.weights.parameter_count} float32 weights "
-                 f"({4 * card.weights.parameter_count / 1024:.0f} KiB), sha256 {card.weights.sha256[:12]}...")
-    src = f"Hub {card.source.repo_id}@{card.source.revision}" if card.source else "bundled with the card"
-    lines.append(f"weights   {card.weights.file}, {src}")
-    tr = card.training
-    lines.append(f"training  {tr.recipe}: {tr.steps} steps, {tr.hardware}, {tr.wall_time_s:.0f} s")
-    lines.append(f"license   {card.license}")
-    lines.append(f"folder    {folder}")
-    lines.append("(`zoo info NAME --json` prints the whole card)")
-    return "\n".join(lines)
 
 
 def cmd_info(args) -> int:
@@ -128,11 +67,11 @@ def _sample_error(err) -> str:
 def cmd_sample(args) -> int:
     import torch
 
-    import zoo
+    from .api import load
 
     params = parse_params(args.param)
     out = npy_path(args.out) if args.out else None
-    s = zoo.load(args.name)
+    s = load(args.name)
     gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
     try:
         x = s.sample(args.n, generator=gen, dtype=torch.float64, allow_extrapolation=args.allow_extrapolation,

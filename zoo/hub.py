@@ -72,18 +72,24 @@ def fetch_weights(card: ModelCard, revision: str | None = None, *, force: bool =
     if card.source is None:
         raise HubError(f"model {card.name!r}: weights {card.weights.file} are not bundled and the "
                        "card has no `source` (Hugging Face repo) to fetch them from")
+    rev = check_revision(revision) if revision is not None else check_revision(card.source.revision,
+                                                                                "source.revision")
+    return fetch_file(card.source.repo_id, card.weights.file, rev, force=force)
+
+
+def fetch_file(repo_id: str, filename: str, revision: str | None = None, *, force: bool = False) -> Path:
+    """One file of a Hub model repository, through the HF cache, under the ``RADZOO_HUB_TIMEOUT``
+    deadline; every failure is a ``HubError`` naming repo, revision and file."""
     from huggingface_hub import constants, hf_hub_download
     from huggingface_hub import errors as hf_errors
 
-    repo_id = card.source.repo_id
-    rev = check_revision(revision) if revision is not None else check_revision(card.source.revision,
-                                                                                "source.revision")
-    where = f"{repo_id}@{rev}/{card.weights.file}"
+    rev = check_revision(revision) if revision is not None else "main"
+    where = f"{repo_id}@{rev}/{filename}"
     deadline = env_seconds(TIMEOUT_ENV, DEFAULT_TIMEOUT_S)
     etag_timeout = min(float(constants.HF_HUB_ETAG_TIMEOUT), deadline)
     try:
         return Path(_with_deadline(
-            lambda: hf_hub_download(repo_id=repo_id, filename=card.weights.file, revision=rev,
+            lambda: hf_hub_download(repo_id=repo_id, filename=filename, revision=rev,
                                     force_download=force, etag_timeout=etag_timeout),
             deadline, where))
     except HubError:

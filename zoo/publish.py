@@ -109,8 +109,8 @@ def _front_matter(card: ModelCard) -> str:
 
 def hub_readme(card: ModelCard, repo_id: str) -> str:
     """The README.md (Hub model card) published beside the weights; needs a validated card."""
-    from . import __version__
-    from .cli import architecture_string
+    from ._version import __version__
+    from .describe import architecture_string
 
     m, t, tr = card.metrics, card.target, card.training
     example = ", ".join(f"{p.name}={_example_value(p):g}" for p in t.parameters)

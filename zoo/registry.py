@@ -4,6 +4,9 @@ Names are names and folders are paths, never one for the other:
 
 * a ``pathlib.Path`` (any ``os.PathLike``), or a string that looks like a path (holds a
   ``/``, or starts with ``.`` or ``~``), is a folder holding ``card.json``;
+* ``"hf:org/name"`` or ``"hf:org/name@revision"`` is a Hugging Face Hub repository: its
+  ``card.json`` is fetched (into the HF cache; the folder is the cached snapshot), then the
+  weights as for any card;
 * any other string must be a model name (``[a-z0-9][a-z0-9-]*``, at most 64 characters) and
   names a bundled model (``registry/<name>/`` shipped in the wheel). A name can never reach
   outside the bundled registry.
@@ -21,7 +24,7 @@ import torch
 
 from . import hub
 from .card import CARD_FILENAME, ModelCard
-from .checks import check_name, shown
+from .checks import check_name, check_revision, shown
 from .weights import WeightsError, load_checked
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -35,7 +38,11 @@ def bundled_registry_dir() -> Path:
     raise FileNotFoundError("the bundled registry is missing from this installation of radzoo")
 
 
-def list_models() -> list[str]:
+#: prefix of a Hub repository in ``zoo.load`` ("hf:org/name[@revision]")
+HF_PREFIX = "hf:"
+
+
+def bundled_names() -> list[str]:
     """Names of the bundled models."""
     root = bundled_registry_dir()
     return sorted(p.parent.name for p in root.glob(f"*/{CARD_FILENAME}"))
@@ -49,8 +56,30 @@ def is_path_like(name_or_dir) -> bool:
         "/" in name_or_dir or os.sep in name_or_dir or name_or_dir.startswith((".", "~")))
 
 
+def parse_hub_spec(spec: str) -> tuple[str, str | None]:
+    """"hf:org/name[@revision]" -> (repo_id, revision or None); ValueError naming what is wrong."""
+    from .card import HubSource
+
+    body = spec[len(HF_PREFIX):]
+    repo_id, _, revision = body.partition("@")
+    try:
+        HubSource(repo_id=repo_id)
+    except ValueError:
+        raise ValueError(f"{shown(spec)} is not a Hub model: write hf:ORG/NAME or hf:ORG/NAME@REVISION") from None
+    return repo_id, (check_revision(revision) if revision else None)
+
+
 def resolve(name_or_dir: str | Path, *, stale_metrics: str = "refuse") -> tuple[ModelCard, Path]:
-    """(card, folder) for a model name or a folder path; ValueError/TypeError naming the problem."""
+    """(card, folder) for a model name, a folder path or a Hub repository ("hf:org/name[@rev]");
+    ValueError/TypeError naming the problem."""
+    if isinstance(name_or_dir, str) and name_or_dir.startswith(HF_PREFIX):
+        repo_id, revision = parse_hub_spec(name_or_dir)
+        path = hub.fetch_file(repo_id, CARD_FILENAME, revision)
+        card = ModelCard.read(path, stale_metrics=stale_metrics)
+        if revision is not None or card.source is None:
+            # the weights come from the repository and revision the card itself came from
+            card = _with_source(card, {"repo_id": repo_id, "revision": revision or "main"})
+        return card, path.parent
     if is_path_like(name_or_dir):
         try:
             folder = Path(name_or_dir).expanduser()
@@ -66,7 +95,7 @@ def resolve(name_or_dir: str | Path, *, stale_metrics: str = "refuse") -> tuple[
         if not isinstance(name_or_dir, str):
             raise TypeError(f"name_or_dir must be a model name (str) or a folder (pathlib.Path), "
                             f"got {type(name_or_dir).__name__}")
-        known = ", ".join(list_models()) or "none"
+        known = ", ".join(bundled_names()) or "none"
         try:
             check_name(name_or_dir, "model name")
         except ValueError as err:
@@ -80,6 +109,12 @@ def resolve(name_or_dir: str | Path, *, stale_metrics: str = "refuse") -> tuple[
     if registry is not None and card.name != folder.name:
         raise ValueError(f"bundled folder {folder.name!r} holds a card named {card.name!r}")
     return card, folder
+
+
+def _with_source(card: ModelCard, source: dict) -> ModelCard:
+    from .card import HubSource
+
+    return ModelCard.model_validate_json(card.model_copy(update={"source": HubSource(**source)}).model_dump_json())
 
 
 def load_weights(card: ModelCard, folder: Path, revision: str | None = None) -> dict[str, torch.Tensor]:

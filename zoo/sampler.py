@@ -249,7 +249,7 @@ class Sampler:
         ``backend``: ``"cuda"`` (the fused tensor-core kernel, default on a CUDA device when
         the ``cuda`` extra is installed) or ``"torch"`` (the reference path, default elsewhere).
         ``seed`` (and ``offset``, a sub-stream number), integers in [0, 2**64), select the
-        counter-based Philox stream of ``zoo.cuda.philox``: both backends then see identical u.
+        counter-based Philox stream of ``zoo.philox``: both backends then see identical u.
         Without a seed the kernel draws one from ``generator`` (or torch's global generator).
         ``precision`` (CUDA backend only): ``"accurate"`` (split-f16 tensor-core products and
         tanhf, within 1e-4 of the torch path in CDF units) or ``"fast"`` (f16 products,
@@ -276,7 +276,7 @@ class Sampler:
         if backend == "cuda":
             return self._sample_cuda(n, dev, out_dtype, checked, generator, seed, offset, precision)
         if seed is not None:
-            from .cuda.philox import uniforms  # numpy only: the CPU replica of the kernel's stream
+            from .philox import uniforms  # numpy only: the CPU replica of the kernel's stream
 
             u = torch.from_numpy(uniforms(n, self.dim, seed=seed, offset=offset)).to(dev)
         else:
@@ -291,9 +291,11 @@ class Sampler:
         if backend == "cuda" and dev.type != "cuda":
             raise ValueError(f"backend='cuda' needs a CUDA device, got device={dev}")
         if backend is None:
-            from . import cuda
+            backend = "torch"
+            if dev.type == "cuda":  # the CPU path never imports zoo.cuda
+                from . import cuda
 
-            backend = "cuda" if dev.type == "cuda" and cuda.available() else "torch"
+                backend = "cuda" if cuda.available() else "torch"
         return backend
 
     def _sample_cuda(self, n, dev, dtype, params, generator, seed, offset, precision="accurate") -> torch.Tensor:

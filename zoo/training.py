@@ -267,6 +267,15 @@ def describe_training(objective, *, steps: int, batch_size: int, lr: float, lbfg
     return text
 
 
+def recipe_hyperparameters(args, card: ModelCard) -> dict:
+    """The settings of a recipe run that shape the result, as data for ``TrainingCard``."""
+    keep = ("objective", "steps", "batch_size", "lr", "lbfgs_rounds", "lbfgs_iterations", "lbfgs_batch",
+            "table_u", "seed", "smoke")
+    out = {k: getattr(args, k) for k in keep if hasattr(args, k)}
+    out["hidden"] = ",".join(str(w) for w in card.architecture.subnets[0].hidden)
+    return out
+
+
 def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr: float, seed: int = 0,
                 objective: str = "cdf", lbfgs_rounds: int = 0, lbfgs_iterations: int = 200,
                 lbfgs_batch: int = 65536, table_u: int = 257, smoke_steps: int = 50, argv=None) -> ModelCard:
@@ -342,7 +351,8 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
                              lbfgs_batch=args.lbfgs_batch)
     model.card = card.model_copy(update={"training": card.training.model_copy(
         update={"final_loss": final if math.isfinite(final) and final >= 0 else None, "wall_time_s": wall, "loss": loss,
-                "hardware": hardware_description(args.device)})})
+                "hardware": hardware_description(args.device),
+                "hyperparameters": recipe_hyperparameters(args, card)})})
     vkw = dict(n_per_param=3, u_grid=1024, js_bins=100) if args.smoke else None
     print(f"[{name}] validating against the exact target on held-out points ...", file=sys.stderr, flush=True)
     card = write_model(model, args.out, validation_kwargs=vkw)

@@ -158,7 +158,7 @@ def validate(model: InverseCDFModel, *, n_per_param: int = 8, u_grid: int = 1 <<
     Evaluates a float64 copy of the network (see the module docstring) on one torch thread
     (every batch here is small, see ``zoo._threads``).
     """
-    from . import __version__
+    from ._version import __version__
 
     t0 = time.perf_counter()
     model64 = InverseCDFModel(model.card, model.target)

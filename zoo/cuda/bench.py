@@ -164,15 +164,15 @@ def static_cost(sampler, arch: str = "sm_90") -> list[dict]:
 
 def static_report(names=None, arch: str = "sm_90") -> str:
     """``python -m zoo.cuda.bench``: the static_cost table of every registry model."""
-    import zoo
+    from ..api import list_models, load
 
     keys = ["mma.sync", "tanh.approx", "ex2.approx", "rcp.approx", "ptx_instructions", "registers",
             "spill_stores", "shared_bytes"]
     lines = [f"static counts of the generated kernel ({arch}, NVRTC; PTX op counts are for the whole "
              "kernel, not per sample; no throughput)",
              f"{'model':14s} {'mode':15s} {'preset':9s} " + " ".join(f"{k:>12s}" for k in keys)]
-    for name in names or zoo.list():
-        for r in static_cost(zoo.load(name), arch):
+    for name in names or list_models():
+        for r in static_cost(load(name), arch):
             lines.append(f"{name:14s} {r['mode']:15s} {r['precision']:9s} " + " ".join(f"{r[k]:12d}" for k in keys))
     return "\n".join(lines)
 

@@ -23,7 +23,7 @@ def record_benchmark(folder: str | Path, result: dict) -> Path:
 def cmd_bench(args) -> int:
     import torch
 
-    import zoo
+    from ..api import load
     from ..checks import parse_params
     from . import bench
 
@@ -33,7 +33,7 @@ def cmd_bench(args) -> int:
     if not torch.cuda.is_available():
         print("error: no CUDA GPU (torch.cuda.is_available() is False): nothing to benchmark", file=sys.stderr)
         return 2
-    s = zoo.load(args.name)
+    s = load(args.name)
     result = bench.run(s, n=args.n, params=parse_params(args.param) or None, repeat=args.repeat,
                        baselines=not args.kernel_only)
     print(bench.report(result))

@@ -383,14 +383,14 @@ def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, ablate: s
     weights) to measure their effect. ``ablate``: ``zero`` / ``negate`` the lo fragments (ablate_lo)."""
     import torch
 
-    import zoo
+    from ..api import list_models, load
     from ..validation import heldout_grid
     from .philox import uniforms
 
     presets = {mode_name(*v): k for k, v in codegen.PRECISIONS.items()}
     rows = ["model           u_input      mode            preset     max|dw|   max|dC|   bound   points"]
-    for name in names or zoo.list():
-        s = zoo.load(name)
+    for name in names or list_models():
+        s = load(name)
         card, model = (s.card, s.model) if not subnet_update else with_subnet_options(s.card, s.model, **subnet_update)
         blob = codegen.pack(card, model.net.state_dict())
         if ablate:

@@ -35,13 +35,14 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
     ``fortran`` (``radzoo_<name>.h``, ``radzoo_<name>_bind.c`` and the module
     ``radzoo_<name>.f90`` with ``bind(C)`` interfaces).
     """
-    import zoo
+    from ..api import load
+    from ..sampler import Sampler
 
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
-    s = name_or_dir if isinstance(name_or_dir, zoo.Sampler) else zoo.load(name_or_dir)
+    s = name_or_dir if isinstance(name_or_dir, Sampler) else load(name_or_dir)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ident = c_identifier(s.card.name)

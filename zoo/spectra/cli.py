@@ -17,7 +17,7 @@ def cmd_spectrum(args) -> int:
     import numpy as np
     import torch
 
-    import zoo
+    from ..api import load
 
     from .montecarlo import SpectrumConfig, monte_carlo_spectrum
     from .populations import parse_population
@@ -43,7 +43,7 @@ def cmd_spectrum(args) -> int:
             mc = distributed_spectrum(client, args.model, cfg, device=args.device, threads=args.threads,
                                       progress=progress)
     else:
-        sampler = zoo.load(args.model)
+        sampler = load(args.model)
         if sampler.card.target.id != "inverse-compton-isotropic":
             raise ValueError(f"{args.model}: spectra need an inverse-Compton sampler (target "
                              f"inverse-compton-isotropic), this model samples {sampler.card.target.id!r}")

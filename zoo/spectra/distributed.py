@@ -36,9 +36,9 @@ def worker_sampler(model: str):
     """The sampler of ``model`` in this process, loaded on first use (one load per process)."""
     with _LOCK:
         if model not in _SAMPLERS:
-            import zoo
+            from ..api import load
 
-            _SAMPLERS[model] = zoo.load(model)
+            _SAMPLERS[model] = load(model)
             _LOADS[model] += 1
         return _SAMPLERS[model]
 
