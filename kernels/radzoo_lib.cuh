@@ -239,25 +239,5 @@ __device__ __forceinline__ void rz_dense_out(const float* __restrict__ wo, float
     z0 = s0 + bo; z1 = s1 + bo;
 }
 
-// ---------------------------------------------------------------- u input (SubnetCard.u_transform)
-// arcsine: v = (2/pi) atan2(sqrt(u), sqrt(1 - u)) in fp32 (u and 1 - u are exact in fp32; torch does it in fp64)
-__device__ __forceinline__ float rz_u_arcsine(float u) {
-    return 0x1.45f306p-1f * atan2f(sqrtf(u), sqrtf(1.0f - u));
-}
-
-// ---------------------------------------------------------------- parameter input columns
-// z = (T(p) - T(lo)) * 2 / (T(hi) - T(lo)) - 1 in fp32 (mirrors zoo.transforms), T = the card's
-// input_transform (identity, log10) or one of its extra_inputs (inverse_square: 1/p^2, from fp64)
-__device__ __forceinline__ float rz_scale_identity(double p, float lo, float s) { return ((float)p - lo) * s - 1.0f; }
-__device__ __forceinline__ float rz_scale_log10(double p, float lo, float s) { return (log10f((float)p) - lo) * s - 1.0f; }
-__device__ __forceinline__ float rz_scale_inverse_square(double p, float lo, float s) {
-    return ((float)(1.0 / (p * p)) - lo) * s - 1.0f;
-}
-
-// ---------------------------------------------------------------- squash: raw z -> w in [0, 1] (fp32)
-__device__ __forceinline__ float rz_squash_sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
-__device__ __forceinline__ float rz_squash_clamp(float z) { return fminf(fmaxf(z, 0.0f), 1.0f); }
-// seed paper eq. 24-25: w = (1 + alpha tanh(beta z)) / 2, clamped (constants from zoo.transforms)
-__device__ __forceinline__ float rz_squash_tanh_paper(float z) {
-    return fminf(fmaxf(0.5f * (1.0f + RZ_TANH_PAPER_ALPHA * tanhf(RZ_TANH_PAPER_BETA * z)), 0.0f), 1.0f);
-}
+// u transforms, parameter input columns and squashes: their device functions are defined with
+// the rest of each transform in zoo/transform_defs.py and emitted by zoo/cuda/codegen.py.

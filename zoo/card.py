@@ -15,6 +15,8 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .transform_defs import INPUT_COLUMNS
+
 CARD_FILENAME = "card.json"
 SCHEMA_VERSION = 1
 #: a card is a few kB; anything larger is refused before it is read
@@ -31,13 +33,6 @@ MAX_WEIGHTS = 1 << 24       # network weights in all (64 MiB of float32)
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
-#: the functions T of input transforms and extra inputs, on floats (domain checks; the
-#: tensor forms live in ``zoo.transforms``)
-INPUT_FUNCTIONS_FLOAT = {
-    "identity": lambda v: v,
-    "log10": lambda v: math.log10(v) if v > 0 else math.nan,
-    "inverse_square": lambda v: 1.0 / (v * v) if v * v != 0 else math.inf,
-}
 
 Activation = Literal["tanh", "relu", "silu", "gelu"]
 
@@ -76,7 +71,7 @@ class ParameterCard(_Strict):
         # every network input column maps [T(lo), T(hi)] affinely onto [-1, 1]: both ends must be
         # finite and distinct in float64, or every input (and so every sample) would be NaN
         for kind in (self.input_transform, *self.extra_inputs):
-            a, b = INPUT_FUNCTIONS_FLOAT[kind](lo), INPUT_FUNCTIONS_FLOAT[kind](hi)
+            a, b = INPUT_COLUMNS[kind].py(lo), INPUT_COLUMNS[kind].py(hi)
             if not (math.isfinite(a) and math.isfinite(b)) or abs(b - a) <= 1e-9 * max(1.0, abs(a), abs(b)):
                 raise ValueError(f"domain of {self.name!r} {list(self.domain)} has no usable width under the "
                                  f"{kind} input transform (T(lo) = {a:g}, T(hi) = {b:g}): the ends must map "

@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import math
 from typing import Mapping
 
 import torch
@@ -17,36 +16,15 @@ import torch
 from .card import OutputTransform, ParameterCard
 from .targets import Target
 
-#: seed paper eq. 24-25: beta = 5 and alpha tanh(beta) = 1
-TANH_PAPER_BETA = 5.0
-TANH_PAPER_ALPHA = 1.0 / math.tanh(TANH_PAPER_BETA)
-
+from .transform_defs import (INPUT_COLUMNS, SQUASHES, TANH_PAPER_ALPHA, TANH_PAPER_BETA,  # noqa: F401
+                             U_TRANSFORMS)
 
 #: the functions T of input transforms and extra inputs, on tensors and on floats
-INPUT_FUNCTIONS = {
-    "identity": (lambda v: v, lambda v: v),
-    "log10": (torch.log10, math.log10),
-    "inverse_square": (lambda v: 1.0 / (v * v), lambda v: 1.0 / (v * v)),
-}
-
-
-# -- C forms (zoo export): the same functions as C99 expressions on double, beside their torch forms.
-#    {v}, {u}, {z} stand for the argument; every name is a C standard library function.
-C_INPUT_FUNCTIONS = {
-    "identity": "({v})",
-    "log10": "log10({v})",
-    "inverse_square": "(1.0 / (({v}) * ({v})))",
-}
-C_U_TRANSFORMS = {
-    "identity": "({u})",
-    "arcsine": f"({(2.0 / math.pi).hex()} * atan2(sqrt({{u}}), sqrt(1.0 - ({{u}}))))",
-}
-C_SQUASHES = {
-    "sigmoid": "(1.0 / (1.0 + exp(-({z}))))",
-    "clamp": "fmin(fmax(({z}), 0.0), 1.0)",
-    "tanh_paper": (f"fmin(fmax(0.5 * (1.0 + {TANH_PAPER_ALPHA.hex()} * tanh({TANH_PAPER_BETA.hex()} * ({{z}}))), "
-                   "0.0), 1.0)"),
-}
+INPUT_FUNCTIONS = {name: (col.torch, col.py) for name, col in INPUT_COLUMNS.items()}
+# C forms (zoo export): C99 expressions on double; {v}, {u}, {z} stand for the argument
+C_INPUT_FUNCTIONS = {name: col.c for name, col in INPUT_COLUMNS.items()}
+C_U_TRANSFORMS = {name: t.c for name, t in U_TRANSFORMS.items()}
+C_SQUASHES = {name: sq.c for name, sq in SQUASHES.items()}
 
 
 def _affine(value: torch.Tensor, kind: str, domain: tuple[float, float]) -> torch.Tensor:
@@ -65,36 +43,26 @@ def parameter_columns(value: torch.Tensor, spec: ParameterCard) -> list[torch.Te
     return [scale_parameter(value, spec), *(_affine(value, kind, spec.domain) for kind in spec.extra_inputs)]
 
 
+def _lookup(table: dict, kind: str, what: str):
+    try:
+        return table[kind]
+    except KeyError:
+        raise ValueError(f"unknown {what} {kind!r}; allowed: {', '.join(table)}") from None
+
+
 def squash(z: torch.Tensor, kind: str) -> torch.Tensor:
     """Raw network output -> w in [0, 1]."""
-    if kind == "sigmoid":
-        return torch.sigmoid(z)
-    if kind == "clamp":
-        return z.clamp(0.0, 1.0)
-    if kind == "tanh_paper":
-        return (0.5 * (1.0 + TANH_PAPER_ALPHA * torch.tanh(TANH_PAPER_BETA * z))).clamp(0.0, 1.0)
-    raise ValueError(f"unknown squash {kind!r}; allowed: sigmoid, clamp, tanh_paper")
+    return _lookup(SQUASHES, kind, "squash").torch(z)
 
 
 def transform_u(u: torch.Tensor, kind: str) -> torch.Tensor:
     """u in [0, 1] -> the network's u input (``SubnetCard.u_transform``)."""
-    if kind == "identity":
-        return u
-    if kind == "arcsine":
-        return (2.0 / math.pi) * torch.atan2(torch.sqrt(u), torch.sqrt(1.0 - u))
-    raise ValueError(f"unknown u_transform {kind!r}; allowed: identity, arcsine")
+    return _lookup(U_TRANSFORMS, kind, "u_transform").torch(u)
 
 
 def inverse_squash(w: torch.Tensor, kind: str) -> torch.Tensor:
     """w in [0, 1] -> the raw output z that squashes to it (the regression target)."""
-    if kind == "clamp":
-        return w
-    if kind == "sigmoid":
-        w = w.clamp(1e-12, 1.0 - 1e-12)
-        return torch.log(w) - torch.log1p(-w)
-    if kind == "tanh_paper":
-        return torch.atanh(((2.0 * w - 1.0) / TANH_PAPER_ALPHA).clamp(-1 + 1e-12, 1 - 1e-12)) / TANH_PAPER_BETA
-    raise ValueError(f"unknown squash {kind!r}; allowed: sigmoid, clamp, tanh_paper")
+    return _lookup(SQUASHES, kind, "squash").inverse(w)
 
 
 def to_physical(target: Target, k: int, w: torch.Tensor, prev: torch.Tensor | None,

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..card import ModelCard
-from ..transforms import TANH_PAPER_ALPHA, TANH_PAPER_BETA
+from ..transform_defs import (INPUT_COLUMNS, SQUASHES as SQUASH_DEFS, TANH_PAPER_ALPHA, TANH_PAPER_BETA,
+                              U_TRANSFORMS as U_TRANSFORM_DEFS, cuda_definitions)
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 KERNEL_FILES = ("radzoo_lib.cuh", "radzoo_coords.cuh", "radzoo_sampler.cu")
@@ -30,9 +31,8 @@ MAX_DIM = 8
 
 #: card activation -> kernel constant
 ACTIVATIONS = {"tanh": "RZ_ACT_TANH", "relu": "RZ_ACT_RELU", "silu": "RZ_ACT_SILU", "gelu": "RZ_ACT_GELU"}
-#: card squash -> device function (radzoo_lib.cuh)
-SQUASHES = {"sigmoid": "rz_squash_sigmoid", "clamp": "rz_squash_clamp",
-            "tanh_paper": "rz_squash_tanh_paper"}
+#: card squash -> device function (its code: zoo/transform_defs.py)
+SQUASHES = {name: sq.cuda_fn for name, sq in SQUASH_DEFS.items()}
 #: target id -> device function setting the support [lo, hi] (radzoo_coords.cuh)
 SUPPORTS = {"inverse-compton-isotropic": "rz_support_ic", "bessel-test": "rz_support_unit",
             "gaussian-2d": "rz_support_unit"}
@@ -48,8 +48,8 @@ SPLIT_TANH = ("exact", "approx")
 #: named precision presets -> (mma, tanh); "accurate" is the default (docs/cuda.md, measured deviations)
 PRECISIONS = {"accurate": ("3xf16", "exact"), "fast": ("f16", "f16x2")}
 DEFAULT_PRECISION = "accurate"
-#: card u_transform -> device function of u (None: u as is) (radzoo_lib.cuh)
-U_TRANSFORMS = {"identity": None, "arcsine": "rz_u_arcsine"}
+#: card u_transform -> device function of u (None: u as is) (its code: zoo/transform_defs.py)
+U_TRANSFORMS = {name: t.cuda_fn for name, t in U_TRANSFORM_DEFS.items()}
 #: lo parts are stored and multiplied scaled by 2^SPLIT_SHIFT (RZ_SPLIT_SHIFT in radzoo_lib.cuh)
 SPLIT_SHIFT = 11
 #: the card fields the generated kernel implements, per card class: a new field that changes the
@@ -154,7 +154,7 @@ def check_supported(card: ModelCard) -> None:
         coord_name(card.target.id, s.output_transform.coordinate)
         if getattr(s, "u_transform", "identity") not in U_TRANSFORMS:
             raise UnsupportedModel(f"{card.name}: subnet {k}: u_transform {s.u_transform!r} has no kernel code "
-                                   "(add a device function to kernels/radzoo_lib.cuh and codegen.U_TRANSFORMS)")
+                                   "(add it to zoo/transform_defs.py U_TRANSFORMS)")
         if s.output_transform.squash not in SQUASHES or s.activation not in ACTIVATIONS:
             raise UnsupportedModel(f"{card.name}: subnet {k}: no kernel code for squash "
                                    f"{s.output_transform.squash!r} / activation {s.activation!r}")
@@ -265,9 +265,7 @@ def f32_literal(x: float) -> str:
 
 
 #: network input column kinds of a parameter (card input_transform and extra_inputs): T and device function
-INPUT_KINDS = {"identity": (lambda v: v, "rz_scale_identity"),
-               "log10": (math.log10, "rz_scale_log10"),
-               "inverse_square": (lambda v: 1.0 / (v * v), "rz_scale_inverse_square")}
+INPUT_KINDS = {name: (col.py, col.cuda_fn) for name, col in INPUT_COLUMNS.items()}
 
 
 def input_columns(card: ModelCard) -> list[tuple[int, str, np.float32, np.float32]]:
@@ -278,7 +276,7 @@ def input_columns(card: ModelCard) -> list[tuple[int, str, np.float32, np.float3
         for kind in (p.input_transform, *getattr(p, "extra_inputs", ())):
             if kind not in INPUT_KINDS:
                 raise UnsupportedModel(f"{card.name}: parameter {p.name!r} input {kind!r} has no kernel code "
-                                       "(add rz_scale_<kind> to kernels/radzoo_lib.cuh and codegen.INPUT_KINDS)")
+                                       "(add it to zoo/transform_defs.py INPUT_COLUMNS)")
             lo, hi = (INPUT_KINDS[kind][0](v) for v in p.domain)
             out.append((i, kind, np.float32(lo), np.float32(2.0 / (hi - lo))))
     return out
@@ -390,7 +388,8 @@ def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
     generated += [_subnet_source(k, lay, ACTIVATIONS[s.activation], options.mma)
                   for k, (lay, s) in enumerate(zip(subnets, card.architecture.subnets))]
     generated += [_forward_source(card, dim), _mapping_source(card)]
-    return "\n\n".join([prologue, lib, coords, "// ---- generated from the card ----", *generated, kernel])
+    return "\n\n".join([prologue, lib, coords, cuda_definitions(), "// ---- generated from the card ----",
+                        *generated, kernel])
 
 
 def check_shared_memory(card: ModelCard, options: KernelOptions, limit: int) -> int:

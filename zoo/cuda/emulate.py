@@ -24,15 +24,13 @@ from typing import Mapping
 import numpy as np
 
 from ..card import ModelCard
-from ..transforms import TANH_PAPER_ALPHA, TANH_PAPER_BETA
+from ..transform_defs import ATAN2F_REL_ERR, INPUT_COLUMNS, SQUASHES, U_TRANSFORMS  # noqa: F401
 from . import codegen
 
 #: relative error scale assumed for tanh.approx.f32 / .f16x2 (PTX ISA: about 2^-11)
 TANH_APPROX_REL_ERR = 2.0**-10.5
 #: CUDA tanhf: 2 ulp maximum error (CUDA C Programming Guide, mathematical functions)
 TANHF_REL_ERR = 2.0**-22
-#: CUDA atan2f: 3 ulp maximum error
-ATAN2F_REL_ERR = 3 * 2.0**-24
 
 #: the kernel modes (mma, tanh) the emulation and the tests cover; the first is the default
 MODES = [("3xf16", "exact"), ("3xf16", "approx"), ("f16", "exact"), ("f16", "approx"), ("f16", "f16x2"),
@@ -189,25 +187,13 @@ def dense_mma(h_act: np.ndarray, w16: np.ndarray, w_lo: np.ndarray, bias: np.nda
 
 
 def u_input(u: np.ndarray, kind: str, rng=None) -> np.ndarray:
-    """The network's u input as the kernel computes it (fp32; rz_u_arcsine for 'arcsine')."""
-    u32 = np.asarray(u).astype(f32)
-    if kind == "identity":
-        return u32
-    s, c = np.sqrt(u32), np.sqrt(f32(1) - u32)                   # correctly rounded sqrtf
-    at = np.arctan2(s.astype(np.float64), c.astype(np.float64))  # atan2f: fp64 value, 3 ulp error model
-    if rng is not None:
-        at = at * (1.0 + ATAN2F_REL_ERR * rng.choice(np.array([-1.0, 1.0]), size=at.shape))
-    return (f32(2 / np.pi) * at.astype(f32)).astype(f32)
+    """The network's u input as the kernel computes it (fp32; zoo.transform_defs U_TRANSFORMS)."""
+    return U_TRANSFORMS[kind].emulate(u, rng)
 
 
 def squash(z: np.ndarray, kind: str) -> np.ndarray:
-    z = z.astype(f32)
-    if kind == "sigmoid":
-        return (f32(1) / (f32(1) + np.exp(-z))).astype(f32)
-    if kind == "clamp":
-        return np.clip(z, f32(0), f32(1))
-    w = f32(0.5) * (f32(1) + f32(TANH_PAPER_ALPHA) * np.tanh(f32(TANH_PAPER_BETA) * z))
-    return np.clip(w, f32(0), f32(1)).astype(f32)
+    """The kernel's squash in fp32 (zoo.transform_defs SQUASHES)."""
+    return SQUASHES[kind].emulate(z)
 
 
 # ------------------------------------------------------------------------------ mapping
@@ -270,10 +256,7 @@ def scale_params(card: ModelCard, params: Mapping[str, np.ndarray], n: int) -> l
     out = []
     for i, kind, lo, s in codegen.input_columns(card):
         v = np.asarray(params[card.target.parameters[i].name], dtype=np.float64)
-        if kind == "inverse_square":
-            tv = (1.0 / (v * v)).astype(f32)
-        else:
-            tv = np.log10(v.astype(f32)) if kind == "log10" else v.astype(f32)
+        tv = INPUT_COLUMNS[kind].emulate(v)
         out.append(np.broadcast_to(((tv - lo) * s - f32(1)).astype(f32), (n,)))
     return out
 

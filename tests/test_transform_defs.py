@@ -1,0 +1,96 @@
+"""Contract of every registered transform (zoo/transform_defs.py): one object, every form.
+
+For each squash, u transform and parameter input column: the torch form behaves at both ends,
+the inverse (squashes) inverts it, the kernel emulation agrees with torch to float32 rounding,
+the C form (zoo export) agrees with torch to float64 rounding, and the CUDA device code compiles
+(NVRTC, when the cuda extra is installed). A new transform is added to the registries and this
+test covers it with no edit.
+"""
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+from zoo.transform_defs import INPUT_COLUMNS, SQUASHES, U_TRANSFORMS, cuda_definitions
+
+CC = shutil.which("gcc") or shutil.which("cc")
+Z = np.concatenate([np.linspace(-30, 30, 2001), [-1e6, 1e6, 0.0, 1.0, 0.5]])
+U = np.concatenate([np.linspace(0, 1, 2001), [1e-12, 1 - 1e-12]])
+V = np.geomspace(1e-10, 1e10, 201)
+
+
+def c_eval(expr: str, var: str, x: np.ndarray, tmp_path) -> np.ndarray:
+    """Evaluate a C99 expression of `var` (double) over x with the system C compiler."""
+    src = tmp_path / "e.c"
+    src.write_text("#include <math.h>\n#include <stddef.h>\n"
+                   f"void f(size_t n, const double *x, double *y) {{ for (size_t i = 0; i < n; ++i) "
+                   f"{{ const double {var} = x[i]; y[i] = {expr.format(**{var: var})}; }} }}\n")
+    so = tmp_path / "e.so"
+    subprocess.run([CC, "-O1", "-shared", "-fPIC", "-o", str(so), str(src), "-lm"], check=True)
+    lib = ctypes.CDLL(str(so))
+    y = np.empty_like(x)
+    lib.f(ctypes.c_size_t(len(x)), x.ctypes.data_as(ctypes.c_void_p), y.ctypes.data_as(ctypes.c_void_p))
+    return y
+
+
+@pytest.mark.parametrize("name", SQUASHES)
+def test_squash_contract(name, tmp_path):
+    sq = SQUASHES[name]
+    w = sq.torch(torch.from_numpy(Z)).numpy()
+    assert np.all((w >= 0) & (w <= 1)) and np.all(np.diff(w[:2001]) >= 0)      # onto [0, 1], monotone
+    assert w[Z == -1e6][0] <= 1e-6 and w[Z == 1e6][0] >= 1 - 1e-6                # both ends reached
+    inner = torch.linspace(0.001, 0.999, 999, dtype=torch.float64)
+    torch.testing.assert_close(sq.torch(sq.inverse(inner)), inner, rtol=0, atol=1e-9)
+    with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z << 0 in float32: w = 0, as on the GPU
+        em = sq.emulate(Z.astype(np.float32))
+    assert em.dtype == np.float32 and np.max(np.abs(em - w)) <= 4e-7             # float32 rounding
+    if CC:
+        np.testing.assert_allclose(c_eval(sq.c, "z", Z, tmp_path), w, rtol=1e-14, atol=1e-15)
+    assert f"float {sq.cuda_fn}(" in sq.cuda
+
+
+@pytest.mark.parametrize("name", U_TRANSFORMS)
+def test_u_transform_contract(name, tmp_path):
+    t = U_TRANSFORMS[name]
+    v = t.torch(torch.from_numpy(U)).numpy()
+    assert v[0] == 0.0 and v[2000] == 1.0 and np.all(np.diff(v[:2001]) >= 0)
+    # the kernel holds u in float32 (its Philox u are multiples of 2^-24): compare at those u
+    u32 = U.astype(np.float32).astype(np.float64)
+    v32 = t.torch(torch.from_numpy(u32)).numpy()
+    assert np.max(np.abs(t.emulate(U, None) - v32)) <= 2e-7
+    rng = np.random.default_rng(0)                                                # with the error model
+    assert np.max(np.abs(t.emulate(U, rng) - v32)) <= 4e-7
+    if CC:
+        np.testing.assert_allclose(c_eval(t.c, "u", U, tmp_path), v, rtol=1e-14, atol=1e-16)
+    assert (t.cuda is None) == (t.cuda_fn is None)
+
+
+@pytest.mark.parametrize("name", INPUT_COLUMNS)
+def test_input_column_contract(name, tmp_path):
+    col = INPUT_COLUMNS[name]
+    tv = col.torch(torch.from_numpy(V)).numpy()
+    np.testing.assert_allclose(tv, [col.py(float(v)) for v in V], rtol=1e-15)
+    np.testing.assert_allclose(col.emulate(V), tv, rtol=3e-7)
+    if CC:
+        np.testing.assert_allclose(c_eval(col.c, "v", V, tmp_path), tv, rtol=1e-15)
+    assert f"float {col.cuda_fn}(double p" in col.cuda
+
+
+def test_every_transforms_device_code_compiles():
+    from zoo import cuda
+
+    if not cuda.nvrtc_available():
+        pytest.skip("NVRTC (the cuda extra) is not installed")
+    from zoo.cuda import nvrtc
+
+    calls = [f"out[0] += {s.cuda_fn}(x);" for s in SQUASHES.values()]
+    calls += [f"out[0] += {t.cuda_fn}(x);" for t in U_TRANSFORMS.values() if t.cuda_fn]
+    calls += [f"out[0] += {c.cuda_fn}((double)x, 0.5f, 2.0f);" for c in INPUT_COLUMNS.values()]
+    src = cuda_definitions() + '\nextern "C" __global__ void k(float *out, float x) {\n    ' + "\n    ".join(calls) + "\n}\n"
+    ptx = nvrtc.compile_source(src, "sm_80", kind="ptx", name="transforms.cu", use_cache=False).decode()
+    assert ".entry k(" in ptx

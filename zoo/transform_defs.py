@@ -1,0 +1,178 @@
+"""One definition per transform: each squash, u transform and parameter input column is one
+object holding every form of it that the zoo evaluates.
+
+* ``torch``: the reference form (float64 tensors), used by ``zoo.model`` and training;
+* ``inverse`` (squashes): w -> z, the regression target of the quantile objective;
+* ``emulate``: the kernel's arithmetic in numpy (float32), used by ``zoo.cuda.emulate``;
+* ``cuda``: the device function (source text), emitted into the generated kernel by
+  ``zoo.cuda.codegen`` for the cards that use it;
+* ``c``: a C99 expression for ``zoo export``.
+
+``zoo.cuda.codegen``, ``zoo.cuda.emulate``, ``zoo.transforms`` and ``zoo.export`` iterate over
+the registries below (``SQUASHES``, ``U_TRANSFORMS``, ``INPUT_COLUMNS``); a new transform is one
+object here (and its name in the card's Literal), and tests/test_transform_defs.py checks every
+registered object in every form. Coordinates and supports belong to the targets.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+
+f32 = np.float32
+
+#: seed paper eq. 24-25: beta = 5 and alpha tanh(beta) = 1
+TANH_PAPER_BETA = 5.0
+TANH_PAPER_ALPHA = 1.0 / math.tanh(TANH_PAPER_BETA)
+
+
+def _f32_literal(x: float) -> str:
+    return f"{float(np.float32(x)).hex()}f"
+
+
+@dataclass(frozen=True)
+class Squash:
+    """Raw network output z -> w in [0, 1]."""
+
+    name: str
+    torch: Callable[[torch.Tensor], torch.Tensor]
+    inverse: Callable[[torch.Tensor], torch.Tensor]
+    emulate: Callable[[np.ndarray], np.ndarray]
+    cuda: str
+    c: str
+
+    @property
+    def cuda_fn(self) -> str:
+        return f"rz_squash_{self.name}"
+
+
+@dataclass(frozen=True)
+class UTransform:
+    """u in [0, 1] -> the network's u input (``SubnetCard.u_transform``)."""
+
+    name: str
+    torch: Callable[[torch.Tensor], torch.Tensor]
+    emulate: Callable[[np.ndarray, Optional[np.random.Generator]], np.ndarray]
+    cuda: Optional[str]   # None: u enters as is
+    c: str
+
+    @property
+    def cuda_fn(self) -> Optional[str]:
+        return f"rz_u_{self.name}" if self.cuda else None
+
+
+@dataclass(frozen=True)
+class InputColumn:
+    """T of a parameter's input column (``input_transform`` or one of ``extra_inputs``); the
+    column is 2 (T(v) - T(lo)) / (T(hi) - T(lo)) - 1 over the trained domain [lo, hi]."""
+
+    name: str
+    torch: Callable[[torch.Tensor], torch.Tensor]
+    py: Callable[[float], float]                  # on Python floats (domain ends, float64)
+    emulate: Callable[[np.ndarray], np.ndarray]   # float64 values -> T in float32, as the kernel
+    cuda: str
+    c: str
+
+    @property
+    def cuda_fn(self) -> str:
+        return f"rz_scale_{self.name}"
+
+
+# -- squashes ---------------------------------------------------------------------------------
+def _emulate_tanh_paper(z):
+    z = z.astype(f32)
+    w = f32(0.5) * (f32(1) + f32(TANH_PAPER_ALPHA) * np.tanh(f32(TANH_PAPER_BETA) * z))
+    return np.clip(w, f32(0), f32(1)).astype(f32)
+
+
+SQUASHES: dict[str, Squash] = {s.name: s for s in (
+    Squash(
+        "sigmoid",
+        torch=torch.sigmoid,
+        inverse=lambda w: torch.log(w.clamp(1e-12, 1.0 - 1e-12)) - torch.log1p(-w.clamp(1e-12, 1.0 - 1e-12)),
+        emulate=lambda z: (f32(1) / (f32(1) + np.exp(-z.astype(f32)))).astype(f32),
+        cuda="__device__ __forceinline__ float rz_squash_sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }",
+        c="(1.0 / (1.0 + exp(-({z}))))"),
+    Squash(
+        "clamp",
+        torch=lambda z: z.clamp(0.0, 1.0),
+        inverse=lambda w: w,
+        emulate=lambda z: np.clip(z.astype(f32), f32(0), f32(1)),
+        cuda="__device__ __forceinline__ float rz_squash_clamp(float z) { return fminf(fmaxf(z, 0.0f), 1.0f); }",
+        c="fmin(fmax(({z}), 0.0), 1.0)"),
+    Squash(
+        "tanh_paper",   # seed paper eq. 24-25: w = (1 + alpha tanh(beta z)) / 2, clamped
+        torch=lambda z: (0.5 * (1.0 + TANH_PAPER_ALPHA * torch.tanh(TANH_PAPER_BETA * z))).clamp(0.0, 1.0),
+        inverse=lambda w: torch.atanh(((2.0 * w - 1.0) / TANH_PAPER_ALPHA).clamp(-1 + 1e-12, 1 - 1e-12))
+        / TANH_PAPER_BETA,
+        emulate=_emulate_tanh_paper,
+        cuda=("__device__ __forceinline__ float rz_squash_tanh_paper(float z) {\n"
+              f"    return fminf(fmaxf(0.5f * (1.0f + {_f32_literal(TANH_PAPER_ALPHA)} * "
+              f"tanhf({_f32_literal(TANH_PAPER_BETA)} * z)), 0.0f), 1.0f);\n}}"),
+        c=(f"fmin(fmax(0.5 * (1.0 + {TANH_PAPER_ALPHA.hex()} * tanh({TANH_PAPER_BETA.hex()} * ({{z}}))), "
+           "0.0), 1.0)")),
+)}
+
+
+# -- u transforms -----------------------------------------------------------------------------
+#: CUDA atan2f: 3 ulp maximum error (the emulation's error model)
+ATAN2F_REL_ERR = 3 * 2.0**-24
+
+
+def _emulate_arcsine(u, rng=None):
+    u32 = np.asarray(u).astype(f32)
+    s, c = np.sqrt(u32), np.sqrt(f32(1) - u32)                   # correctly rounded sqrtf
+    at = np.arctan2(s.astype(np.float64), c.astype(np.float64))  # atan2f: fp64 value, 3 ulp error model
+    if rng is not None:
+        at = at * (1.0 + ATAN2F_REL_ERR * rng.choice(np.array([-1.0, 1.0]), size=at.shape))
+    return (f32(2 / np.pi) * at.astype(f32)).astype(f32)
+
+
+U_TRANSFORMS: dict[str, UTransform] = {t.name: t for t in (
+    UTransform("identity", torch=lambda u: u, emulate=lambda u, rng=None: np.asarray(u).astype(f32),
+               cuda=None, c="({u})"),
+    UTransform(
+        "arcsine",   # v = (2/pi) atan2(sqrt(u), sqrt(1 - u)): straightens square-root ends
+        torch=lambda u: (2.0 / math.pi) * torch.atan2(torch.sqrt(u), torch.sqrt(1.0 - u)),
+        emulate=_emulate_arcsine,
+        cuda=("// arcsine: v = (2/pi) atan2(sqrt(u), sqrt(1 - u)) in fp32 (u and 1 - u are exact in fp32)\n"
+              "__device__ __forceinline__ float rz_u_arcsine(float u) {\n"
+              "    return 0x1.45f306p-1f * atan2f(sqrtf(u), sqrtf(1.0f - u));\n}"),
+        c=f"({(2.0 / math.pi).hex()} * atan2(sqrt({{u}}), sqrt(1.0 - ({{u}}))))"),
+)}
+
+
+# -- parameter input columns --------------------------------------------------------------------
+def _emulate_inverse_square(v):
+    v = np.asarray(v, dtype=np.float64)
+    return (1.0 / (v * v)).astype(f32)
+
+
+INPUT_COLUMNS: dict[str, InputColumn] = {c.name: c for c in (
+    InputColumn("identity", torch=lambda v: v, py=lambda v: v,
+                emulate=lambda v: np.asarray(v, dtype=np.float64).astype(f32),
+                cuda=("__device__ __forceinline__ float rz_scale_identity(double p, float lo, float s) "
+                      "{ return ((float)p - lo) * s - 1.0f; }"),
+                c="({v})"),
+    InputColumn("log10", torch=torch.log10, py=lambda v: math.log10(v) if v > 0 else math.nan,
+                emulate=lambda v: np.log10(np.asarray(v, dtype=np.float64).astype(f32)),
+                cuda=("__device__ __forceinline__ float rz_scale_log10(double p, float lo, float s) "
+                      "{ return (log10f((float)p) - lo) * s - 1.0f; }"),
+                c="log10({v})"),
+    InputColumn("inverse_square",   # 1/v^2 (e.g. q_min = 1/(4 gamma^2) of inverse Compton), from fp64
+                torch=lambda v: 1.0 / (v * v), py=lambda v: 1.0 / (v * v) if v * v != 0 else math.inf,
+                emulate=_emulate_inverse_square,
+                cuda=("__device__ __forceinline__ float rz_scale_inverse_square(double p, float lo, float s) {\n"
+                      "    return ((float)(1.0 / (p * p)) - lo) * s - 1.0f;\n}"),
+                c="(1.0 / (({v}) * ({v})))"),
+)}
+
+
+def cuda_definitions() -> str:
+    """The device code of every registered transform (the generated kernel includes it)."""
+    parts = [s.cuda for s in SQUASHES.values()] + [t.cuda for t in U_TRANSFORMS.values() if t.cuda] + \
+        [c.cuda for c in INPUT_COLUMNS.values()]
+    return "// ---- transforms (zoo/transform_defs.py) ----\n" + "\n".join(parts)
