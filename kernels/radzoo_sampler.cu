@@ -5,7 +5,7 @@
 //   RZ_DIM, RZ_NP (RZ_NP1 = max(RZ_NP, 1)), RZ_NZ1 (parameter input columns, at least 1),
 //   RZ_BROADCAST, RZ_BLOCK, RZ_WBYTES, RZ_OUT_T,
 //   RZ_CHUNK_TILES (16-row tiles per chunk), RZ_PARAM_DECL, RZ_LOAD_PARAMS(row, p),
-//   rz_scale_params(p, z), rz_forward(...), rz_prep_all(p, maps), rz_map_all(w, maps, x).
+//   rz_scale_params(p, z), rz_forward(...), rz_prep_all(p, maps), rz_map_all(w, maps, p, x).
 //
 // Work split: each warp takes chunks of RZ_CHUNK_TILES * 16 consecutive samples. Lanes first
 // draw the chunk's uniforms with Philox (4 words per call, no redundancy) into shared memory,
@@ -89,7 +89,7 @@ radzoo_sample(RZ_OUT_T* __restrict__ out, long long n, rz_u64 seed, rz_u64 offse
                 rz_prep_all(p, maps);
 #endif
                 double x[RZ_DIM];
-                rz_map_all(w, maps, x);
+                rz_map_all(w, maps, p, x);
 #pragma unroll
                 for (int k = 0; k < RZ_DIM; ++k) out[r * RZ_DIM + k] = (RZ_OUT_T)x[k];
             }

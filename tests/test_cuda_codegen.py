@@ -181,11 +181,12 @@ def test_every_squash_coordinate_and_activation_has_kernel_code():
     assert set(U_TRANSFORMS) <= set(codegen.U_TRANSFORMS)     # every u_transform a card may name
     assert all(f"float {fn}(" in lib for fn in codegen.U_TRANSFORMS.values() if fn)
     for tid in target_ids():
-        assert tid in codegen.SUPPORTS, tid
-        for coord in get_target(tid).coordinates:
-            name = codegen.coord_name(tid, coord)
-            lib = (codegen.kernels_dir() / "radzoo_coords.cuh").read_text()
-            assert f"rz_prep_{name}(" in lib and f"rz_map_{name}(" in lib
+        target = get_target(tid)
+        assert target.kernel_support is not None, tid
+        assert f"rz_support_{target.kernel_support.name}(" in target.kernel_support.cuda
+        for coord in target.coordinates:
+            kc = codegen.kernel_coordinate(target, coord)
+            assert f"rz_prep_{kc.name}(" in kc.cuda and f"rz_map_{kc.name}(" in kc.cuda
 
 
 @pytest.mark.parametrize("squash", SQUASHES)

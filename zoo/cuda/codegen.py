@@ -33,13 +33,6 @@ MAX_DIM = 8
 ACTIVATIONS = {"tanh": "RZ_ACT_TANH", "relu": "RZ_ACT_RELU", "silu": "RZ_ACT_SILU", "gelu": "RZ_ACT_GELU"}
 #: card squash -> device function (its code: zoo/transform_defs.py)
 SQUASHES = {name: sq.cuda_fn for name, sq in SQUASH_DEFS.items()}
-#: target id -> device function setting the support [lo, hi] (radzoo_coords.cuh)
-SUPPORTS = {"inverse-compton-isotropic": "rz_support_ic", "bessel-test": "rz_support_unit",
-            "gaussian-2d": "rz_support_unit"}
-#: (target id or "*", coordinate) -> suffix of the rz_prep_/rz_map_ pair (radzoo_coords.cuh)
-COORDINATES = {("*", "linear"): "linear",
-               ("inverse-compton-isotropic", "log_q"): "ic_log_q",
-               ("inverse-compton-isotropic", "log1p_bq"): "ic_log1p_bq"}
 TANH_MODES = {"exact": 0, "approx": 1, "f16x2": 2, "f16x2_all": 3}
 #: tensor-core operand formats: one f16 MMA per tile, or split f16 (hi + lo, three MMAs per tile)
 MMA_MODES = ("f16", "3xf16")
@@ -143,9 +136,10 @@ def check_supported(card: ModelCard) -> None:
     subs = card.architecture.subnets
     if len(subs) > MAX_DIM:
         raise UnsupportedModel(f"{card.name}: {len(subs)} sampled variables, the kernel supports up to {MAX_DIM}")
-    if card.target.id not in SUPPORTS:
-        raise UnsupportedModel(f"{card.name}: target {card.target.id!r} has no support function in the kernel "
-                               f"(add one to kernels/radzoo_coords.cuh and zoo/cuda/codegen.py SUPPORTS)")
+    target = _target(card)
+    if target.kernel_support is None:
+        raise UnsupportedModel(f"{card.name}: target {card.target.id!r} has no kernel support function "
+                               "(Target.kernel_support, see zoo/targets/base.py KernelSupport)")
     for k, s in enumerate(subs):
         bad = [w for w in s.hidden if w % 16 or w > MAX_WIDTH]
         if bad:
@@ -160,13 +154,29 @@ def check_supported(card: ModelCard) -> None:
                                    f"{s.output_transform.squash!r} / activation {s.activation!r}")
 
 
+def _target(card: ModelCard):
+    from ..targets import get_target
+
+    try:
+        return get_target(card.target.id)
+    except ValueError as err:
+        raise UnsupportedModel(f"{card.name}: {err}") from None
+
+
+def kernel_coordinate(target, coordinate: str):
+    """The kernel form of a target's coordinate (Target.kernel_coordinates)."""
+    try:
+        return target.kernel_coordinates[coordinate]
+    except KeyError:
+        raise UnsupportedModel(f"coordinate {coordinate!r} of target {target.id!r} has no kernel code "
+                               "(add a KernelCoordinate to the target's kernel_coordinates)") from None
+
+
 def coord_name(target_id: str, coordinate: str) -> str:
     """Suffix of the device functions implementing a coordinate of a target."""
-    for key in ((target_id, coordinate), ("*", coordinate)):
-        if key in COORDINATES:
-            return COORDINATES[key]
-    raise UnsupportedModel(f"coordinate {coordinate!r} of target {target_id!r} has no kernel code "
-                           f"(add rz_prep_/rz_map_ to kernels/radzoo_coords.cuh and a COORDINATES entry)")
+    from ..targets import get_target
+
+    return kernel_coordinate(get_target(target_id), coordinate).name
 
 
 def layout(card: ModelCard) -> tuple[list[SubnetLayout], int]:
@@ -348,17 +358,38 @@ def _params_source(card: ModelCard) -> str:
         "}"])
 
 
+def _target_source(card: ModelCard) -> str:
+    """Device code of the target's support, of the coordinates the card uses, and their helpers."""
+    target = _target(card)
+    coords = []
+    for sub in card.architecture.subnets:
+        code = kernel_coordinate(target, sub.output_transform.coordinate).cuda
+        if code not in coords:
+            coords.append(code)
+    return "\n".join([f"// ---- target {target.id} (Target.kernel_support / kernel_coordinates) ----",
+                      *([target.cuda_helpers] if target.cuda_helpers else []), target.kernel_support.cuda, *coords])
+
+
 def _mapping_source(card: ModelCard) -> str:
-    tid = card.target.id
+    """rz_prep_all: support and map constants of every component that depends on the parameters
+    only (once per thread for broadcast parameters); rz_map_all: w -> samples, evaluating a
+    conditional support (one that depends on earlier components) per sample, after them."""
+    target = _target(card)
+    sup = target.kernel_support
     prep, mapping = [], []
     for k, s in enumerate(card.architecture.subnets):
-        name = coord_name(tid, s.output_transform.coordinate)
-        prep.append(f"    {SUPPORTS[tid]}(p, m[{k}]); rz_prep_{name}(p, m[{k}]);")
+        name = kernel_coordinate(target, s.output_transform.coordinate).name
+        if sup.conditional and k > 0:
+            mapping.append(f"    {{ RzMap mk; rz_support_{sup.name}({k}, p, x, mk); rz_prep_{name}(p, x, mk); "
+                           f"x[{k}] = fmin(fmax(rz_map_{name}((rz_map_t)w[{k}], mk), mk.lo), mk.hi); }}")
+            continue
+        prep.append(f"    rz_support_{sup.name}({k}, p, nullptr, m[{k}]); rz_prep_{name}(p, nullptr, m[{k}]);")
         mapping.append(f"    x[{k}] = fmin(fmax(rz_map_{name}((rz_map_t)w[{k}], m[{k}]), m[{k}].lo), m[{k}].hi);")
     return "\n".join([
-        "__device__ __forceinline__ void rz_prep_all(const double* p, RzMap (&m)[RZ_DIM]) {", *prep, "}",
+        "__device__ __forceinline__ void rz_prep_all(const double* p, RzMap (&m)[RZ_DIM]) {", *prep,
+        "    (void)p; (void)m;", "}",
         "__device__ __forceinline__ void rz_map_all(const float (&w)[RZ_DIM], const RzMap (&m)[RZ_DIM], "
-        "double (&x)[RZ_DIM]) {", *mapping, "}"])
+        "const double* p, double (&x)[RZ_DIM]) {", "    (void)p;", *mapping, "}"])
 
 
 def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
@@ -388,8 +419,8 @@ def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
     generated += [_subnet_source(k, lay, ACTIVATIONS[s.activation], options.mma)
                   for k, (lay, s) in enumerate(zip(subnets, card.architecture.subnets))]
     generated += [_forward_source(card, dim), _mapping_source(card)]
-    return "\n\n".join([prologue, lib, coords, cuda_definitions(), "// ---- generated from the card ----",
-                        *generated, kernel])
+    return "\n\n".join([prologue, lib, coords, cuda_definitions(), _target_source(card),
+                        "// ---- generated from the card ----", *generated, kernel])
 
 
 def check_shared_memory(card: ModelCard, options: KernelOptions, limit: int) -> int:

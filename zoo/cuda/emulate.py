@@ -197,57 +197,21 @@ def squash(z: np.ndarray, kind: str) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------ mapping
-def _ic_b(p):
-    return p[0], p[1], 4.0 * p[0] * p[1]
-
-
-def _support(target_id: str, p):
-    if codegen.SUPPORTS[target_id] == "rz_support_ic":
-        g, e0, b = _ic_b(p)
-        return e0 * np.ones_like(g), g * b / (1.0 + b)
-    ref = np.asarray(p[0]) if p else np.float64(0)
-    return np.zeros_like(ref, dtype=np.float64), np.ones_like(ref, dtype=np.float64)
-
-
-def _prep(name: str, p):
-    """fp64 constants (c0, c1) and gamma of a coordinate (radzoo_coords.cuh rz_prep_*)."""
-    if name == "linear":
-        return (), None
-    g, e0, b = _ic_b(p)
-    if name == "ic_log_q":
-        return (np.log(e0 / (b * (g - e0))), b), g
-    ln1pb = np.log1p(b)
-    return (ln1pb, np.log1p(e0 / (g - e0)) / ln1pb), g
-
-
-def ic_eps(bq: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """gamma bq / (1 + bq) as rz_ic_eps: r in bq's dtype, gamma - gamma r in fp64 above bq = 1."""
-    r = (bq.dtype.type(1) / (bq.dtype.type(1) + bq)).astype(bq.dtype)
-    return np.where(bq < 1, (bq * r).astype(np.float64) * g, g - g * r.astype(np.float64))
-
-
-def _map(name: str, w, lo, hi, c, g, t):
-    """w -> sample (float64) with the transcendental part in dtype t (radzoo_coords.cuh rz_map_*)."""
-    one = t(1)
-    if name == "linear":
-        return w.astype(np.float64) * (hi - lo) + lo
-    if name == "ic_log_q":
-        bq = c[1] * np.exp((one - w) * c[0])
-    else:
-        bq = np.expm1((c[1] + w * (one - c[1])) * c[0])
-    return ic_eps(bq.astype(t), g)
-
-
 def map_component(card: ModelCard, k: int, w: np.ndarray, params: Mapping[str, np.ndarray],
-                  map_precision: str = "fp32") -> np.ndarray:
-    """The kernel's w -> physical sample of component k (float64, clamped to the support)."""
+                  map_precision: str = "fp32", prev: np.ndarray | None = None) -> np.ndarray:
+    """The kernel's w -> physical sample of component k (float64, clamped to the support), from the
+    target's kernel forms (``Target.kernel_support``, ``kernel_coordinates``); ``prev`` (n, k): the
+    earlier components, for supports that depend on them."""
+    from ..targets import get_target
+
     t = f32 if map_precision == "fp32" else np.float64
+    target = get_target(card.target.id)
+    coord = codegen.kernel_coordinate(target, card.architecture.subnets[k].output_transform.coordinate)
     p = [np.asarray(params[q.name], dtype=np.float64) for q in card.target.parameters]
-    name = codegen.coord_name(card.target.id, card.architecture.subnets[k].output_transform.coordinate)
-    lo, hi = (np.asarray(v, dtype=np.float64) for v in _support(card.target.id, p))
-    consts, g = _prep(name, p)
+    lo, hi = (np.asarray(v, dtype=np.float64) for v in target.kernel_support.emulate(k, p, prev))
+    consts, g = coord.emulate_prep(p, prev)
     c = tuple(np.asarray(v).astype(t) for v in consts)
-    x = _map(name, w.astype(t), lo, hi, c, g, t)
+    x = coord.emulate_map(w.astype(t), lo, hi, c, g, t)
     return np.minimum(np.maximum(x, lo), hi)
 
 
@@ -292,7 +256,7 @@ def emulate(card: ModelCard, blob: bytes, u: np.ndarray, params: Mapping[str, np
             z = (z + u_k).astype(f32)
         w = squash(z, spec.output_transform.squash)
         ws.append(w)
-        xs.append(map_component(card, k, w, params, map_precision))
+        xs.append(map_component(card, k, w, params, map_precision, np.stack(xs, axis=1) if xs else None))
     return np.stack(xs, axis=1).astype(np.float64), np.stack(ws, axis=1).astype(np.float64)
 
 

@@ -13,7 +13,7 @@ wraps them as a differentiable torch function (its derivative with respect to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 import torch
@@ -62,6 +62,61 @@ def bisect_increasing(g, y: np.ndarray, steps: int) -> np.ndarray:
     return 0.5 * (lo + hi)
 
 
+@dataclass(frozen=True)
+class KernelSupport:
+    """The support of a target's components in the fused kernel and its emulation.
+
+    ``cuda``: device code defining ``rz_support_<name>(int k, const double* p, const double* prev,
+    RzMap& m)`` that sets ``m.lo``, ``m.hi`` of component ``k`` from the parameters ``p`` (card
+    order) and the earlier components ``prev`` (float64; nullptr unless ``conditional``).
+    ``emulate(k, p, prev)``: the same in numpy (p: list of arrays in card order, prev: (n, k)
+    array or None) -> (lo, hi). ``conditional``: the support of components k >= 1 depends on
+    earlier components (the kernel then evaluates it per sample, after them).
+    """
+
+    name: str
+    cuda: str
+    emulate: Callable
+    conditional: bool = False
+
+
+@dataclass(frozen=True)
+class KernelCoordinate:
+    """A coordinate (w in [0, 1] -> sample) in the fused kernel and its emulation.
+
+    ``cuda`` defines ``rz_prep_<name>(const double* p, const double* prev, RzMap& m)`` (float64
+    constants of the map, after the support) and ``rz_map_<name>(rz_map_t w, const RzMap& m)``
+    returning the sample as double (the caller clamps it to [lo, hi] in fp64). ``emulate_prep(p,
+    prev)`` -> (constants, g) and ``emulate_map(w, lo, hi, c, g, t)`` -> x repeat them in numpy
+    (t: the map's float type). The torch form is the target's ``to_physical``.
+    """
+
+    name: str
+    cuda: str
+    emulate_prep: Callable
+    emulate_map: Callable
+
+
+def _unit_support(k, p, prev):
+    ref = np.asarray(p[0]) if p else (np.asarray(prev[..., 0]) if prev is not None else np.float64(0))
+    return np.zeros_like(ref, dtype=np.float64), np.ones_like(ref, dtype=np.float64)
+
+
+#: [0, 1] for every component (bessel-test, gaussian-2d)
+UNIT_SUPPORT = KernelSupport(
+    "unit", "__device__ __forceinline__ void rz_support_unit(int, const double*, const double*, RzMap& m) "
+            "{ m.lo = 0.0; m.hi = 1.0; }", _unit_support)
+
+#: x = lo + w (hi - lo), in fp64 (one DFMA; the support may reach 1e10)
+LINEAR = KernelCoordinate(
+    "linear",
+    "__device__ __forceinline__ void rz_prep_linear(const double*, const double*, RzMap&) {}\n"
+    "__device__ __forceinline__ double rz_map_linear(rz_map_t w, const RzMap& m) "
+    "{ return fma((double)w, m.hi - m.lo, m.lo); }",
+    emulate_prep=lambda p, prev: ((), None),
+    emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) * (hi - lo) + lo)
+
+
 class Target:
     """Base class of an exact target distribution.
 
@@ -85,6 +140,11 @@ class Target:
     #: throughout, the same formulas as ``torch_support`` and ``to_physical``).
     c_support: str | None = None
     c_coordinates: dict = {"linear": "return lo + w * (hi - lo);"}
+    #: the fused kernel's forms (zoo.cuda.codegen, zoo.cuda.emulate): the support, every
+    #: coordinate the target offers (by card name), and device helpers they share
+    kernel_support: KernelSupport | None = None
+    kernel_coordinates: dict = {"linear": LINEAR}
+    cuda_helpers: str = ""
 
     @property
     def dim(self) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import j1
 
-from .base import ParameterSpec, Target, VariableSpec, gauss_legendre
+from .base import UNIT_SUPPORT, ParameterSpec, Target, VariableSpec, gauss_legendre
 
 _NODES, _WEIGHTS = gauss_legendre(64)
 
@@ -37,6 +37,7 @@ class BesselTest(Target):
     parameters = (ParameterSpec("theta", "rad", "shape parameter of eq. 18", (0.0, np.pi)),)
     variables = (VariableSpec("x", "1", "sampled variable on [0, 1]"),)
     c_support = "*lo = 0.0;\n*hi = 1.0;"  # zoo export
+    kernel_support = UNIT_SUPPORT
 
     def component_support(self, k, prev, params):
         theta = np.asarray(params["theta"], dtype=np.float64)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from .base import Target, VariableSpec
+from .base import UNIT_SUPPORT, Target, VariableSpec
 
 MEAN = 0.5
 SIGMA = 0.25
@@ -41,6 +41,7 @@ class Gaussian2D(Target):
     variables = (VariableSpec("x1", "1", "first coordinate"),
                  VariableSpec("x2", "1", "second coordinate"))
     c_support = "*lo = 0.0;\n*hi = 1.0;"  # zoo export
+    kernel_support = UNIT_SUPPORT
 
     def component_support(self, k, prev, params):
         return np.float64(0.0), np.float64(1.0)

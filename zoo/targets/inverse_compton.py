@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from scipy.special import spence
 
-from .base import ParameterSpec, Target, VariableSpec
+from .base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
 
 #: series/closed-form switch point in y = b q, and number of series terms
 _Y_SWITCH = 0.1
@@ -77,6 +77,12 @@ def eps_of_t(w, gamma, eps0, *, lib=torch):
     t = t_min + w * (1.0 - t_min)
     bq = lib.expm1(t * ln1pb)           # b q
     return gamma * bq / (1.0 + bq)
+
+
+def emulated_eps(bq: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """gamma bq / (1 + bq) as the kernel's rz_ic_eps: r in bq's dtype, gamma - gamma r in fp64 above bq = 1."""
+    r = (bq.dtype.type(1) / (bq.dtype.type(1) + bq)).astype(bq.dtype)
+    return np.where(bq < 1, (bq * r).astype(np.float64) * g, g - g * r.astype(np.float64))
 
 
 def kernel(q, b):
@@ -174,6 +180,62 @@ class InverseComptonIsotropic(Target):
                      "const double t = t_min + w * (1.0 - t_min);\n"
                      "const double bq = expm1(t * ln1pb);\n"
                      "return g * bq / (1.0 + bq);"),
+    }
+    # the fused kernel's forms (zoo/cuda): support, coordinates, and their numpy emulation
+    kernel_support = KernelSupport(
+        "ic",
+        "// inverse Compton, p = {gamma, eps0} [1, m_e c^2]: eps in [eps0, gamma b / (1 + b)], b = 4 gamma eps0\n"
+        "__device__ __forceinline__ void rz_support_ic(int, const double* p, const double*, RzMap& m) {\n"
+        "    const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
+        "    m.lo = e0;\n"
+        "    m.hi = g * b / (1.0 + b);\n"
+        "}",
+        lambda k, p, prev: (p[1] * np.ones_like(p[0]), p[0] * (4.0 * p[0] * p[1]) / (1.0 + 4.0 * p[0] * p[1])))
+    cuda_helpers = (
+        "// eps = gamma bq / (1 + bq), relative-accurate at both ends with bq in rz_map_t:\n"
+        "// below bq = 1 directly, above as gamma - gamma / (1 + bq) in fp64 (gamma - eps keeps bq's precision)\n"
+        "__device__ __forceinline__ double rz_ic_eps(rz_map_t bq, double g) {\n"
+        "    const rz_map_t r = (rz_map_t)1 / ((rz_map_t)1 + bq);\n"
+        "    return bq < (rz_map_t)1 ? (double)(bq * r) * g : g - g * (double)r;\n"
+        "}")
+    kernel_coordinates = {
+        "linear": LINEAR,
+        "log_q": KernelCoordinate(
+            "ic_log_q",
+            "// inverse Compton `log_q`: ln q spaced evenly from ln q_min (w = 0) to 0 (w = 1);\n"
+            "// q = exp((1 - w) ln q_min), eps = gamma (b q) / (1 + b q).  c0 = ln q_min, c1 = b\n"
+            "__device__ __forceinline__ void rz_prep_ic_log_q(const double* p, const double*, RzMap& m) {\n"
+            "    const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
+            "    m.c0 = (rz_map_t)log(e0 / (b * (g - e0)));\n"
+            "    m.c1 = (rz_map_t)b;\n"
+            "    m.g = g;\n"
+            "}\n"
+            "__device__ __forceinline__ double rz_map_ic_log_q(rz_map_t w, const RzMap& m) {\n"
+            "    return rz_ic_eps(m.c1 * rz_exp(((rz_map_t)1 - w) * m.c0), m.g);\n"
+            "}",
+            emulate_prep=lambda p, prev: ((np.log(p[1] / (4.0 * p[0] * p[1] * (p[0] - p[1]))), 4.0 * p[0] * p[1]),
+                                          p[0]),
+            emulate_map=lambda w, lo, hi, c, g, t: emulated_eps((c[1] * np.exp((t(1) - w) * c[0])).astype(t), g)),
+        "log1p_bq": KernelCoordinate(
+            "ic_log1p_bq",
+            "// inverse Compton `log1p_bq`: t = ln(1 + b q) / ln(1 + b) spaced evenly from t_min to 1;\n"
+            "// b q = expm1(t ln(1 + b)), eps = gamma (b q) / (1 + b q).  c0 = ln(1 + b), c1 = t_min.\n"
+            "// log1p/expm1 keep b q relative-accurate in the Thomson limit (b q down to ~1e-20).\n"
+            "__device__ __forceinline__ void rz_prep_ic_log1p_bq(const double* p, const double*, RzMap& m) {\n"
+            "    const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
+            "    const double ln1pb = log1p(b);\n"
+            "    m.c0 = (rz_map_t)ln1pb;\n"
+            "    m.c1 = (rz_map_t)(log1p(e0 / (g - e0)) / ln1pb);  // b q_min = eps0 / (gamma - eps0)\n"
+            "    m.g = g;\n"
+            "}\n"
+            "__device__ __forceinline__ double rz_map_ic_log1p_bq(rz_map_t w, const RzMap& m) {\n"
+            "    const rz_map_t t = m.c1 + w * ((rz_map_t)1 - m.c1);\n"
+            "    return rz_ic_eps(rz_expm1(t * m.c0), m.g);\n"
+            "}",
+            emulate_prep=lambda p, prev: ((np.log1p(4.0 * p[0] * p[1]),
+                                           np.log1p(p[1] / (p[0] - p[1])) / np.log1p(4.0 * p[0] * p[1])), p[0]),
+            emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(np.expm1((c[1] + w * (t(1) - c[1])) * c[0]).astype(t),
+                                                                g)),
     }
 
     def component_support(self, k, prev, params):
