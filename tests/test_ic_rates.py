@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from zoo.targets.ic_rates import SIGMA_T_OVER_R0SQ, gamma_threshold, rate_density, total_rate
-from zoo.targets.inverse_compton import eps_max
+from zoo.processes.inverse_compton.rates import SIGMA_T_OVER_R0SQ, gamma_threshold, rate_density, total_rate
+from zoo.processes.inverse_compton.target import eps_max
 
 mp.mp.dps = 30
 

@@ -9,7 +9,7 @@ from scipy.special import ndtr, ndtri
 import zoo
 from zoo.card import ParameterCard
 from zoo.targets import get_target
-from zoo.targets.gaussian2d import MEAN, SIGMA
+from zoo.processes.gaussian_2d.target import MEAN, SIGMA
 from zoo.validation import evaluate_component, heldout_values, js_divergence, training_values, validate
 
 

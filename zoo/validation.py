@@ -34,8 +34,6 @@ from .card import Metrics, ModelCard, ParamPoint
 from .model import InverseCDFModel
 from .targets.base import bisect_increasing
 
-#: the paper's section 4.4 reference point for the IC JS divergence
-IC_REFERENCE = {"gamma": 1e5, "eps0": 10 ** -4.5}
 #: conditioning values of x_0 for the conditionals of chained models, as w in [0, 1]
 CONDITIONING_W = (0.1, 0.3, 0.5, 0.7, 0.9)
 
@@ -173,9 +171,10 @@ def validate(model: InverseCDFModel, *, n_per_param: int = 8, u_grid: int = 1 <<
             if progress:
                 progress(i + 1, len(views), results[-1])
         js_ref = None
-        if model.target.id == "inverse-compton-isotropic":
-            ref = evaluate_component(_ComponentView(model, IC_REFERENCE, 0, []), u_grid, js_bins)
-            js_ref = ParamPoint(params=dict(IC_REFERENCE), component=0, value=ref.js)
+        point = model.target.reference_point  # the target's point of reference, if it has one
+        if point is not None:
+            ref = evaluate_component(_ComponentView(model, dict(point), 0, []), u_grid, js_bins)
+            js_ref = ParamPoint(params=dict(point), component=0, value=ref.js)
     ks = np.array([r.ks for r in results])
     js = np.array([r.js for r in results])
     worst = results[int(np.argmax(ks))]

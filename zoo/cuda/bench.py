@@ -28,9 +28,10 @@ TABLE_POINTS = 10_000
 
 
 def default_params(sampler) -> dict[str, float]:
-    """The paper's point for IC (gamma 1e5, eps0 10^-4.5), else the middle of each trained domain."""
-    if sampler.card.target.id == "inverse-compton-isotropic":
-        return {"gamma": 1e5, "eps0": 10**-4.5}
+    """The target's reference point (IC: the paper's gamma 1e5, eps0 10^-4.5), else the middle of
+    each trained domain."""
+    if sampler.target.reference_point is not None:
+        return dict(sampler.target.reference_point)
     out = {}
     for p in sampler.card.target.parameters:
         lo, hi = p.domain

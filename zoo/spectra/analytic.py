@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..targets.inverse_compton import eps_max
+from ..processes.inverse_compton.target import eps_max
 
 
 @dataclass(frozen=True)

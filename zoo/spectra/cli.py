@@ -44,9 +44,11 @@ def cmd_spectrum(args) -> int:
                                       progress=progress)
     else:
         sampler = load(args.model)
-        if sampler.card.target.id != "inverse-compton-isotropic":
+        from ..processes.inverse_compton import InverseComptonIsotropic
+
+        if sampler.card.target.id != InverseComptonIsotropic.id:
             raise ValueError(f"{args.model}: spectra need an inverse-Compton sampler (target "
-                             f"inverse-compton-isotropic), this model samples {sampler.card.target.id!r}")
+                             f"{InverseComptonIsotropic.id}), this model samples {sampler.card.target.id!r}")
         sampler.check_params({"gamma": np.array(el.bounds), "eps0": np.array(ph.bounds)}, 2,
                              torch.device("cpu"), args.allow_extrapolation)  # fail before sampling
         mc = monte_carlo_spectrum(sampler, cfg, device=args.device, progress=progress)

@@ -17,7 +17,7 @@ Estimator, for bin k of width d_k and cell c:
     var S_k = sum_c (sum w_s^2 - (sum w_s)^2 / N) / (N (N - 1) d_k^2)   (stratified, N = n_per_cell)
 
 in units of sigma_T c x [n_e total] x [n_ph total] per unit eps (m_e c^2)^-1 (R from
-:func:`zoo.targets.ic_rates.total_rate`).
+:func:`zoo.processes.inverse_compton.rates.total_rate`).
 
 Determinism: the random numbers of cell c (u, and the jitter) come from
 ``numpy.random.SeedSequence(seed, spawn_key=(c,))`` only. Work is done in blocks of
@@ -35,8 +35,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..targets.ic_rates import total_rate
-from ..targets.inverse_compton import eps_max
+from ..processes.inverse_compton.rates import total_rate
+from ..processes.inverse_compton.target import eps_max
 
 
 #: default number of samples per block (one batched sampler call, the unit of progress and sharding)

@@ -3,7 +3,7 @@
     S(eps) = ∫∫ n_e(gamma) n(eps0) dR/deps(eps; gamma, eps0) dgamma deps0
              [sigma_T c x [n_e] x [n_ph] per unit eps (m_e c^2)^-1]
 
-with dR/deps from :func:`zoo.targets.ic_rates.rate_density`. For each eps the eps0
+with dR/deps from :func:`zoo.processes.inverse_compton.rates.rate_density`. For each eps the eps0
 integral runs over [eps0_lo, min(eps0_hi, eps)], split where the kinematic threshold
 gamma_thr(eps, eps0) crosses gamma_lo or gamma_hi (the integrand's kinks), and the gamma
 integral over [max(gamma_lo, gamma_thr), gamma_hi] in ln(gamma - eps) (which
@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..targets.base import gauss_legendre
-from ..targets.ic_rates import gamma_threshold, rate_density
-from ..targets.inverse_compton import eps_max
+from ..processes.inverse_compton.rates import gamma_threshold, rate_density
+from ..processes.inverse_compton.target import eps_max
 
 
 def _panel_nodes(a, b, panels: int, order: int):
@@ -93,7 +93,7 @@ def reference_spectrum(electrons, photons, edges, *, order_eps: int = 6, **kw) -
 
 def total_rate_integral(electrons, photons, *, order: int = 8, panels: int = 24) -> float:
     """∫∫ n_e(gamma) n(eps0) R(gamma, eps0) dgamma deps0 (the spectrum's integral over all eps)."""
-    from ..targets.ic_rates import total_rate
+    from ..processes.inverse_compton.rates import total_rate
 
     (g_lo, g_hi), (e_lo, e_hi) = electrons.bounds, photons.bounds
     tg, wg = _panel_nodes(np.log(g_lo), np.log(g_hi), panels, order)

@@ -1,12 +1,60 @@
-"""Exact target distributions, looked up by the id a model card names."""
+"""Exact target distributions, looked up by the id a model card names.
+
+One registry, filled from the process packages (``zoo/processes/<process>/``, each declaring
+``TARGETS``) and from third-party distributions through the entry-point group
+``radzoo.processes``; tests and plug-ins may also ``register_target`` directly. Discovery
+runs once, on the first lookup.
+"""
 from __future__ import annotations
 
-from .base import ParameterSpec, Target, VariableSpec, torch_component_cdf
-from .bessel import BesselTest
-from .gaussian2d import Gaussian2D
-from .inverse_compton import InverseComptonIsotropic
+import importlib
+import pkgutil
+import warnings
 
-_TARGETS: dict[str, Target] = {t.id: t for t in (InverseComptonIsotropic(), BesselTest(), Gaussian2D())}
+from .base import ParameterSpec, Target, VariableSpec, torch_component_cdf
+
+#: the entry-point group through which other distributions add processes
+ENTRY_POINT_GROUP = "radzoo.processes"
+
+_TARGETS: dict[str, Target] = {}
+_discovered = False
+
+
+def _targets_of(obj) -> list[Target]:
+    """What a process contributes: a Target, a Target class, or a module/object with TARGETS."""
+    if isinstance(obj, Target):
+        return [obj]
+    if isinstance(obj, type) and issubclass(obj, Target):
+        return [obj()]
+    targets = getattr(obj, "TARGETS", None)
+    if targets is None:
+        raise TypeError(f"{obj!r} is not a Target, a Target class or a module with TARGETS")
+    return [t for item in targets for t in _targets_of(item)]
+
+
+def discover(*, force: bool = False) -> None:
+    """Register the targets of the bundled process packages and of the ``radzoo.processes``
+    entry points (a broken third-party entry point is skipped with a warning)."""
+    global _discovered
+    if _discovered and not force:
+        return
+    _discovered = True
+    from .. import processes
+
+    for info in sorted(pkgutil.iter_modules(processes.__path__), key=lambda m: m.name):
+        for target in _targets_of(importlib.import_module(f"{processes.__name__}.{info.name}")):
+            register_target(target)
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            targets = _targets_of(ep.load())
+        except Exception as err:  # noqa: BLE001 - one broken plug-in must not break the zoo
+            warnings.warn(f"radzoo: process entry point {ep.name!r} ({ep.value}) failed to load: {err}",
+                          RuntimeWarning, stacklevel=2)
+            continue
+        for target in targets:
+            register_target(target)
 
 
 def register_target(target: Target) -> Target:
@@ -15,10 +63,10 @@ def register_target(target: Target) -> Target:
     if not isinstance(target, Target) or not target.id:
         raise TypeError("register_target needs a Target instance with a non-empty id")
     known = _TARGETS.get(target.id)
-    if known is not None and known is not target:
+    if known is not None and known is not target and type(known) is not type(target):
         raise ValueError(f"target id {target.id!r} is already registered ({type(known).__name__})")
-    _TARGETS[target.id] = target
-    return target
+    _TARGETS.setdefault(target.id, target)
+    return _TARGETS[target.id]
 
 
 def unregister_target(target_id: str) -> None:
@@ -28,6 +76,7 @@ def unregister_target(target_id: str) -> None:
 
 def get_target(target_id: str) -> Target:
     """The exact target with this id; ValueError listing the known ids otherwise."""
+    discover()
     try:
         return _TARGETS[target_id]
     except KeyError:
@@ -35,9 +84,9 @@ def get_target(target_id: str) -> Target:
 
 
 def target_ids() -> list[str]:
+    discover()
     return sorted(_TARGETS)
 
 
-__all__ = ["ParameterSpec", "Target", "VariableSpec", "get_target", "register_target", "target_ids",
-           "unregister_target",
-           "torch_component_cdf", "InverseComptonIsotropic", "BesselTest", "Gaussian2D"]
+__all__ = ["ENTRY_POINT_GROUP", "ParameterSpec", "Target", "VariableSpec", "discover", "get_target",
+           "register_target", "target_ids", "torch_component_cdf", "unregister_target"]

@@ -133,6 +133,9 @@ class Target:
     coordinates: tuple[str, ...] = ("linear",)
     #: whether histograms/JS bins over the support should be log-spaced
     log_binning: bool = False
+    #: a parameter point of reference (e.g. the seed paper's section 4.4 point for inverse
+    #: Compton): the validator reports the JS divergence there, benchmarks sample there
+    reference_point: dict | None = None
     #: C99 forms for ``zoo export`` (None: this target cannot be exported). ``c_support`` is a
     #: function body that sets ``*lo``, ``*hi`` from ``p`` (the parameters in card order) and
     #: ``prev`` (the earlier components); each ``c_coordinates`` entry is a function body that

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from .base import UNIT_SUPPORT, Target, VariableSpec
+from ...targets.base import UNIT_SUPPORT, Target, VariableSpec
 
 MEAN = 0.5
 SIGMA = 0.25

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from scipy.special import spence
 
-from .base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
 
 #: series/closed-form switch point in y = b q, and number of series terms
 _Y_SWITCH = 0.1
@@ -166,6 +166,8 @@ class InverseComptonIsotropic(Target):
     variables = (VariableSpec("eps", "m_e c^2", "outgoing photon energy"),)
     coordinates = ("linear", "log_q", "log1p_bq")
     log_binning = True
+    #: the seed paper's section 4.4 reference point (its Fig. 4 JS divergence)
+    reference_point = {"gamma": 1e5, "eps0": 10 ** -4.5}
     # C forms of torch_support and to_physical (zoo export), p = {gamma, eps0}
     c_support = "const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n*lo = e0;\n*hi = g * b / (1.0 + b);"
     c_coordinates = {

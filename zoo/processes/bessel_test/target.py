@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import j1
 
-from .base import UNIT_SUPPORT, ParameterSpec, Target, VariableSpec, gauss_legendre
+from ...targets.base import UNIT_SUPPORT, ParameterSpec, Target, VariableSpec, gauss_legendre
 
 _NODES, _WEIGHTS = gauss_legendre(64)
 

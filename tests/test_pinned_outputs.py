@@ -1,0 +1,43 @@
+"""Restructurings must not change what a model computes (issue 9).
+
+tests/data/pinned_outputs.json records, for every bundled model (identified by its weights'
+sha256), 16 (u, x) pairs of the float64 evaluation of the map (network, transforms, coordinate,
+support), made before the process/transform restructuring of issue 9 and checked bit-identical
+against the pre-restructuring code on the recording machine (ppf, seeded sample, kernel
+emulation and the PTX of every kernel). The float64 map is machine-independent to rounding
+(~1e-16, amplified at most ~1e3 by the IC coordinate), so it is compared at 1e-12 relative;
+the float32 Sampler path at 1e-5 (float32 rounding of the network output, amplified by the
+coordinate: measured <= 9.4e-7).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import zoo
+from zoo.model import InverseCDFModel
+
+PINNED = json.loads((Path(__file__).parent / "data" / "pinned_outputs.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_the_map_is_what_it_was(name):
+    rec = PINNED[name]
+    s = zoo.load(name)
+    if s.card.weights.sha256 != rec["weights_sha256"]:
+        pytest.skip(f"{name} has new weights; re-record tests/data/pinned_outputs.json")
+    u = np.array(rec["u"])
+    want = np.array(rec["x"])
+    model = InverseCDFModel(s.card, s.target)
+    model.net.load_state_dict(s.model.net.state_dict())
+    model = model.double()
+    tp = {k: torch.tensor(v, dtype=torch.float64) for k, v in rec["params"].items()}
+    with torch.no_grad():
+        got64 = model(torch.from_numpy(u), tp)[0].numpy()
+    np.testing.assert_allclose(got64, want, rtol=1e-12, atol=0)
+    got32 = s.ppf(torch.from_numpy(u if s.dim > 1 else u[:, 0]), dtype=torch.float64, **rec["params"]).numpy()
+    np.testing.assert_allclose(got32.reshape(want.shape), want, rtol=1e-5, atol=0)
