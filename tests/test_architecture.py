@@ -1,4 +1,4 @@
-"""Layering (issue 9, the parts done so far): an acyclic import graph with no upward imports
+"""Layering (issue 9): an acyclic import graph with no upward imports
 of the package root, a CPU path that imports nothing of zoo.cuda, model kinds, glob listing.
 
 The import graph counts module-level and function-level (lazy) imports alike: a cycle hidden

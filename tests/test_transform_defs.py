@@ -94,3 +94,43 @@ def test_every_transforms_device_code_compiles():
     src = cuda_definitions() + '\nextern "C" __global__ void k(float *out, float x) {\n    ' + "\n    ".join(calls) + "\n}\n"
     ptx = nvrtc.compile_source(src, "sm_80", kind="ptx", name="transforms.cu", use_cache=False).decode()
     assert ".entry k(" in ptx
+
+
+def _coordinate_cases():
+    from zoo.targets import get_target, target_ids
+
+    for tid in target_ids():
+        t = get_target(tid)
+        if t.kernel_support is None or t.kernel_support.conditional:
+            continue
+        for coord in t.coordinates:
+            yield pytest.param(tid, coord, id=f"{tid}/{coord}")
+
+
+@pytest.mark.parametrize("tid,coord", list(_coordinate_cases()))
+def test_every_coordinate_kernel_form_matches_its_torch_form(tid, coord):
+    """For every registered target and coordinate (component 0): the kernel's fp64 emulation
+    (KernelSupport + KernelCoordinate) equals the torch form (to_physical, torch_support), maps
+    w = 0 and w = 1 onto the ends of the support, and is non-decreasing; its device code names
+    the functions the generator calls."""
+    from zoo.targets import get_target
+
+    t = get_target(tid)
+    kc = t.kernel_coordinates[coord]
+    assert f"rz_prep_{kc.name}(" in kc.cuda and f"rz_map_{kc.name}(" in kc.cuda
+    points = [t.reference_point] if t.reference_point else []
+    points.append({p.name: (p.domain[0] * p.domain[1]) ** 0.5 if p.domain[0] > 0 else 0.5 * sum(p.domain)
+                   for p in t.parameters})
+    w = np.linspace(0.0, 1.0, 513)
+    for params in points:
+        p = [np.asarray(params[q.name], dtype=np.float64) for q in t.parameters]
+        lo, hi = (np.asarray(v, dtype=np.float64) for v in t.kernel_support.emulate(0, p, None))
+        consts, g = kc.emulate_prep(p, None)
+        x = np.minimum(np.maximum(kc.emulate_map(w, lo, hi, tuple(np.asarray(c) for c in consts), g, np.float64),
+                                  lo), hi)
+        tp = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
+        xt = t.to_physical(0, torch.from_numpy(w), None, tp, coord).numpy()
+        tlo, thi = (float(v) for v in t.torch_support(0, None, tp))
+        np.testing.assert_allclose(x, np.clip(xt, tlo, thi), rtol=1e-9, atol=0)
+        assert x[0] == pytest.approx(tlo, rel=1e-9) and x[-1] == pytest.approx(thi, rel=1e-9)
+        assert np.all(np.diff(x) >= 0)
