@@ -15,6 +15,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .checks import check_revision, read_bounded_file, shown
 from .transform_defs import INPUT_COLUMNS
 
 CARD_FILENAME = "card.json"
@@ -224,8 +225,6 @@ class HubSource(_Strict):
     @field_validator("revision")
     @classmethod
     def _revision(cls, v):
-        from .checks import check_revision
-
         return check_revision(v, "source.revision")
 
 
@@ -251,8 +250,6 @@ class ModelCard(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self):
-        if self.schema_version != SCHEMA_VERSION:
-            raise ValueError(f"schema_version must be {SCHEMA_VERSION}, got {self.schema_version}")
         n_dim = len(self.target.variables)
         subnets = self.architecture.subnets
         if len(subnets) != n_dim:
@@ -350,8 +347,7 @@ def _no_duplicates(pairs):
     out = {}
     for key, value in pairs:
         if key in out:
-            shown = key if len(key) <= 40 else key[:37] + "..."
-            raise ValueError(f"duplicate key {shown!r} (a JSON object may name each field once)")
+            raise ValueError(f"duplicate key {shown(key)} (a JSON object may name each field once)")
         out[key] = value
     return out
 
@@ -372,17 +368,7 @@ def check_json_text(text) -> None:
 
 def read_card_text(path: Path) -> str:
     """The text of a card file: at most MAX_CARD_BYTES, UTF-8; ValueError naming the file otherwise."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_CARD_BYTES + 1)
-    except FileNotFoundError:
-        raise ValueError(f"no model card at {path}") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path} is a folder, not a model card file") from None
-    except OSError as err:
-        raise ValueError(f"cannot read model card {path}: {err.strerror}") from None
-    if len(data) > MAX_CARD_BYTES:
-        raise ValueError(f"model card {path} is larger than {MAX_CARD_BYTES} bytes; refusing to parse it")
+    data, _ = read_bounded_file(path, MAX_CARD_BYTES, what="model card")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -8,6 +8,7 @@ echo long or arbitrary input: values are shown through ``shown()``, which trunca
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 import os
@@ -196,6 +197,31 @@ def check_revision(value: Any, name: str = "revision") -> str:
                          "letters, digits, '.', '_', '-' (segments separated by '/', none of them '.' or '..'), "
                          f"or a commit sha, at most {MAX_REVISION_LENGTH} characters")
     return value
+
+
+def read_bounded_file(path, limit: int, *, what: str, error: type = ValueError) -> tuple[bytes, str]:
+    """(bytes, sha256) of a file of at most ``limit`` bytes, read in blocks and hashed as it is
+    read; ``error`` (naming ``what`` and the path) when it is missing, a folder, unreadable or
+    larger than ``limit`` (then nothing beyond ``limit + 1`` bytes is read)."""
+    h = hashlib.sha256()
+    buf = bytearray()
+    try:
+        with open(path, "rb") as f:
+            while len(buf) <= limit:
+                block = f.read(min(1 << 20, limit + 1 - len(buf)))
+                if not block:
+                    break
+                buf += block
+                h.update(block)
+    except FileNotFoundError:
+        raise error(f"{what} {path} is missing") from None
+    except IsADirectoryError:
+        raise error(f"{what} {path} is a folder") from None
+    except OSError as err:
+        raise error(f"cannot read {what} {path}: {err.strerror}") from None
+    if len(buf) > limit:
+        raise error(f"{what} {path} is larger than {limit} bytes; refusing it")
+    return bytes(buf), h.hexdigest()
 
 
 def env_seconds(var: str, default: float) -> float:

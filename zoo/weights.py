@@ -9,6 +9,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save_file
 
 from .card import Architecture, WeightsCard
+from .checks import read_bounded_file
 from .nets import expected_shapes
 
 
@@ -40,22 +41,6 @@ def size_bounds(spec: WeightsCard, arch: Architecture) -> tuple[int, int]:
     return data + 8, data + HEADER_ALLOWANCE + HEADER_PER_TENSOR * n_tensors
 
 
-def read_bounded(path: Path, limit: int) -> tuple[bytes, str]:
-    """(bytes, sha256) of a file of at most ``limit`` bytes, hashed while it is read in blocks."""
-    h = hashlib.sha256()
-    buf = bytearray()
-    with open(path, "rb") as f:
-        while True:
-            block = f.read(min(1 << 20, limit + 1 - len(buf)))
-            if not block:
-                break
-            buf += block
-            h.update(block)
-            if len(buf) > limit:
-                raise WeightsError(f"weights file {path} grew beyond {limit} bytes while being read; refusing it")
-    return bytes(buf), h.hexdigest()
-
-
 def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dict[str, torch.Tensor]:
     """Read a safetensors file, verify its size and sha256 first, then names, shapes, dtype, values.
 
@@ -70,16 +55,12 @@ def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dic
     lo, hi = size_bounds(spec, arch)
     try:
         size = path.stat().st_size
-        if not lo <= size <= hi:
-            raise WeightsError(f"weights file {path} has {size} bytes, but {spec.parameter_count} float32 "
-                               f"weights take {lo}..{hi} bytes: it does not belong to this card; refusing to read it")
-        data, digest = read_bounded(path, hi)
-    except FileNotFoundError:
-        raise WeightsError(f"weights file {path} is missing") from None
-    except IsADirectoryError:
-        raise WeightsError(f"weights file {path} is a folder") from None
-    except OSError as err:
-        raise WeightsError(f"cannot read weights file {path}: {err.strerror}") from None
+    except OSError:
+        size = None  # missing or unreadable: read_bounded_file names the reason
+    if size is not None and not lo <= size <= hi:
+        raise WeightsError(f"weights file {path} has {size} bytes, but {spec.parameter_count} float32 "
+                           f"weights take {lo}..{hi} bytes: it does not belong to this card; refusing to read it")
+    data, digest = read_bounded_file(path, hi, what="weights file", error=WeightsError)
     if digest != spec.sha256:
         raise WeightsError(f"weights file {path} has sha256 {digest}, but its card says {spec.sha256}: "
                            "the file is corrupted or does not belong to this card; refusing to load it")
