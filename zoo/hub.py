@@ -72,9 +72,9 @@ def fetch_weights(card: ModelCard, revision: str | None = None, *, force: bool =
     if card.source is None:
         raise HubError(f"model {card.name!r}: weights {card.weights.file} are not bundled and the "
                        "card has no `source` (Hugging Face repo) to fetch them from")
-    rev = check_revision(revision) if revision is not None else check_revision(card.source.revision,
-                                                                                "source.revision")
-    return fetch_file(card.source.repo_id, card.weights.file, rev, force=force)
+    # card.source.revision was checked when the card was read; fetch_file checks an override
+    return fetch_file(card.source.repo_id, card.weights.file,
+                      revision if revision is not None else card.source.revision, force=force)
 
 
 def fetch_file(repo_id: str, filename: str, revision: str | None = None, *, force: bool = False) -> Path:

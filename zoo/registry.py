@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from . import hub
-from .card import CARD_FILENAME, ModelCard
+from .card import CARD_FILENAME, HubSource, ModelCard
 from .checks import check_name, check_revision, shown
 from .weights import WeightsError, load_checked
 
@@ -58,8 +58,6 @@ def is_path_like(name_or_dir) -> bool:
 
 def parse_hub_spec(spec: str) -> tuple[str, str | None]:
     """"hf:org/name[@revision]" -> (repo_id, revision or None); ValueError naming what is wrong."""
-    from .card import HubSource
-
     body = spec[len(HF_PREFIX):]
     repo_id, _, revision = body.partition("@")
     try:
@@ -112,8 +110,6 @@ def resolve(name_or_dir: str | Path, *, stale_metrics: str = "refuse") -> tuple[
 
 
 def _with_source(card: ModelCard, source: dict) -> ModelCard:
-    from .card import HubSource
-
     return ModelCard.model_validate_json(card.model_copy(update={"source": HubSource(**source)}).model_dump_json())
 
 

@@ -309,10 +309,9 @@ class Sampler:
         if dev not in self._packed:
             blob = codegen.pack(self.card, self.model.net.state_dict())
             self._packed[dev] = torch.frombuffer(bytearray(blob), dtype=torch.uint8).to(dev)
-        want = dtype
         out = launch.run(self.card, self._packed[dev], n, params, seed=seed, offset=offset,
-                         out_dtype=torch.float64 if want == torch.float64 else torch.float32, precision=precision)
-        out = out.to(want)
+                         out_dtype=torch.float64 if dtype == torch.float64 else torch.float32, precision=precision)
+        out = out.to(dtype)
         return out[:, 0] if self.dim == 1 else out
 
     def kernel_source(self, *, broadcast: bool = True, **options) -> str:

@@ -19,18 +19,12 @@ from .targets import Target
 from .transform_defs import (INPUT_COLUMNS, SQUASHES, TANH_PAPER_ALPHA, TANH_PAPER_BETA,  # noqa: F401
                              U_TRANSFORMS)
 
-#: the functions T of input transforms and extra inputs, on tensors and on floats
-INPUT_FUNCTIONS = {name: (col.torch, col.py) for name, col in INPUT_COLUMNS.items()}
-# C forms (zoo export): C99 expressions on double; {v}, {u}, {z} stand for the argument
-C_INPUT_FUNCTIONS = {name: col.c for name, col in INPUT_COLUMNS.items()}
-C_U_TRANSFORMS = {name: t.c for name, t in U_TRANSFORMS.items()}
-C_SQUASHES = {name: sq.c for name, sq in SQUASHES.items()}
 
 
 def _affine(value: torch.Tensor, kind: str, domain: tuple[float, float]) -> torch.Tensor:
-    f_tensor, f_float = INPUT_FUNCTIONS[kind]
-    lo, hi = f_float(domain[0]), f_float(domain[1])
-    return 2.0 * (f_tensor(value) - lo) / (hi - lo) - 1.0
+    col = INPUT_COLUMNS[kind]
+    lo, hi = col.py(domain[0]), col.py(domain[1])
+    return 2.0 * (col.torch(value) - lo) / (hi - lo) - 1.0
 
 
 def scale_parameter(value: torch.Tensor, spec: ParameterCard) -> torch.Tensor:

@@ -274,8 +274,6 @@ def f32_literal(x: float) -> str:
     return f"{v.hex()}f" if math.isfinite(v) else "0.0f"
 
 
-#: network input column kinds of a parameter (card input_transform and extra_inputs): T and device function
-INPUT_KINDS = {name: (col.py, col.cuda_fn) for name, col in INPUT_COLUMNS.items()}
 
 
 def input_columns(card: ModelCard) -> list[tuple[int, str, np.float32, np.float32]]:
@@ -284,10 +282,10 @@ def input_columns(card: ModelCard) -> list[tuple[int, str, np.float32, np.float3
     out = []
     for i, p in enumerate(card.target.parameters):
         for kind in (p.input_transform, *getattr(p, "extra_inputs", ())):
-            if kind not in INPUT_KINDS:
+            if kind not in INPUT_COLUMNS:
                 raise UnsupportedModel(f"{card.name}: parameter {p.name!r} input {kind!r} has no kernel code "
                                        "(add it to zoo/transform_defs.py INPUT_COLUMNS)")
-            lo, hi = (INPUT_KINDS[kind][0](v) for v in p.domain)
+            lo, hi = (INPUT_COLUMNS[kind].py(v) for v in p.domain)
             out.append((i, kind, np.float32(lo), np.float32(2.0 / (hi - lo))))
     return out
 
@@ -348,7 +346,7 @@ def _params_source(card: ModelCard) -> str:
     n_par = len(card.target.parameters)
     decl = "".join(f", const double* __restrict__ rz_p{i}, long long rz_s{i}" for i in range(n_par))
     load = " ".join(f"(p)[{i}] = rz_p{i}[(row) * rz_s{i}];" for i in range(n_par))
-    scale = "\n".join(f"    z[{j}] = {INPUT_KINDS[kind][1]}(p[{i}], {f32_literal(lo)}, {f32_literal(s)});"
+    scale = "\n".join(f"    z[{j}] = {INPUT_COLUMNS[kind].cuda_fn}(p[{i}], {f32_literal(lo)}, {f32_literal(s)});"
                       for j, (i, kind, lo, s) in enumerate(input_columns(card)))
     return "\n".join([
         f"#define RZ_PARAM_DECL {decl}",

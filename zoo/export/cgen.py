@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from ..card import ModelCard
-from ..transforms import (C_INPUT_FUNCTIONS, C_SQUASHES, C_U_TRANSFORMS, INPUT_FUNCTIONS)
+from ..transform_defs import INPUT_COLUMNS, SQUASHES, U_TRANSFORMS
 
 #: samples per block in the C batch function (the width compilers vectorise over)
 BLOCK = 16
@@ -281,9 +281,9 @@ def _param_columns(card: ModelCard, ctype: str) -> list[str]:
     cols = []
     for j, spec in enumerate(card.target.parameters):
         for kind in (spec.input_transform, *spec.extra_inputs):
-            f = INPUT_FUNCTIONS[kind][1]
-            lo, hi = f(spec.domain[0]), f(spec.domain[1])
-            expr = C_INPUT_FUNCTIONS[kind].format(v=f"pr[s][{j}]")
+            col = INPUT_COLUMNS[kind]
+            lo, hi = col.py(spec.domain[0]), col.py(spec.domain[1])
+            expr = col.c.format(v=f"pr[s][{j}]")
             cols.append(f"({ctype})(2.0 * ({expr} - {_hex(lo)}) / ({_hex(hi)} - {_hex(lo)}) - 1.0)")
     return cols
 
@@ -321,7 +321,7 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
         L += [f"    {{  /* sub-network {k} */",
               f"        {ctype} in[{n_in}][{block}] RZ_ALIGN;",
               f"        for (s = 0; s < {block}; ++s) {{",
-              f"            v[s] = {C_U_TRANSFORMS[sub.u_transform].format(u=f'ur[s][{k}]')};",
+              f"            v[s] = {U_TRANSFORMS[sub.u_transform].c.format(u=f'ur[s][{k}]')};",
               f"            in[0][s] = ({ctype})v[s];"]
         col = 1
         for j in range(k):
@@ -337,7 +337,7 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
               f"            double lo, hi, prev[{max(D, 1)}];",
               f"            for (k = 0; k < {k}; ++k) prev[k] = x[k][s];",
               f"            const double zz = z[s]{' + v[s]' if sub.residual else ''};",
-              f"            const double wk = {C_SQUASHES[sub.output_transform.squash].format(z='zz')};",
+              f"            const double wk = {SQUASHES[sub.output_transform.squash].c.format(z='zz')};",
               f"            {prefix}_support({k}, pr[s], prev, &lo, &hi);",
               f"            const double xk = {prefix}_coord_{sub.output_transform.coordinate}(wk, pr[s], prev, lo, hi);",
               f"            w[{k}][s] = wk;",
