@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import multiprocessing as mp
-import statistics
-import time
 
 import torch
 
 import zoo
 import zoo._threads as threads_mod
+from cpu_throughput import seconds  # the benchmarks' timing helper: warm-up, then the median
 import zoo.validation as validation
 
 
@@ -26,15 +25,6 @@ def _burn(stop):
     x = 0
     while not stop.is_set():
         x += 1
-
-
-def timed(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -57,8 +47,8 @@ def main() -> None:
                               (f"torch default ({torch.get_num_threads()} threads)", False)):
             ctx = contextlib.nullcontext() if policy else _policy_off()
             with ctx:
-                v = timed(lambda: validation.validate(s.model, n_per_param=args.points), args.repeat)
-                p = timed(lambda: [s.ppf(u, **params) for _ in range(50)], args.repeat)
+                v = seconds(lambda: validation.validate(s.model, n_per_param=args.points), args.repeat)
+                p = seconds(lambda: [s.ppf(u, **params) for _ in range(50)], args.repeat)
             rows.append((label, v, p))
     finally:
         stop.set()

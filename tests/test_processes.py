@@ -52,17 +52,22 @@ TOY = textwrap.dedent('''
 ''')
 
 
+def put_distribution(where, monkeypatch, name: str, entry_point: str) -> None:
+    """A distribution's metadata on sys.path (not installed) declaring one radzoo.processes entry
+    point, as a pip install leaves it."""
+    dist = where / f"{name}-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[radzoo.processes]\n{entry_point}\n")
+    monkeypatch.syspath_prepend(str(where))
+    importlib.invalidate_caches()
+
+
 @pytest.fixture
 def toy_distribution(tmp_path, monkeypatch):
-    """A distribution on sys.path (not installed) declaring the entry point, like a pip install."""
     (tmp_path / "radzoo_toyproc").mkdir()
     (tmp_path / "radzoo_toyproc" / "__init__.py").write_text(TOY)
-    dist = tmp_path / "radzoo_toyproc-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: radzoo-toyproc\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[radzoo.processes]\ntoy = radzoo_toyproc\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    importlib.invalidate_caches()
+    put_distribution(tmp_path, monkeypatch, "radzoo_toyproc", "toy = radzoo_toyproc")
     yield tmp_path
     targets.unregister_target("toy-power")
     sys.modules.pop("radzoo_toyproc", None)
@@ -109,12 +114,7 @@ def test_an_out_of_tree_process_loads_samples_validates_and_compiles(toy_distrib
 
 
 def test_a_broken_entry_point_warns_and_the_rest_still_works(tmp_path, monkeypatch):
-    dist = tmp_path / "radzoo_broken-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: radzoo-broken\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[radzoo.processes]\nbroken = no_such_module_xyz\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    importlib.invalidate_caches()
+    put_distribution(tmp_path, monkeypatch, "radzoo_broken", "broken = no_such_module_xyz")
     with pytest.warns(RuntimeWarning, match="broken"):
         targets.discover(force=True)
     assert "inverse-compton-isotropic" in targets.target_ids()
