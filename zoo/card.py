@@ -191,6 +191,23 @@ class ParamPoint(_Strict):
     value: NonNegative
 
 
+class TailMetric(_Strict):
+    """Relative error of the network's tail mass at one quantile level u, over the held-out points.
+
+    Lower tail: |C(ppf(u)) / u - 1|; upper tail: |(1 - C(ppf(1 - u))) / u - 1|, with the exact
+    CDF and survival function (relative-accurate in the tails). 1.0 means the tail holds twice
+    (or none of) the mass it should.
+    """
+
+    u: float = Field(gt=0.0, lt=0.5, description="quantile level")
+    lower_median: NonNegative
+    lower_max: NonNegative
+    upper_median: NonNegative
+    upper_max: NonNegative
+    worst: ParamPoint = Field(description="the point (and component) with the largest error at this level, "
+                                          "either tail")
+
+
 class Metrics(_Strict):
     """Accuracy against the exact target, written only by ``zoo validate``.
 
@@ -212,8 +229,15 @@ class Metrics(_Strict):
     js_max: NonNegative
     js_reference: Optional[ParamPoint] = Field(
         default=None, description="JS divergence at the paper's reference point (IC models)")
+    tails: list[TailMetric] = Field(
+        default_factory=list, max_length=16,
+        description="relative tail-mass errors at quantile levels u (both ends), see TailMetric")
     monotone: bool = Field(description="ppf non-decreasing in u on the grid at every point")
     wall_time_s: NonNegative
+
+    def tail(self, u: float) -> "TailMetric | None":
+        """The tail metric at level u (None if not measured)."""
+        return next((t for t in self.tails if abs(t.u - u) <= 1e-12 * u), None)
 
 
 class HubSource(_Strict):

@@ -6,6 +6,11 @@ component k of the chain:
 
 * KS distance of the map: sup over a dense u grid of |C_k(ppf_k(u)) - u|, with C_k
   the exact (conditional) CDF. A perfect map scores 0; sampling noise plays no part.
+* Tail-mass errors at quantile levels u in ``TAIL_LEVELS`` (both ends): the relative error
+  of the probability mass the network puts below its u quantile, |C(ppf(u))/u - 1|, and
+  above its 1 - u quantile, |S(ppf(1 - u))/u - 1|, S = 1 - C the exact survival function
+  (targets compute C and S relative-accurately in the tails). KS is an absolute measure and
+  blind there; these are the rare hard (and soft) photons.
 * Intrinsic Jensen-Shannon divergence (eq. 33-34, natural log) between the exact
   bin probabilities and the network's, over ``js_bins`` bins spanning the support
   (log-spaced where the target asks for it). The network's CDF at a bin edge is the
@@ -30,9 +35,12 @@ import numpy as np
 import torch
 
 from ._threads import single_thread
-from .card import Metrics, ModelCard, ParamPoint
+from .card import Metrics, ModelCard, ParamPoint, TailMetric
 from .model import InverseCDFModel
 from .targets.base import bisect_increasing
+
+#: quantile levels of the tail metrics (both ends)
+TAIL_LEVELS = (1e-6, 1e-4, 1e-2)
 
 #: conditioning values of x_0 for the conditionals of chained models, as w in [0, 1]
 CONDITIONING_W = (0.1, 0.3, 0.5, 0.7, 0.9)
@@ -72,6 +80,8 @@ class ComponentResult:
     ks: float
     js: float
     monotone: bool
+    lower: tuple = ()   # relative tail-mass errors at TAIL_LEVELS, lower end
+    upper: tuple = ()   # the same, upper end
 
 
 class _ComponentView:
@@ -100,6 +110,10 @@ class _ComponentView:
     def exact_cdf(self, x: np.ndarray) -> np.ndarray:
         prev = None if self.prev_x is None else np.broadcast_to(self.prev_x, (len(x), self.k))
         return self.target.component_cdf(self.k, x, prev, self.np_params)
+
+    def exact_sf(self, x: np.ndarray) -> np.ndarray:
+        prev = None if self.prev_x is None else np.broadcast_to(self.prev_x, (len(x), self.k))
+        return self.target.component_sf(self.k, x, prev, self.np_params)
 
     def support(self) -> tuple[float, float]:
         prev = None if self.prev_x is None else self.prev_x[None, :]
@@ -138,7 +152,29 @@ def evaluate_component(view: _ComponentView, u_grid: int, js_bins: int) -> Compo
     edges = bin_edges(view, js_bins)
     p = np.diff(view.exact_cdf(edges))
     q = np.diff(view.network_cdf(edges))
-    return ComponentResult(dict(view.params), view.k, ks, js_divergence(p, q), monotone)
+    lower, upper = tail_errors(view)
+    return ComponentResult(dict(view.params), view.k, ks, js_divergence(p, q), monotone, lower, upper)
+
+
+def tail_errors(view: _ComponentView, levels=TAIL_LEVELS) -> tuple[tuple, tuple]:
+    """(lower, upper) relative tail-mass errors of the map at each level u (see module doc)."""
+    u = np.asarray(levels, dtype=np.float64)
+    lower = np.abs(view.exact_cdf(view.ppf(u)) / u - 1.0)
+    upper = np.abs(view.exact_sf(view.ppf(1.0 - u)) / u - 1.0)
+    return tuple(float(v) for v in lower), tuple(float(v) for v in upper)
+
+
+def tail_metrics(results: list[ComponentResult], levels=TAIL_LEVELS) -> list[TailMetric]:
+    out = []
+    for i, u in enumerate(levels):
+        lo = np.array([r.lower[i] for r in results])
+        hi = np.array([r.upper[i] for r in results])
+        both = np.maximum(lo, hi)
+        w = results[int(np.argmax(both))]
+        out.append(TailMetric(u=u, lower_median=float(np.median(lo)), lower_max=float(lo.max()),
+                              upper_median=float(np.median(hi)), upper_max=float(hi.max()),
+                              worst=ParamPoint(params=w.params, component=w.k, value=float(both.max()))))
+    return out
 
 
 def component_views(model: InverseCDFModel, points: list[dict[str, float]]):
@@ -183,4 +219,4 @@ def validate(model: InverseCDFModel, *, n_per_param: int = 8, u_grid: int = 1 <<
         ks_median=float(np.median(ks)), ks_max=float(ks.max()),
         worst=ParamPoint(params=worst.params, component=worst.k, value=worst.ks),
         js_bins=js_bins, js_median=float(np.median(js)), js_max=float(js.max()), js_reference=js_ref,
-        monotone=all(r.monotone for r in results), wall_time_s=round(time.perf_counter() - t0, 2))
+        tails=tail_metrics(results), monotone=all(r.monotone for r in results), wall_time_s=round(time.perf_counter() - t0, 2))

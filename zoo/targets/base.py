@@ -166,7 +166,14 @@ class Target:
         raise NotImplementedError
 
     def component_cdf(self, k: int, x, prev, params: Params) -> np.ndarray:
+        """C_k(x | prev, Z); relative-accurate where it is small (the lower tail)."""
         raise NotImplementedError
+
+    def component_sf(self, k: int, x, prev, params: Params) -> np.ndarray:
+        """Survival function 1 - C_k(x | prev, Z), relative-accurate where it is small (the upper
+        tail). The default, ``1 - component_cdf``, is only absolute-accurate (~1e-16): targets
+        override it so that tail masses down to 1e-9 and below keep their relative accuracy."""
+        return 1.0 - np.asarray(self.component_cdf(k, x, prev, params), dtype=np.float64)
 
     # -- coordinates (torch, used by the networks' output transforms) ---------
     def to_physical(self, k: int, w: torch.Tensor, prev: torch.Tensor | None,
@@ -208,6 +215,11 @@ class Target:
         """Cumulative distribution function of a 1-D target."""
         self._require_1d("cdf")
         return self.component_cdf(0, np.asarray(x, dtype=np.float64), None, _as_arrays(params))
+
+    def sf(self, x, **params) -> np.ndarray:
+        """Survival function 1 - C(x) of a 1-D target, relative-accurate in the upper tail."""
+        self._require_1d("sf")
+        return self.component_sf(0, np.asarray(x, dtype=np.float64), None, _as_arrays(params))
 
     def _require_1d(self, what: str) -> None:
         if self.dim != 1:

@@ -54,6 +54,10 @@ class Gaussian2D(Target):
         """Marginal C_A(x1) (eq. 10) or conditional C_B(x2 | x1) (eq. 13)."""
         return _cdf_1d(x)
 
+    def component_sf(self, k, x, prev, params):
+        """1 - C, relative-accurate in the upper tail: the density is symmetric about 1/2."""
+        return _cdf_1d(1.0 - np.asarray(x, dtype=np.float64))
+
     def pdf(self, x):
         """Joint pdf P(x1, x2), x of shape (..., 2)."""
         x = np.asarray(x, dtype=np.float64)
