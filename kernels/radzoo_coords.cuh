@@ -15,6 +15,10 @@ __device__ __forceinline__ float rz_exp(float x) { return expf(x); }
 __device__ __forceinline__ double rz_exp(double x) { return exp(x); }
 __device__ __forceinline__ float rz_expm1(float x) { return expm1f(x); }
 __device__ __forceinline__ double rz_expm1(double x) { return expm1(x); }
+__device__ __forceinline__ float rz_sqrt(float x) { return sqrtf(x); }
+__device__ __forceinline__ double rz_sqrt(double x) { return sqrt(x); }
+__device__ __forceinline__ float rz_atan2(float y, float x) { return atan2f(y, x); }
+__device__ __forceinline__ double rz_atan2(double y, double x) { return atan2(y, x); }
 
 // Supports and coordinates are defined with their targets (Target.kernel_support,
 // Target.kernel_coordinates in zoo/targets/) and emitted by zoo/cuda/codegen.py:

@@ -122,11 +122,14 @@ class SubnetCard(_Strict):
     hidden: list[Annotated[int, Field(ge=1, le=MAX_WIDTH)]] = Field(min_length=1, max_length=MAX_HIDDEN_LAYERS)
     activation: Activation
     output_transform: OutputTransform
-    u_transform: Literal["identity", "arcsine"] = Field(
+    u_transform: Literal["identity", "arcsine", "logit"] = Field(
         default="identity",
         description="how u_k enters the network: as is, or as v = (2/pi) atan2(sqrt(u), sqrt(1 - u)) "
                     "in [0, 1], which turns the square-root ends of a map whose density vanishes "
-                    "linearly at the ends of the support into straight lines")
+                    "linearly at the ends of the support into straight lines; or as the logit "
+                    "v = ln u - ln(1 - u) (u clamped to [2^-53, 1 - 2^-53]): with the sigmoid squash and "
+                    "residual, z = v + network, the map's tails w ~ c u become straight lines the "
+                    "saturating network only offsets (relative accuracy in the tails)")
     residual: bool = Field(
         default=False,
         description="raw output z = (network output) + (the u input after u_transform): the "

@@ -58,6 +58,7 @@ class UTransform:
     emulate: Callable[[np.ndarray, Optional[np.random.Generator]], np.ndarray]
     cuda: Optional[str]   # None: u enters as is
     c: str
+    ends: tuple = (0.0, 1.0)   # v at u = 0 and u = 1
 
     @property
     def cuda_fn(self) -> Optional[str]:
@@ -131,6 +132,28 @@ def _emulate_arcsine(u, rng=None):
     return (f32(2 / np.pi) * at.astype(f32)).astype(f32)
 
 
+#: logit u input: u is clamped to [LOGIT_FLOOR, 1 - LOGIT_FLOOR] (v within +-36.7)
+LOGIT_FLOOR = 2.0**-53
+
+
+def _torch_logit(u):
+    return torch.log(u.clamp_min(LOGIT_FLOOR)) - torch.log((1.0 - u).clamp_min(LOGIT_FLOOR))
+
+
+def _emulate_logit(u, rng=None):
+    u32 = np.asarray(u).astype(f32)
+    floor = f32(LOGIT_FLOOR)
+    a = np.log(np.maximum(u32, floor).astype(np.float64))              # logf: fp64 value, 1 ulp error model
+    b = np.log(np.maximum(f32(1) - u32, floor).astype(np.float64))     # 1 - u rounded to fp32, as the kernel
+    if rng is not None:
+        a = a * (1.0 + LOGF_REL_ERR * rng.choice(np.array([-1.0, 1.0]), size=a.shape))
+        b = b * (1.0 + LOGF_REL_ERR * rng.choice(np.array([-1.0, 1.0]), size=b.shape))
+    return (a.astype(f32) - b.astype(f32)).astype(f32)
+
+
+#: CUDA logf: 1 ulp maximum error
+LOGF_REL_ERR = 2.0**-23
+
 U_TRANSFORMS: dict[str, UTransform] = {t.name: t for t in (
     UTransform("identity", torch=lambda u: u, emulate=lambda u, rng=None: np.asarray(u).astype(f32),
                cuda=None, c="({u})"),
@@ -142,6 +165,15 @@ U_TRANSFORMS: dict[str, UTransform] = {t.name: t for t in (
               "__device__ __forceinline__ float rz_u_arcsine(float u) {\n"
               "    return 0x1.45f306p-1f * atan2f(sqrtf(u), sqrtf(1.0f - u));\n}"),
         c=f"({(2.0 / math.pi).hex()} * atan2(sqrt({{u}}), sqrt(1.0 - ({{u}}))))"),
+    UTransform(
+        "logit",     # v = ln u - ln(1 - u): tails become straight lines (w ~ c u^p <=> logit w ~ p v + ln c)
+        torch=_torch_logit,
+        emulate=_emulate_logit,
+        cuda=("// logit: v = ln u - ln(1 - u), u clamped to [2^-53, 1 - 2^-53] (1 - u exact in fp32 above 1/2)\n"
+              "__device__ __forceinline__ float rz_u_logit(float u) {\n"
+              "    return logf(fmaxf(u, 0x1p-53f)) - logf(fmaxf(1.0f - u, 0x1p-53f));\n}"),
+        c="(log(fmax({u}, 0x1p-53)) - log(fmax(1.0 - ({u}), 0x1p-53)))",
+        ends=(math.log(LOGIT_FLOOR), -math.log(LOGIT_FLOOR))),
 )}
 
 

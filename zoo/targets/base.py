@@ -117,6 +117,26 @@ LINEAR = KernelCoordinate(
     emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) * (hi - lo) + lo)
 
 
+def _arcsine_fraction(w, lib):
+    return (2.0 / np.pi) * lib.atan2(lib.sqrt(w), lib.sqrt(1.0 - w)) if lib is torch else \
+        (2.0 / np.pi) * np.arctan2(np.sqrt(w), np.sqrt(1.0 - w))
+
+
+#: x = lo + (hi - lo) (2/pi) atan2(sqrt(w), sqrt(1 - w)): x - lo ~ sqrt(w) and hi - x ~ sqrt(1 - w),
+#: so where the density vanishes linearly at both ends (CDF ~ (x - lo)^2, ~ (hi - x)^2) the
+#: exact map is linear in w in both tails (bessel-test)
+ARCSINE = KernelCoordinate(
+    "arcsine",
+    "__device__ __forceinline__ void rz_prep_arcsine(const double*, const double*, RzMap&) {}\n"
+    "__device__ __forceinline__ double rz_map_arcsine(rz_map_t w, const RzMap& m) {\n"
+    "    const rz_map_t v = (rz_map_t)0.63661977236758134 * rz_atan2(rz_sqrt(w), rz_sqrt((rz_map_t)1 - w));\n"
+    "    return fma((double)v, m.hi - m.lo, m.lo);\n}",
+    emulate_prep=lambda p, prev: ((), None),
+    emulate_map=lambda w, lo, hi, c, g, t: (
+        (t(2.0 / np.pi) * np.arctan2(np.sqrt(w.astype(t)), np.sqrt(t(1) - w.astype(t)))).astype(t)
+        .astype(np.float64) * (hi - lo) + lo))
+
+
 class Target:
     """Base class of an exact target distribution.
 
@@ -142,7 +162,8 @@ class Target:
     #: returns the sample from ``w`` in [0, 1], ``p``, ``prev``, ``lo`` and ``hi`` (float64
     #: throughout, the same formulas as ``torch_support`` and ``to_physical``).
     c_support: str | None = None
-    c_coordinates: dict = {"linear": "return lo + w * (hi - lo);"}
+    c_coordinates: dict = {"linear": "return lo + w * (hi - lo);",
+                           "arcsine": "return lo + (hi - lo) * (0.63661977236758134 * atan2(sqrt(w), sqrt(1.0 - w)));"}
     #: the fused kernel's forms (zoo.cuda.codegen, zoo.cuda.emulate): the support, every
     #: coordinate the target offers (by card name), and device helpers they share
     kernel_support: KernelSupport | None = None
@@ -180,8 +201,13 @@ class Target:
                     params: Mapping[str, torch.Tensor], coordinate: str) -> torch.Tensor:
         """Map w in [0, 1] onto the support of component k.
 
-        The default ``linear`` coordinate is ``x = lo + w (hi - lo)``.
+        The base class offers ``linear``, x = lo + w (hi - lo), and ``arcsine``,
+        x = lo + (hi - lo) (2/pi) atan2(sqrt(w), sqrt(1 - w)) (for densities that vanish
+        linearly at both ends of the support); a target lists those it offers in ``coordinates``.
         """
+        if coordinate == "arcsine" and "arcsine" in self.coordinates:
+            lo, hi = self.torch_support(k, prev, params)
+            return lo + (hi - lo) * _arcsine_fraction(w, torch)
         if coordinate != "linear":
             raise ValueError(f"target {self.id!r} has no coordinate {coordinate!r}; "
                              f"allowed: {', '.join(self.coordinates)}")

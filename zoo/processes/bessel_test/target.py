@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import j1
 
-from ...targets.base import UNIT_SUPPORT, ParameterSpec, Target, VariableSpec, gauss_legendre
+from ...targets.base import ARCSINE, LINEAR, UNIT_SUPPORT, ParameterSpec, Target, VariableSpec, gauss_legendre
 
 _NODES, _WEIGHTS = gauss_legendre(64)
 
@@ -41,6 +41,10 @@ class BesselTest(Target):
     variables = (VariableSpec("x", "1", "sampled variable on [0, 1]"),)
     c_support = "*lo = 0.0;\n*hi = 1.0;"  # zoo export
     kernel_support = UNIT_SUPPORT
+    #: ``arcsine``: F vanishes linearly at x = 0 and 1 (the sin(pi x) factor), so the exact map is
+    #: linear in w in both tails of this coordinate
+    coordinates = ("linear", "arcsine")
+    kernel_coordinates = {"linear": LINEAR, "arcsine": ARCSINE}
 
     def component_support(self, k, prev, params):
         theta = np.asarray(params["theta"], dtype=np.float64)

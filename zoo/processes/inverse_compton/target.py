@@ -85,6 +85,14 @@ def eps_of_t(w, gamma, eps0, *, lib=torch):
     return gamma * bq / (1.0 + bq)
 
 
+def tails_fraction(w, t=None):
+    """f = 1 - sqrt(1 - w) without cancellation, w / (1 + sqrt(1 - w)) (coordinate ``log1p_bq_tails``);
+    numpy in the float type t (the kernel's rz_map_t), or torch when t is None."""
+    if t is None:
+        return w / (1.0 + torch.sqrt(1.0 - w))
+    return (w / (t(1) + np.sqrt(t(1) - w))).astype(t)
+
+
 def emulated_eps(bq: np.ndarray, g: np.ndarray) -> np.ndarray:
     """gamma bq / (1 + bq) as the kernel's rz_ic_eps: r in bq's dtype, gamma - gamma r in fp64 above bq = 1."""
     r = (bq.dtype.type(1) / (bq.dtype.type(1) + bq)).astype(bq.dtype)
@@ -206,7 +214,7 @@ class InverseComptonIsotropic(Target):
         ParameterSpec("eps0", "m_e c^2", "seed photon energy", (1e-10, 1e-2)),
     )
     variables = (VariableSpec("eps", "m_e c^2", "outgoing photon energy"),)
-    coordinates = ("linear", "log_q", "log1p_bq")
+    coordinates = ("linear", "log_q", "log1p_bq", "log1p_bq_tails")
     log_binning = True
     #: the seed paper's section 4.4 reference point (its Fig. 4 JS divergence)
     reference_point = {"gamma": 1e5, "eps0": 10 ** -4.5}
@@ -224,6 +232,13 @@ class InverseComptonIsotropic(Target):
                      "const double t = t_min + w * (1.0 - t_min);\n"
                      "const double bq = expm1(t * ln1pb);\n"
                      "return g * bq / (1.0 + bq);"),
+        "log1p_bq_tails": ("const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
+                           "const double ln1pb = log1p(b);\n"
+                           "const double t_min = log1p(b * (e0 / (b * (g - e0)))) / ln1pb;\n"
+                           "const double f = w / (1.0 + sqrt(1.0 - w));\n"
+                           "const double t = t_min + f * (1.0 - t_min);\n"
+                           "const double bq = expm1(t * ln1pb);\n"
+                           "return g * bq / (1.0 + bq);"),
     }
     # the fused kernel's forms (zoo/cuda): support, coordinates, and their numpy emulation
     kernel_support = KernelSupport(
@@ -280,6 +295,23 @@ class InverseComptonIsotropic(Target):
                                            np.log1p(p[1] / (p[0] - p[1])) / np.log1p(4.0 * p[0] * p[1])), p[0]),
             emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(np.expm1((c[1] + w * (t(1) - c[1])) * c[0]).astype(t),
                                                                 g)),
+        "log1p_bq_tails": KernelCoordinate(
+            "ic_log1p_bq_tails",
+            "// inverse Compton `log1p_bq_tails`: `log1p_bq` at the fraction f = 1 - sqrt(1 - w) (computed as\n"
+            "// w / (1 + sqrt(1 - w))): the density in t vanishes linearly at q = 1, so 1 - C ~ (1 - t)^2 ~ 1 - w\n"
+            "// and the exact map is linear in w at both ends\n"
+            "__device__ __forceinline__ void rz_prep_ic_log1p_bq_tails(const double* p, const double* prev, RzMap& m) {\n"
+            "    rz_prep_ic_log1p_bq(p, prev, m);\n"
+            "}\n"
+            "__device__ __forceinline__ double rz_map_ic_log1p_bq_tails(rz_map_t w, const RzMap& m) {\n"
+            "    const rz_map_t f = w / ((rz_map_t)1 + rz_sqrt((rz_map_t)1 - w));\n"
+            "    const rz_map_t t = m.c1 + f * ((rz_map_t)1 - m.c1);\n"
+            "    return rz_ic_eps(rz_expm1(t * m.c0), m.g);\n"
+            "}",
+            emulate_prep=lambda p, prev: ((np.log1p(4.0 * p[0] * p[1]),
+                                           np.log1p(p[1] / (p[0] - p[1])) / np.log1p(4.0 * p[0] * p[1])), p[0]),
+            emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(
+                np.expm1((c[1] + tails_fraction(w.astype(t), t) * (t(1) - c[1])) * c[0]).astype(t), g)),
     }
 
     def component_support(self, k, prev, params):
@@ -350,6 +382,10 @@ class InverseComptonIsotropic(Target):
           smooth on [0, 1]) and logarithmic in the Klein-Nishina regime (b q >> 1, where
           it goes as 1/q), so the exact inverse CDF is close to a straight line in t in
           every regime;
+        * ``log1p_bq_tails``: ``log1p_bq`` at the fraction 1 - sqrt(1 - w). The q-density
+          vanishes linearly at q = 1, so the survival function goes as (1 - t)^2: with this
+          fraction it is linear in 1 - w, as the CDF is in w at the lower end, and the exact
+          map is linear in both tails (what the ``logit`` u input and sigmoid squash need);
         * ``linear``: eps itself.
         """
         if coordinate == "log_q":
@@ -360,4 +396,7 @@ class InverseComptonIsotropic(Target):
         if coordinate == "log1p_bq":
             gamma, eps0 = params["gamma"], params["eps0"]
             return eps_of_t(w, gamma, eps0)
+        if coordinate == "log1p_bq_tails":
+            gamma, eps0 = params["gamma"], params["eps0"]
+            return eps_of_t(tails_fraction(w), gamma, eps0)
         return super().to_physical(k, w, prev, params, coordinate)
