@@ -130,6 +130,10 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
         b[active] = np.where(too_big & wx, wa, b[active])
         x_hi[active] = np.where(too_big, np.minimum(x_hi[active], xa), x_hi[active])
         x_lo[active] = np.where(~too_big, np.maximum(x_lo[active], xa), x_lo[active])
+        # the quantile lies between neighbouring float64 samples: no float64 x meets the bound
+        adjacent = ~ok & (np.nextafter(x_lo[active], np.inf) >= x_hi[active])
+        state[active[adjacent]] = 2
+        ok = ok | adjacent
         if it == max_iter:
             state[active[~ok]] = 3
             break
@@ -159,10 +163,10 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
         bad_x = ~np.isfinite(x_new) | (x_new < x_lo[active]) | (x_new > x_hi[active])
         two_sided = np.isfinite(x_lo[active]) & np.isfinite(x_hi[active])
         x_new = np.where(bad_x, np.where(two_sided, 0.5 * (x_lo[active] + x_hi[active]), xa), x_new)
-        use_x = (in_x[active] | (go_x & ~bad_x)) & ~ok
-        stalled_x = use_x & (np.abs(x_new - xa) <= np.spacing(np.abs(xa)))
-        stalled_w = ~use_x & ~ok & (np.abs(w_new - wa) <= np.spacing(np.maximum(np.abs(wa), np.abs(w_new))))
-        stalled = stalled_x | stalled_w
+        # w cannot move (its float64 resolution): continue in x
+        stalled_w = ~ok & wx & (np.abs(w_new - wa) <= np.spacing(np.maximum(np.abs(wa), np.abs(w_new))))
+        use_x = (in_x[active] | ((go_x | stalled_w) & ~bad_x)) & ~ok
+        stalled = (use_x & (x_new == xa)) | (stalled_w & ~use_x)   # x_new == xa: xa is the nearest float64
         state[active[stalled & ~ok]] = 2
         move = ~ok & ~stalled
         mx, mw = active[move & use_x], active[move & ~use_x]

@@ -11,6 +11,13 @@ Each entry carries the weight p_z(z*)^2, p_z = dC/dz the exact density in z (mea
 floored at 1e-3), so that the weighted squared error is the CDF loss to first order,
 (C(x(z)) - u)^2 ~ p_z^2 (z - z*)^2: errors where the density vanishes (square-root
 ends of the map) cost nothing, as they cost no KS accuracy.
+
+``tails=True`` builds the table for tail accuracy instead: half the u values stratified in
+(0, 1), half stratified in logit(u) over [-TAIL_LOGIT, TAIL_LOGIT] (u down to ~1e-8 at both
+ends); the exact w is polished by ``zoo.exact.refine`` (relative accuracy in the tails); and
+the weight is (p_z / min(u, 1 - u))^2: the squared error is then, to first order, the squared
+relative error of the tail mass |C(x)/u - 1| (of 1 - C above u = 1/2), which at u ~ 1/2 is the
+CDF loss again. That is the quantity the card's tail metrics measure.
 """
 from __future__ import annotations
 
@@ -30,6 +37,8 @@ from .targets.base import bisect_increasing
 from .transforms import inverse_squash, squash, to_physical
 
 BISECTION_STEPS = 50
+#: tails=True: half the u values are stratified in logit(u) over [-TAIL_LOGIT, TAIL_LOGIT]
+TAIL_LOGIT = 18.5
 
 
 def x_of_w(target: Target, k: int, w: np.ndarray, prev: np.ndarray | None, params: dict[str, np.ndarray],
@@ -54,10 +63,19 @@ _FD_STEP = 1e-6
 WEIGHT_FLOOR = 1e-3
 
 
-def stratified_u(n_u: int, rng: np.random.Generator) -> np.ndarray:
-    """n_u values in [0, 1]: the ends, and one uniform draw in each of n_u - 2 equal strata."""
-    s = (np.arange(n_u - 2) + rng.random(n_u - 2)) / (n_u - 2)
-    return np.concatenate([[0.0], s, [1.0]])
+def stratified_u(n_u: int, rng: np.random.Generator, tails: bool = False) -> np.ndarray:
+    """n_u values in [0, 1]: the ends, and one uniform draw in each of n_u - 2 equal strata.
+
+    ``tails``: no ends; n_u // 2 values stratified in (0, 1), the rest stratified in
+    v = logit(u) over [-TAIL_LOGIT, TAIL_LOGIT]."""
+    if not tails:
+        s = (np.arange(n_u - 2) + rng.random(n_u - 2)) / (n_u - 2)
+        return np.concatenate([[0.0], s, [1.0]])
+    n1 = n_u // 2
+    n2 = n_u - n1
+    s = (np.arange(n1) + rng.random(n1)) / n1
+    v = -TAIL_LOGIT + 2.0 * TAIL_LOGIT * (np.arange(n2) + rng.random(n2)) / n2
+    return np.sort(np.concatenate([s, 1.0 / (1.0 + np.exp(-v))]))
 
 
 def density_in_z(target: Target, k: int, z: np.ndarray, prev: np.ndarray | None, params: dict[str, np.ndarray],
@@ -74,9 +92,11 @@ def density_in_z(target: Target, k: int, z: np.ndarray, prev: np.ndarray | None,
     return target.component_pdf(k, x_of(z), prev, params) * np.abs(dxdz)
 
 
-def exact_chain(card: ModelCard, target: Target, u: np.ndarray, params: dict[str, np.ndarray]):
+def exact_chain(card: ModelCard, target: Target, u: np.ndarray, params: dict[str, np.ndarray],
+                tails: bool = False):
     """Exact w_k, z_k and density weights p_z^2 of every component for u of shape (n, d): component k
-    is conditioned on the exact earlier components (teacher forcing, as eq. 17 trains H_k)."""
+    is conditioned on the exact earlier components (teacher forcing, as eq. 17 trains H_k).
+    ``tails``: w polished to relative accuracy in the tails, weights (p_z / min(u, 1 - u))^2."""
     n, d = u.shape
     w, z, weight = (np.empty((n, d)) for _ in range(3))
     xs = []
@@ -84,28 +104,36 @@ def exact_chain(card: ModelCard, target: Target, u: np.ndarray, params: dict[str
         transform = sub.output_transform
         prev = np.stack(xs, axis=1) if xs else None
         w[:, k] = exact_w(target, k, u[:, k], prev, params, transform)
+        if tails:
+            from .exact import refine
+
+            w[:, k] = refine(target, k, u[:, k], w[:, k], prev, params, transform.coordinate, max_iter=6).w
         z[:, k] = inverse_squash(torch.as_tensor(w[:, k]), transform.squash).numpy()
         weight[:, k] = density_in_z(target, k, z[:, k], prev, params, transform) ** 2
+        if tails:
+            weight[:, k] /= np.minimum(u[:, k], 1.0 - u[:, k]) ** 2
         xs.append(x_of_w(target, k, w[:, k], prev, params, transform))
     return w, z, weight
 
 
-def table_key(card: ModelCard, n_u: int, seed: int) -> str:
+def table_key(card: ModelCard, n_u: int, seed: int, tails: bool = False) -> str:
     """Hash of everything the table depends on (for the on-disk cache)."""
     spec = {"target": card.target.model_dump(mode="json"), "grid": card.training.parameter_grid,
             "transforms": [s.output_transform.model_dump(mode="json") for s in card.architecture.subnets],
             "n_u": n_u, "seed": seed, "steps": BISECTION_STEPS, "layout": 3}
+    if tails:
+        spec.update(tails=True, tail_logit=TAIL_LOGIT)
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def build_table(card: ModelCard, target: Target, lists: dict[str, np.ndarray], n_u: int, seed: int,
-                cache_dir: str | Path | None = None, stream=sys.stderr) -> dict[str, torch.Tensor]:
+                cache_dir: str | Path | None = None, stream=sys.stderr, tails: bool = False) -> dict[str, torch.Tensor]:
     """Exact quantile table over the training lists: {param: (N,), "u", "w", "z", "weight": (N, d)}.
 
     Per parameter point, n_u rows: u_0 stratified, u_k (k > 0) stratified and shuffled.
     With ``cache_dir`` the table is stored as ``quantiles-<key>.npz`` and reused.
     """
-    path = Path(cache_dir) / f"quantiles-{table_key(card, n_u, seed)}.npz" if cache_dir else None
+    path = Path(cache_dir) / f"quantiles-{table_key(card, n_u, seed, tails)}.npz" if cache_dir else None
     if path is not None and path.is_file():
         with np.load(path) as f:
             return {k: torch.as_tensor(f[k]) for k in f.files}
@@ -118,10 +146,11 @@ def build_table(card: ModelCard, target: Target, lists: dict[str, np.ndarray], n
     chunk = max(1, 8192 // n_u)
     for start in range(0, len(combos), chunk):
         block = combos[start:start + chunk]
-        u = np.stack([np.concatenate([stratified_u(n_u, rng) if k == 0 else rng.permutation(stratified_u(n_u, rng))
+        u = np.stack([np.concatenate([stratified_u(n_u, rng, tails) if k == 0
+                                      else rng.permutation(stratified_u(n_u, rng, tails))
                                       for _ in block]) for k in range(d)], axis=1)
         params = {n: np.repeat([c[i] for c in block], n_u) for i, n in enumerate(names)}
-        w, z, weight = exact_chain(card, target, u, params)
+        w, z, weight = exact_chain(card, target, u, params, tails)
         for n in names:
             cols[n].append(params[n])
         for key, value in (("u", u), ("w", w), ("z", z), ("weight", weight)):

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from ._threads import threads_for_rows
@@ -19,6 +20,10 @@ from .targets import Target, get_target
 CHUNK = 1 << 20
 #: precision presets of the CUDA backend (zoo.cuda.codegen.PRECISIONS holds what they mean)
 PRECISIONS = ("accurate", "fast")
+
+
+class ExactModeWarning(UserWarning):
+    """exact=True: some points reached the iteration cap before the 1e-12 bound."""
 
 
 class ExtrapolationWarning(UserWarning):
@@ -208,39 +213,76 @@ class Sampler:
                              f"than the {total / 2**30:.3g} GiB available on {dev}; draw at most {most} per call, in batches")
 
     # -- evaluation ---------------------------------------------------------------
-    def ppf(self, u, *, device=None, dtype=None, allow_extrapolation: bool = False, **params) -> torch.Tensor:
+    def ppf(self, u, *, device=None, dtype=None, allow_extrapolation: bool = False, exact: bool = False,
+            **params) -> torch.Tensor:
         """Deterministic network map from u in [0, 1] to samples (the learned inverse CDF).
 
         ``u`` has shape (n,) for 1-D models, (n, d) otherwise; the result has the same
         shape, in the units of ``card.target.variables``, as ``dtype`` (default: the card's
         ``sample_dtype``; a narrower one is refused) on ``device`` (default: u's device).
         Monotone in u for 1-D models (checked on a dense grid by ``zoo validate``).
+
+        ``exact=True`` refines every value on the exact CDF (``zoo.exact``) until
+        |C(x) - u| <= 1e-12 min(u, 1 - u), or x is the float64 value nearest the exact quantile
+        where no float64 value meets that bound, or a small iteration cap is reached
+        (``ExactModeWarning`` with the count; ``last_refinement`` holds the counts of the last
+        call). The result is float64 unless ``dtype`` says otherwise (rounding to float32 would
+        undo the refinement). Chained models refine component by component on the refined earlier ones. The
+        CDF evaluations run in float64 on the CPU (values on a GPU travel there and back);
+        see the README for the cost.
         """
         allow_extrapolation = check_bool("allow_extrapolation", allow_extrapolation)
-        out_dtype = self._check_dtype(dtype)
+        exact = check_bool("exact", exact)
+        out_dtype = torch.float64 if exact and dtype is None else self._check_dtype(dtype)
         u2 = self._check_u(u)
         dev = check_device(device) if device is not None else check_device(u2.device)
         p = self.check_params(params, u2.shape[0], dev, allow_extrapolation)
-        return self._ppf(u2, p, dev, out_dtype)
+        return self._ppf(u2, p, dev, out_dtype, exact)
 
     def _ppf(self, u2: torch.Tensor, p: dict[str, torch.Tensor], dev: torch.device,
-             out_dtype: torch.dtype) -> torch.Tensor:
+             out_dtype: torch.dtype, exact: bool = False) -> torch.Tensor:
         """ppf on checked inputs: u (n, d), parameters from check_params."""
         n = u2.shape[0]
         model = self._model(dev)
         u2 = u2.to(dev, torch.float64)
         out = torch.empty((n, self.dim), dtype=torch.float64, device=dev)
+        w = torch.empty((n, self.dim), dtype=torch.float64, device=dev) if exact else None
         with torch.no_grad(), threads_for_rows(n):
             for start in range(0, n, CHUNK):
                 sl = slice(start, min(start + CHUNK, n))
                 chunk_params = {k: (v[sl] if v.dim() == 1 else v) for k, v in p.items()}
-                out[sl] = model(u2[sl], chunk_params)[0]
+                x_sl, w_sl = model(u2[sl], chunk_params)
+                out[sl] = x_sl
+                if exact:
+                    w[sl] = w_sl
+        if exact:
+            out = self._refine(u2, w, p).to(dev)
         out = out.to(out_dtype)
         return out[:, 0] if self.dim == 1 else out
 
+    def _refine(self, u2: torch.Tensor, w: torch.Tensor, p: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The exact mode: every component refined on the exact (conditional) CDF (zoo.exact)."""
+        from .exact import MAX_ITER, refine
+
+        un, wn = u2.cpu().numpy(), w.cpu().numpy()
+        pn = {k: v.cpu().numpy() for k, v in p.items()}
+        xs, counts = [], {"converged": 0, "resolution": 0, "capped": 0, "max_iterations": 0}
+        for k, sub in enumerate(self.card.architecture.subnets):
+            prev = None if k == 0 else np.stack(xs, axis=1)
+            r = refine(self.target, k, un[:, k], wn[:, k], prev, pn, sub.output_transform.coordinate)
+            xs.append(r.x)
+            for key in ("converged", "resolution", "capped"):
+                counts[key] += getattr(r, key)
+            counts["max_iterations"] = max(counts["max_iterations"], int(r.iterations.max(initial=0)))
+        self.last_refinement = counts
+        if counts["capped"]:
+            warnings.warn(f"exact=True: {counts['capped']} of {un.shape[0] * self.dim} values reached the cap of "
+                          f"{MAX_ITER} iterations before the 1e-12 bound", ExactModeWarning, stacklevel=4)
+        return torch.from_numpy(np.stack(xs, axis=1))
+
     def sample(self, n: int, *, generator: torch.Generator | None = None, device=None, dtype=None,
                allow_extrapolation: bool = False, backend: str | None = None, seed: int | None = None,
-               offset: int = 0, precision: str = "accurate", **params) -> torch.Tensor:
+               offset: int = 0, precision: str = "accurate", exact: bool = False, **params) -> torch.Tensor:
         """Draw n samples: shape (n,) for 1-D models, (n, d) otherwise.
 
         ``n``: a non-negative integer (integral floats such as ``1e6`` are accepted).
@@ -256,9 +298,13 @@ class Sampler:
         ``precision`` (CUDA backend only): ``"accurate"`` (split-f16 tensor-core products and
         tanhf, within 1e-4 of the torch path in CDF units) or ``"fast"`` (f16 products,
         tanh.approx.f16x2); see docs/cuda.md.
+
+        ``exact=True``: each sample refined on the exact CDF, as ``ppf(..., exact=True)``
+        describes (the torch backend draws u; with a ``seed`` the same u as the kernel).
         """
         n = check_count("n", n)
         allow_extrapolation = check_bool("allow_extrapolation", allow_extrapolation)
+        exact = check_bool("exact", exact)
         generator = check_generator(generator)
         if seed is not None:
             seed = check_seed("seed", seed)
@@ -267,14 +313,20 @@ class Sampler:
             raise ValueError("pass either seed (the Philox stream) or generator, not both")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {shown(precision)}")
-        out_dtype = self._check_dtype(dtype)
+        out_dtype = torch.float64 if exact and dtype is None else self._check_dtype(dtype)
         if device is None:
             device = next((v.device for v in params.values()
                            if isinstance(v, torch.Tensor) and v.device.type in ("cpu", "cuda")), "cpu")
         dev = check_device(device)
         self._check_memory(n, dev)
         checked = self.check_params(params, n, dev, allow_extrapolation)  # fail before drawing
+        backend_arg = backend
         backend = self._backend(backend, dev)
+        if exact and backend == "cuda":
+            if backend_arg == "cuda":
+                raise ValueError("exact=True runs on the torch backend (the exact CDF is evaluated in float64 on "
+                                 "the CPU); pass backend='torch' or leave backend unset")
+            backend = "torch"
         if backend == "cuda":
             return self._sample_cuda(n, dev, out_dtype, checked, generator, seed, offset, precision)
         if seed is not None:
@@ -284,7 +336,7 @@ class Sampler:
         else:
             gen_dev = generator.device if generator is not None else dev
             u = torch.rand((n, self.dim), generator=generator, dtype=torch.float64, device=gen_dev).to(dev)
-        return self._ppf(u, checked, dev, out_dtype)
+        return self._ppf(u, checked, dev, out_dtype, exact)
 
     # -- CUDA backend (zoo.cuda) -------------------------------------------------------
     def _backend(self, backend: str | None, dev: torch.device) -> str:

@@ -80,7 +80,10 @@ class QuantileObjective:
 
     name = "density-weighted quantile-mse on exact inverse-CDF tables"
 
-    def __init__(self, table: dict[str, torch.Tensor], key: str | None = None):
+    def __init__(self, table: dict[str, torch.Tensor], key: str | None = None, tails: bool = False):
+        if tails:
+            self.name = ("tail-weighted quantile-mse on exact inverse-CDF tables (weights: squared relative "
+                         "tail-mass error, half the u logit-stratified down to 1e-8 at both ends)")
         self.table = table
         self.size = len(table["u"])
         self.key = key  # identifies the table (zoo.quantiles.table_key), part of a run's identity
@@ -259,10 +262,10 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
 
 
 def describe_training(objective, *, steps: int, batch_size: int, lr: float, lbfgs_rounds: int,
-                      lbfgs_iterations: int, lbfgs_batch: int) -> str:
+                      lbfgs_iterations: int, lbfgs_batch: int, polish: str = "the CDF loss (eq. 4/17)") -> str:
     text = f"{objective.name}; Adam {steps} steps (batch {batch_size}, lr {lr:g} cosine to 1e-5)"
     if lbfgs_rounds:
-        text += (f", then {lbfgs_rounds} x {lbfgs_iterations} L-BFGS iterations on the CDF loss (eq. 4/17), "
+        text += (f", then {lbfgs_rounds} x {lbfgs_iterations} L-BFGS iterations on {polish}, "
                  f"{lbfgs_batch} points each")
     return text
 
@@ -281,8 +284,10 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
                 lbfgs_batch: int = 65536, table_u: int = 257, smoke_steps: int = 50, argv=None) -> ModelCard:
     """Command line of a training recipe: train, write weights and card, validate.
 
-    ``objective`` is ``cdf`` (eq. 4/17) or ``quantile`` (regression onto exact
-    inverse-CDF tables of ``table_u`` u values per training parameter point, 1-D models).
+    ``objective`` is ``cdf`` (eq. 4/17), ``quantile`` (regression onto exact inverse-CDF
+    tables of ``table_u`` u values per training parameter point) or ``tail-quantile`` (the
+    same with tables and weights for relative accuracy in the tails, see zoo.quantiles; its
+    L-BFGS rounds polish on the same objective, the others' on the CDF loss).
     Checkpoints go to ``--checkpoint-dir`` (default ``checkpoints/<name>/``); rerunning
     the same command after an interruption resumes (``--fresh`` starts over).
     """
@@ -291,7 +296,7 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     name = Path(default_out).name
     ap = argparse.ArgumentParser(description=f"Train the {name} model and write its weights and validated card.")
     ap.add_argument("--out", default=default_out, help="output folder for card.json and the weights")
-    ap.add_argument("--objective", choices=["cdf", "quantile"], default=objective)
+    ap.add_argument("--objective", choices=["cdf", "quantile", "tail-quantile"], default=objective)
     ap.add_argument("--steps", type=int, default=steps, help="Adam steps")
     ap.add_argument("--batch-size", type=int, default=batch_size)
     ap.add_argument("--lr", type=float, default=lr)
@@ -319,16 +324,18 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     card = make_card(seed=args.seed, steps=args.steps, batch_size=args.batch_size, **widths)
     torch.manual_seed(args.seed)  # the initial weights are part of the seeded run
     model = InverseCDFModel(card)
-    if args.objective == "quantile":
+    tails = args.objective == "tail-quantile"
+    if args.objective in ("quantile", "tail-quantile"):
         from .quantiles import build_table, table_key
 
-        table = build_table(card, model.target, training_lists(card), args.table_u, args.seed, cache_dir=ckpt_dir)
-        obj = QuantileObjective(table, key=table_key(card, args.table_u, args.seed))
+        table = build_table(card, model.target, training_lists(card), args.table_u, args.seed, cache_dir=ckpt_dir,
+                            tails=tails)
+        obj = QuantileObjective(table, key=table_key(card, args.table_u, args.seed, tails), tails=tails)
     else:
         obj = CDFObjective(model)
     # one checkpoint per distinct run: model, objective and every setting that changes the result
     run_spec = {"card": card.model_dump(mode="json", include={"target", "architecture"}), "objective": obj.name,
-                "table": getattr(obj, "key", None), "polish": "cdf",
+                "table": getattr(obj, "key", None), "polish": "objective" if tails else "cdf",
                 **{k: v for k, v in vars(args).items()
                    if k not in ("out", "threads", "fresh", "checkpoint_dir", "device", "lbfgs_rounds")}}
     # (the number of L-BFGS rounds only extends the schedule: a longer run passes through the
@@ -339,7 +346,8 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
         ckpt.unlink()
     # L-BFGS always polishes on the CDF loss itself: (C(x) - u)^2 is what the KS distance
     # measures, also where the map's square-root ends make the quantile error a poor proxy
-    polish = CDFObjective(model)
+    # (tail-quantile polishes on its own objective: the CDF loss is blind to the tails)
+    polish = obj if tails else CDFObjective(model)
     model.to(args.device)
     result = fit(model, obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                 lbfgs_rounds=args.lbfgs_rounds, lbfgs_iterations=args.lbfgs_iterations,
@@ -348,7 +356,8 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     wall, final = round(result.wall_time_s, 1), result.final_loss
     loss = describe_training(obj, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                              lbfgs_rounds=args.lbfgs_rounds, lbfgs_iterations=args.lbfgs_iterations,
-                             lbfgs_batch=args.lbfgs_batch)
+                             lbfgs_batch=args.lbfgs_batch,
+                             **({"polish": "the same objective"} if tails else {}))
     model.card = card.model_copy(update={"training": card.training.model_copy(
         update={"final_loss": final if math.isfinite(final) and final >= 0 else None, "wall_time_s": wall, "loss": loss,
                 "hardware": hardware_description(args.device),

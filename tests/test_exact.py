@@ -1,0 +1,102 @@
+"""The exact mode (zoo.exact, ``ppf/sample(..., exact=True)``): the 1e-12 bound at every held-out
+point of every bundled model, from the deep tails to the median."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import zoo
+from zoo.exact import RTOL, refine
+from zoo.validation import heldout_grid
+
+MODELS = zoo.list_models()
+#: u from the deep tails to the median, both ends (and the ends themselves)
+U = np.array([0.0, 1e-12, 1e-9, 1e-6, 1e-4, 1e-2, 0.1, 0.3, 0.5, 0.7, 0.9, 1 - 1e-2, 1 - 1e-4, 1 - 1e-6,
+              1 - 1e-9, 1.0])
+#: slack on the sign test at neighbouring floats: the exact CDF's own relative error (~1e-14,
+#: tests/test_targets.py) must not make a best-possible float64 look wrong
+SIGN_SLACK = 1e-13
+
+
+def _residual(target, k, x, u, prev, params):
+    """(C(x) - u) / u below u = 1/2, ((1 - u) - S(x)) / (1 - u) above: increasing in x."""
+    lower = u <= 0.5
+    c = target.component_cdf(k, x, prev, params)
+    s = target.component_sf(k, x, prev, params)
+    mass = np.where(lower, u, 1.0 - u)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(lower, c - u, mass - s) / mass
+    return np.where(mass > 0, r, 0.0)
+
+
+def _check_bound(target, k, x, u, prev, params):
+    """Every x meets the bound, or is the float64 nearest the exact quantile (the quantile lies
+    between its neighbours): returns the number of points of each kind."""
+    r = _residual(target, k, x, u, prev, params)
+    met = np.abs(r) <= RTOL
+    below = _residual(target, k, np.nextafter(x, -np.inf), u, prev, params)
+    above = _residual(target, k, np.nextafter(x, np.inf), u, prev, params)
+    best = (below <= SIGN_SLACK) & (above >= -SIGN_SLACK)
+    bad = ~(met | best)
+    assert not np.any(bad), (f"{target.id}: component {k}: {bad.sum()} points neither meet |C - u| <= 1e-12 min(u, 1-u) "
+                             f"nor sit at the float64 nearest the quantile; u = {u[bad][:5]}, r = {r[bad][:5]}")
+    return int(met.sum()), int((~met).sum())
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_exact_mode_meets_its_bound_at_every_heldout_point(name):
+    s = zoo.load(name)
+    points = heldout_grid(s.card, 4)
+    for params in points:
+        n = len(U)
+        u = np.stack([U] * s.dim, axis=1) if s.dim > 1 else U
+        x = s.ppf(torch.from_numpy(u), exact=True, **params).numpy().reshape(n, s.dim)
+        assert s.last_refinement["capped"] == 0
+        p = {k: np.float64(v) for k, v in params.items()}
+        for k in range(s.dim):
+            prev = x[:, :k] if k else None
+            _check_bound(s.target, k, x[:, k], U, prev, p)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_exact_mode_improves_on_the_network_and_returns_float64(name):
+    s = zoo.load(name)
+    params = heldout_grid(s.card, 2)[0]
+    rng = np.random.default_rng(3)
+    u = rng.random((2000, s.dim))
+    u_in = torch.from_numpy(u if s.dim > 1 else u[:, 0])
+    x_net = s.ppf(u_in, **params).double().numpy().reshape(-1, s.dim)
+    x_ex = s.ppf(u_in, exact=True, **params)
+    assert x_ex.dtype == torch.float64
+    x_ex = x_ex.numpy().reshape(-1, s.dim)
+    p = {k: np.float64(v) for k, v in params.items()}
+    r_net = np.abs(_residual(s.target, 0, x_net[:, 0], u[:, 0], None, p))
+    r_ex = np.abs(_residual(s.target, 0, x_ex[:, 0], u[:, 0], None, p))
+    assert np.max(r_ex) < 1e-3 * np.max(r_net)
+
+
+def test_sample_exact_draws_the_same_u_as_the_kernel_stream():
+    s = zoo.load("bessel-test")
+    from zoo.philox import uniforms
+
+    x = s.sample(500, seed=11, exact=True, theta=1.0)
+    u = uniforms(500, 1, seed=11)[:, 0]
+    np.testing.assert_array_equal(x.numpy(), s.ppf(torch.from_numpy(u), exact=True, theta=1.0).numpy())
+
+
+def test_exact_flag_is_checked_and_cap_reported():
+    s = zoo.load("bessel-test")
+    with pytest.raises(TypeError, match="exact"):
+        s.ppf(torch.tensor([0.5], dtype=torch.float64), exact="yes", theta=1.0)
+    # with max_iter=0 every point that the network does not already meet ends capped
+    t = s.target
+    u = np.array([1e-6, 0.2, 0.7])
+    with torch.no_grad():
+        _, w = s.model(torch.from_numpy(u)[:, None], {"theta": torch.tensor(1.0, dtype=torch.float64)})
+    r = refine(t, 0, u, w[:, 0].numpy(), None, {"theta": np.float64(1.0)},
+               s.card.architecture.subnets[0].output_transform.coordinate, max_iter=0)
+    assert r.capped == 3 and r.converged == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.ppf(torch.from_numpy(u), exact=True, theta=1.0)  # the default cap is not reached: no warning
