@@ -29,7 +29,7 @@ def test_smoke_recipe_emits_a_valid_loadable_model(recipe, tmp_path):
     card = ModelCard.read(tmp_path / "card.json")
     assert card.metrics is not None and card.training.recipe == f"training_recipes/{recipe}.py"
     hp = card.training.hyperparameters  # the run's settings land on the card as data (issue 9)
-    assert hp["smoke"] is True and hp["steps"] == card.training.steps and hp["objective"] in ("cdf", "quantile")
+    assert hp["smoke"] is True and hp["steps"] == card.training.steps and hp["objective"] in ("cdf", "quantile", "tail-quantile")
     assert hp["hidden"] == ",".join(map(str, card.architecture.subnets[0].hidden)) and "lr" in hp
     s = zoo.load(tmp_path)
     assert s.card == card

@@ -38,6 +38,9 @@ class ExactGaussianView:
     def exact_cdf(self, x):
         return self.target.marginal_cdf(x)
 
+    def exact_sf(self, x):
+        return self.target.component_sf(0, x, None, {})
+
     def support(self):
         return 0.0, 1.0
 
@@ -47,10 +50,18 @@ class ExactGaussianView:
 
 def test_exact_map_scores_zero_and_a_shifted_map_does_not():
     exact = evaluate_component(ExactGaussianView(), 4096, 1000)
-    assert exact.ks < 1e-12 and exact.js < 1e-20 and exact.monotone
+    # JS: the view's ndtr-difference CDF and the target's (direct quadrature below x = 0.25) differ
+    # by rounding, ~1e-16 per bin: measured 8.6e-19
+    assert exact.ks < 1e-12 and exact.js < 1e-15 and exact.monotone
+    # the exact map's tail masses: ndtri of lo + u mass is absolute-accurate (~1e-16), i.e. ~1e-10
+    # relative at u = 1e-6
+    assert max(exact.lower) < 1e-8 and max(exact.upper) < 1e-8
     shifted = evaluate_component(ExactGaussianView(shift=0.01), 4096, 1000)
     # a shift by 0.01 moves the CDF by up to pdf_max * 0.01 ~ 0.0167
     assert 0.01 < shifted.ks < 0.02 and shifted.js > 1e-6
+    # ... and the tail masses by a factor: x - 0 grows by 0.01 where the u = 1e-6 quantile sits at
+    # ~5e-5 (lower end, mass ~ x), the upper end loses 0.01 of its ~5e-5 width
+    assert min(shifted.lower) > 0.1 and min(shifted.upper) > 0.1 and shifted.lower[0] > 10
 
 
 def test_heldout_values_are_never_training_values():

@@ -18,19 +18,30 @@ def models_table() -> str:
     """Markdown table of the bundled models, from their cards (metrics written by the validator)."""
     from .registry import bundled_names, resolve
 
-    rows = ["| model | samples | architecture | weights | KS median | KS max | JS median | JS at paper point | monotone |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | samples | architecture | weights | KS median | KS max | tail 1e-4 median / max | "
+            "tail 1e-6 median / max | JS median | JS at paper point | monotone |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in bundled_names():
         card, _ = resolve(name)
         m = card.metrics
         if m is None:
-            rows.append(f"| {name} | | {architecture_string(card)} | {card.weights.parameter_count} | not validated | | | | |")
+            rows.append(f"| {name} | | {architecture_string(card)} | {card.weights.parameter_count} | not validated "
+                        "| | | | | | |")
             continue
         ref = f"{m.js_reference.value:.1e}" if m.js_reference else "n/a"
         var = ", ".join(f"{v.name} [{v.unit}]" for v in card.target.variables)
         rows.append(f"| {name} | {var} | {architecture_string(card)} | {card.weights.parameter_count} | "
-                    f"{m.ks_median:.1e} | {m.ks_max:.1e} | {m.js_median:.1e} | {ref} | {m.monotone} |")
+                    f"{m.ks_median:.1e} | {m.ks_max:.1e} | {tail_cell(m, 1e-4)} | {tail_cell(m, 1e-6)} | "
+                    f"{m.js_median:.1e} | {ref} | {m.monotone} |")
     return "\n".join(rows)
+
+
+def tail_cell(m, u: float) -> str:
+    """'median / max' of the relative tail-mass error at level u, the worse of the two ends."""
+    t = m.tail(u)
+    if t is None:
+        return "n/a"
+    return f"{max(t.lower_median, t.upper_median):.1e} / {max(t.lower_max, t.upper_max):.1e}"
 
 
 def info_summary(card, folder) -> str:
@@ -53,6 +64,9 @@ def info_summary(card, folder) -> str:
         worst = ", ".join(f"{k}={v:.3g}" for k, v in m.worst.params.items()) or "-"
         lines.append(f"accuracy  KS median {m.ks_median:.1e}, max {m.ks_max:.1e} (worst at {worst}); "
                      f"JS median {m.js_median:.1e}; monotone {m.monotone}; {m.n_points} held-out points")
+        for t in m.tails:
+            lines.append(f"tails     u = {t.u:g}: relative tail-mass error lower end median {t.lower_median:.1e}, "
+                         f"max {t.lower_max:.1e}; upper end median {t.upper_median:.1e}, max {t.upper_max:.1e}")
     lines.append(f"network   {architecture_string(card)}; {card.weights.parameter_count} float32 weights "
                  f"({4 * card.weights.parameter_count / 1024:.0f} KiB), sha256 {card.weights.sha256[:12]}...")
     src = f"Hub {card.source.repo_id}@{card.source.revision}" if card.source else "bundled with the card"
