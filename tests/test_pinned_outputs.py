@@ -41,3 +41,28 @@ def test_the_map_is_what_it_was(name):
     np.testing.assert_allclose(got64, want, rtol=1e-12, atol=0)
     got32 = s.ppf(torch.from_numpy(u if s.dim > 1 else u[:, 0]), dtype=torch.float64, **rec["params"]).numpy()
     np.testing.assert_allclose(got32.reshape(want.shape), want, rtol=1e-5, atol=0)
+
+
+def record(names) -> None:
+    """Re-record the pinned (u, x) pairs of the given models after a retraining:
+    ``python tests/test_pinned_outputs.py ic-isotropic bessel-test`` (then review the diff)."""
+    path = Path(__file__).parent / "data" / "pinned_outputs.json"
+    data = json.loads(path.read_text())
+    for name in names:
+        s = zoo.load(name)
+        rec = data[name]
+        u = np.array(rec["u"])
+        model = InverseCDFModel(s.card, s.target)
+        model.net.load_state_dict(s.model.net.state_dict())
+        model = model.double()
+        tp = {k: torch.tensor(v, dtype=torch.float64) for k, v in rec["params"].items()}
+        with torch.no_grad():
+            x = model(torch.from_numpy(u), tp)[0].numpy()
+        data[name] = {**rec, "weights_sha256": s.card.weights.sha256, "x": x.tolist()}
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    record(sys.argv[1:])

@@ -100,6 +100,12 @@ def test_card_metrics_are_reproduced_by_the_validator(name):
     assert m.digest == card.digest == s.card.measured_digest()
     for field in ("ks_median", "ks_max", "js_median", "js_max"):
         assert getattr(m, field) == pytest.approx(getattr(card, field), rel=RTOL, abs=1e-15), field
+    # tail errors |C/u - 1|: the exact tail masses are relative-accurate to ~1e-14
+    # (tests/test_tail_accuracy.py), hence the absolute floor
+    assert [t.u for t in m.tails] == [t.u for t in card.tails] == [1e-6, 1e-4, 1e-2]
+    for got, want in zip(m.tails, card.tails):
+        for field in ("lower_median", "lower_max", "upper_median", "upper_max"):
+            assert getattr(got, field) == pytest.approx(getattr(want, field), rel=RTOL, abs=1e-12), field
     assert m.monotone == card.monotone
 
 
@@ -131,3 +137,6 @@ def test_metrics_do_not_depend_on_threads_or_blocking(monkeypatch):
         torch.set_num_threads(threads)
     for field in ("ks_median", "ks_max", "js_median", "js_max"):
         assert getattr(other, field) == pytest.approx(getattr(base, field), rel=RTOL, abs=1e-15), field
+    for got, want in zip(other.tails, base.tails):
+        assert got.lower_max == pytest.approx(want.lower_max, rel=RTOL, abs=1e-12)
+        assert got.upper_max == pytest.approx(want.upper_max, rel=RTOL, abs=1e-12)
