@@ -24,6 +24,16 @@ from zoo.model import InverseCDFModel
 PINNED = json.loads((Path(__file__).parent / "data" / "pinned_outputs.json").read_text())
 
 
+def _map64(s, rec) -> np.ndarray:
+    """The float64 evaluation of the map at the record's u and parameters."""
+    model = InverseCDFModel(s.card, s.target)
+    model.net.load_state_dict(s.model.net.state_dict())
+    model = model.double()
+    tp = {k: torch.tensor(v, dtype=torch.float64) for k, v in rec["params"].items()}
+    with torch.no_grad():
+        return model(torch.from_numpy(np.array(rec["u"])), tp)[0].numpy()
+
+
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_the_map_is_what_it_was(name):
     rec = PINNED[name]
@@ -32,12 +42,7 @@ def test_the_map_is_what_it_was(name):
         pytest.skip(f"{name} has new weights; re-record tests/data/pinned_outputs.json")
     u = np.array(rec["u"])
     want = np.array(rec["x"])
-    model = InverseCDFModel(s.card, s.target)
-    model.net.load_state_dict(s.model.net.state_dict())
-    model = model.double()
-    tp = {k: torch.tensor(v, dtype=torch.float64) for k, v in rec["params"].items()}
-    with torch.no_grad():
-        got64 = model(torch.from_numpy(u), tp)[0].numpy()
+    got64 = _map64(s, rec)
     np.testing.assert_allclose(got64, want, rtol=1e-12, atol=0)
     got32 = s.ppf(torch.from_numpy(u if s.dim > 1 else u[:, 0]), dtype=torch.float64, **rec["params"]).numpy()
     np.testing.assert_allclose(got32.reshape(want.shape), want, rtol=1e-5, atol=0)
@@ -51,13 +56,7 @@ def record(names) -> None:
     for name in names:
         s = zoo.load(name)
         rec = data[name]
-        u = np.array(rec["u"])
-        model = InverseCDFModel(s.card, s.target)
-        model.net.load_state_dict(s.model.net.state_dict())
-        model = model.double()
-        tp = {k: torch.tensor(v, dtype=torch.float64) for k, v in rec["params"].items()}
-        with torch.no_grad():
-            x = model(torch.from_numpy(u), tp)[0].numpy()
+        x = _map64(s, rec)
         data[name] = {**rec, "weights_sha256": s.card.weights.sha256, "x": x.tolist()}
     path.write_text(json.dumps(data, indent=1) + "\n")
 

@@ -93,6 +93,12 @@ def tails_fraction(w, t=None):
     return (w / (t(1) + np.sqrt(t(1) - w))).astype(t)
 
 
+def _emulate_prep_log1p_bq(p, prev):
+    """rz_prep_ic_log1p_bq in numpy: (ln(1 + b), t_min), gamma."""
+    ln1pb = np.log1p(4.0 * p[0] * p[1])
+    return (ln1pb, np.log1p(p[1] / (p[0] - p[1])) / ln1pb), p[0]
+
+
 def emulated_eps(bq: np.ndarray, g: np.ndarray) -> np.ndarray:
     """gamma bq / (1 + bq) as the kernel's rz_ic_eps: r in bq's dtype, gamma - gamma r in fp64 above bq = 1."""
     r = (bq.dtype.type(1) / (bq.dtype.type(1) + bq)).astype(bq.dtype)
@@ -291,8 +297,7 @@ class InverseComptonIsotropic(Target):
             "    const rz_map_t t = m.c1 + w * ((rz_map_t)1 - m.c1);\n"
             "    return rz_ic_eps(rz_expm1(t * m.c0), m.g);\n"
             "}",
-            emulate_prep=lambda p, prev: ((np.log1p(4.0 * p[0] * p[1]),
-                                           np.log1p(p[1] / (p[0] - p[1])) / np.log1p(4.0 * p[0] * p[1])), p[0]),
+            emulate_prep=_emulate_prep_log1p_bq,
             emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(np.expm1((c[1] + w * (t(1) - c[1])) * c[0]).astype(t),
                                                                 g)),
         "log1p_bq_tails": KernelCoordinate(
@@ -308,8 +313,7 @@ class InverseComptonIsotropic(Target):
             "    const rz_map_t t = m.c1 + f * ((rz_map_t)1 - m.c1);\n"
             "    return rz_ic_eps(rz_expm1(t * m.c0), m.g);\n"
             "}",
-            emulate_prep=lambda p, prev: ((np.log1p(4.0 * p[0] * p[1]),
-                                           np.log1p(p[1] / (p[0] - p[1])) / np.log1p(4.0 * p[0] * p[1])), p[0]),
+            emulate_prep=_emulate_prep_log1p_bq,
             emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(
                 np.expm1((c[1] + tails_fraction(w.astype(t), t) * (t(1) - c[1])) * c[0]).astype(t), g)),
     }
