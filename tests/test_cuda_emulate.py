@@ -117,7 +117,7 @@ EXTREME_IC = [{"gamma": 8.3e9, "eps0": 8.6e-3}, {"gamma": 1.2, "eps0": 1e-10}, {
               {"gamma": 1e5, "eps0": 10**-4.5}]
 
 
-@pytest.mark.parametrize("coordinate", ["log_q", "log1p_bq", "linear"])
+@pytest.mark.parametrize("coordinate", ["log_q", "log1p_bq", "log1p_bq_tails", "linear"])
 def test_ic_mapping_precision_at_domain_corners(coordinate):
     """fp32 transcendental part + fp64 last step: the map stays within 1e-6 (CDF units) of the
     float64 torch transform for the same w, even at gamma ~ 1e10 where eps_max = gamma - 29 and the upper part of the distribution
@@ -192,7 +192,7 @@ def test_residual_and_u_transform_match_torch(name, residual):
     if "residual" not in zoo.card.SubnetCard.model_fields:
         pytest.skip("this card schema has no residual")
     s = zoo.load(name)
-    for kind in ("identity", "arcsine"):
+    for kind in ("identity", "arcsine", "logit"):
         subs = [sub.model_copy(update={"u_transform": kind, "residual": residual}) for sub in s.card.architecture.subnets]
         card = s.card.model_copy(update={"architecture": s.card.architecture.model_copy(update={"subnets": subs})})
         model = InverseCDFModel(card).eval()

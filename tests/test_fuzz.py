@@ -80,6 +80,7 @@ def check_samples(x, n, lo=0.0, hi=1.0):
            "allow_extrapolation": st.one_of(st.booleans(), anything),
            "precision": st.one_of(st.sampled_from(["accurate", "fast"]), anything),
            "backend": st.one_of(st.sampled_from([None, "torch", "cuda"]), anything),
+           "exact": st.one_of(st.booleans(), anything),
        }))
 def test_fuzz_sample_arguments(bessel, n, theta, kwargs):
     try:
@@ -91,10 +92,11 @@ def test_fuzz_sample_arguments(bessel, n, theta, kwargs):
 
 @FUZZ
 @given(u=st.one_of(st.lists(st.floats(0, 1), max_size=6), anything), theta=st.one_of(good_theta, anything),
-       dtype=st.one_of(st.none(), st.sampled_from([torch.float64, torch.float32, torch.int32])))
-def test_fuzz_ppf_arguments(bessel, u, theta, dtype):
+       dtype=st.one_of(st.none(), st.sampled_from([torch.float64, torch.float32, torch.int32])),
+       exact=st.one_of(st.booleans(), anything))
+def test_fuzz_ppf_arguments(bessel, u, theta, dtype, exact):
     try:
-        x = bessel.ppf(u, theta=theta, dtype=dtype)
+        x = bessel.ppf(u, theta=theta, dtype=dtype, exact=exact)
     except DOCUMENTED:
         return
     check_samples(x, len(u))
