@@ -1,6 +1,6 @@
 """Equal-budget comparison of ideas for accurate tails, on bessel-test (docs/tails.md).
 
-Each configuration trains the same network (3 x 32 tanh) for the same budget (Adam steps,
+Each configuration trains the same network (3 x 32 tanh) for the same budget (6000 Adam steps,
 batch, one L-BFGS round) from the same seed, then the validator measures KS and the tail-mass
 errors on the card's held-out points. Configurations:
 
@@ -11,7 +11,7 @@ errors on the card's held-out points. Configurations:
   D  C in the arcsine coordinate (exact map linear in both tails)
   E  D with the plain (density-weighted) quantile objective
 
-    python benchmarks/tail_ideas.py [--steps 20000] [--only D,E] [--out /tmp/tail_ideas]
+    python benchmarks/tail_ideas.py [--steps 6000] [--only D,E] [--out /tmp/tail_ideas]
 """
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def card_factory(cfg):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=20000)
+    ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--only", default=",".join(CONFIGS))
     ap.add_argument("--out", default="/tmp/tail_ideas")
     args = ap.parse_args()

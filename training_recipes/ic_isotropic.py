@@ -52,5 +52,5 @@ def make_card(*, seed, steps, batch_size, name="ic-isotropic", hidden=HIDDEN):
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "ic-isotropic"), objective="tail-quantile",
-                steps=60000, batch_size=8192, lr=3e-3, lbfgs_rounds=1, lbfgs_iterations=300,
+                steps=60000, batch_size=8192, lr=3e-3, lbfgs_rounds=3, lbfgs_iterations=300,
                 lbfgs_batch=65536, table_u=257)
