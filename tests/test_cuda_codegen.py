@@ -43,6 +43,28 @@ def test_every_registry_model_compiles(name, arch):
             assert cubin[:4] == b"\x7fELF" and len(cubin) > 1000, (mode, opts)
 
 
+def _coordinate_variants():
+    for name in MODELS:
+        s = zoo.load(name)
+        for coord in s.target.coordinates:
+            yield pytest.param(name, coord, id=f"{name}/{coord}")
+
+
+@pytest.mark.parametrize("name,coord", list(_coordinate_variants()))
+def test_every_coordinate_compiles_alone(name, coord):
+    """Each coordinate a target offers, as the only one a kernel uses (codegen emits only the
+    coordinates a card names, so one that leans on another's device code would not compile)."""
+    from zoo.cuda import nvrtc
+
+    s = zoo.load(name)
+    subs = [sub.model_copy(update={"output_transform": sub.output_transform.model_copy(update={"coordinate": coord})})
+            for sub in s.card.architecture.subnets]
+    card = s.card.model_copy(update={"architecture": s.card.architecture.model_copy(update={"subnets": subs})})
+    ptx = nvrtc.compile_source(codegen.generate(card, codegen.KernelOptions()), "sm_80", kind="ptx",
+                               name=f"{name}-{coord}.cu", use_cache=False).decode()
+    assert ".entry" in ptx
+
+
 def test_default_is_the_accurate_mode():
     o = codegen.KernelOptions()
     assert (o.precision, o.mma, o.tanh) == ("accurate", "3xf16", "exact")
