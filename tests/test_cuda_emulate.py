@@ -48,12 +48,13 @@ def test_default_mode_meets_the_accuracy_goal():
 
 
 def test_bound_is_not_vacuous():
-    """A 2% error in the first-layer weights breaks the bound: the test can fail."""
+    """A 5% error in the first-layer weights breaks the bound: the test can fail (bessel-test v0.3.0:
+    measured CDF gaps 1.8e-3 at 2%, 4.1e-3 at 5%, 7.4e-3 at 10%, against the 3e-3 bound)."""
     s = zoo.load("bessel-test")
     blob = bytearray(codegen.pack(s.card, s.model.net.state_dict()))
     lay = codegen.layout(s.card)[0][0]
     w_in = np.frombuffer(blob, dtype=np.float32, count=lay.widths[0] * lay.n_inputs, offset=lay.w_in).copy()
-    blob[lay.w_in:lay.w_in + w_in.nbytes] = (w_in * 1.02).astype(np.float32).tobytes()  # a 2% weight error
+    blob[lay.w_in:lay.w_in + w_in.nbytes] = (w_in * 1.05).astype(np.float32).tobytes()  # a 5% weight error
     u = philox.uniforms(4096, 1, seed=0)
     pt = _points(s.card)[0]
     xe, _ = emulate.emulate(s.card, bytes(blob), u, pt, mma="f16", tanh="exact")

@@ -9,7 +9,7 @@ from zoo.cli import main
 def test_default_backend_is_torch_on_cpu():
     s = zoo.load("bessel-test")
     x = s.sample(100, theta=1.0)
-    assert x.shape == (100,) and x.dtype == torch.float32
+    assert x.shape == (100,) and x.dtype == torch.float64   # the card's sample_dtype
     assert s._backend(None, torch.device("cpu")) == "torch"
 
 
