@@ -107,7 +107,6 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
     in_x = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.int64)
     state = np.zeros(n, dtype=np.int8)          # 0 active, 1 converged, 2 resolution, 3 capped
-    # phase 1 evaluations: x from w
     active = np.arange(n)
     for it in range(max_iter + 1):
         if active.size == 0:
@@ -138,12 +137,12 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
             state[active[~ok]] = 3
             break
         pdf = target.component_pdf(k, xa, pv, p)
+        sign = np.where(lo_a, 1.0, -1.0)             # dC/dx = pdf, dS/dx = -pdf
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ln_ratio = np.log(ratio)
-            # d ln(C or S) / dx
-            dlog_dx = np.where(lo_a, 1.0, -1.0) * pdf / (ratio * m_a)
+            dlog_dx = sign * pdf / (ratio * m_a)     # d ln(C or S) / dx
             # phase 2: Newton in x on the ratio itself (quadratic, float64-resolution limited)
-            x_new = xa - (ratio - 1.0) / np.where(lo_a, 1.0, -1.0) / (pdf / m_a)
+            x_new = xa - sign * (ratio - 1.0) * m_a / pdf
             # phase 1: Newton on ln(ratio) in ln w (lower) or ln(1 - w) (upper)
             w_new = np.empty(active.size)
             if np.any(wx):
