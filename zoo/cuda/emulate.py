@@ -38,9 +38,11 @@ MODES = [("3xf16", "exact"), ("3xf16", "approx"), ("f16", "exact"), ("f16", "app
 
 #: bound on |C(x_kernel) - C(x_torch)| (CDF units, the unit of the cards' KS) for the same u,
 #: per mode "mma/tanh"; from this emulation on the registry's held-out points (docs/cuda.md).
-#: The default (3xf16/exact) must stay <= ACCURACY_GOAL; its bound is set 5x above the largest
-#: measured value (4.1e-6, gaussian-2d v0.2.0) and below what f16 weights alone give (8.4e-5 and
-#: more, --ablate-lo zero), so the tests see it.
+#: The default (3xf16/exact) must stay <= ACCURACY_GOAL; its bound, 5e-6, is 8x the largest value
+#: measured on the v0.3 registry (6.2e-7, ic-isotropic v0.3.1; 7.8e-7 with a 20-bit accumulator,
+#: ACCUMULATOR_BITS = 20) and below what f16 weights alone give (8.9e-6 to 4.2e-5, --ablate-lo zero;
+#: 1.8e-5 to 8.3e-5 with the lo fragments negated), so the tests see a lost or mis-signed lo fragment
+#: (docs/cuda.md). It was 2e-5 for the v0.2 cards, whose f16-only deviation was 8.4e-5 and more.
 #: The other modes' bounds come from a first-order estimate, not from one card's measurement: a
 #: relative error e on the last hidden layer's activations (|h| <= 1) moves z by up to
 #: e * ||w_out||_1, and C by that times the target's largest density (~1.7 for gaussian-2d). With
@@ -50,7 +52,7 @@ MODES = [("3xf16", "exact"), ("3xf16", "approx"), ("f16", "exact"), ("f16", "app
 #: it adds in quadrature: 2^-12 * ||w_out||_2 (4.5 there) * 1.7 ~ 1.9e-3 in C, stated 3e-3
 #: (measured 1.6e-3)
 ACCURACY_GOAL = 1e-4
-PARITY_BOUND = {"3xf16/exact": 2e-5, "3xf16/approx": 2e-2, "f16/exact": 3e-3, "f16/approx": 2e-2,
+PARITY_BOUND = {"3xf16/exact": 5e-6, "3xf16/approx": 2e-2, "f16/exact": 3e-3, "f16/approx": 2e-2,
                 "f16/f16x2": 2e-2, "f16/f16x2_all": 2e-2}
 
 
