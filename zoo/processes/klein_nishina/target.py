@@ -1,0 +1,253 @@
+"""Klein-Nishina targets: the scattered photon's energy share eps = k'/k of a photon of energy k
+(m_e c^2) on an electron at rest (``klein-nishina``), and, for a linearly polarized photon, eps and
+the azimuth phi of the scattered photon from the polarization vector (``klein-nishina-polarized``).
+Closed forms in ``physics``; the frame is the electron rest frame.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from . import physics as P
+
+#: below this CDF the lower-tail mass is integrated directly over [s, S] (relative accuracy)
+TAIL_SWITCH = 0.05
+
+K_SPEC = ParameterSpec("k", "m_e c^2", "incident photon energy in the electron rest frame", (1e-8, 1e8))
+EPS_SPEC = VariableSpec("eps", "1", "scattered photon energy over incident, k'/k, in [1/(1 + 2k), 1]")
+
+
+def eps_of_w(w, k, *, lib=torch):
+    """The ``log_eps`` coordinate: eps = exp(-(1 - w) S), S = ln(1 + 2k), evaluated from the end w
+    is nearer to so that both eps - eps_min (w -> 0) and 1 - eps (w -> 1) keep relative accuracy:
+    eps_min (1 + expm1(w S)) below w = 1/2, 1 / (1 + expm1((1 - w) S)) above."""
+    S = lib.log1p(2.0 * k)
+    lo = 1.0 / (1.0 + 2.0 * k)
+    below = lo * (1.0 + lib.expm1(w * S))
+    above = 1.0 / (1.0 + lib.expm1((1.0 - w) * S))
+    return lib.where(w < 0.5, below, above)
+
+
+def _kn_emulate_map(w, lo, hi, c, g, t):
+    """rz_map_kn_log_eps in numpy: the expm1 in the map type t, the rest in fp64."""
+    w = w.astype(t)
+    below = lo * (1.0 + np.expm1((w * c[0]).astype(t)).astype(np.float64))
+    above = 1.0 / (1.0 + np.expm1(((t(1) - w) * c[0]).astype(t)).astype(np.float64))
+    return np.where(w < t(0.5), below, above)
+
+
+KN_SUPPORT_CUDA = (
+    "// Klein-Nishina, p[0] = k [m_e c^2]: eps = k'/k in [1 / (1 + 2k), 1]\n"
+    "__device__ __forceinline__ void rz_support_kn(int, const double* p, const double*, RzMap& m) {\n"
+    "    m.lo = 1.0 / (1.0 + 2.0 * p[0]);\n"
+    "    m.hi = 1.0;\n"
+    "}")
+KN_LOG_EPS_CUDA = (
+    "// Klein-Nishina `log_eps`: eps = exp(-(1 - w) S), S = ln(1 + 2k) (c0), from the nearer end:\n"
+    "// eps_min (1 + expm1(w S)) below w = 1/2, 1 / (1 + expm1((1 - w) S)) above; expm1 in rz_map_t, rest fp64\n"
+    "__device__ __forceinline__ void rz_prep_kn_log_eps(const double* p, const double*, RzMap& m) {\n"
+    "    m.c0 = (rz_map_t)log1p(2.0 * p[0]);\n"
+    "}\n"
+    "__device__ __forceinline__ double rz_map_kn_log_eps(rz_map_t w, const RzMap& m) {\n"
+    "    if (w < (rz_map_t)0.5) return m.lo * (1.0 + (double)rz_expm1(w * m.c0));\n"
+    "    return 1.0 / (1.0 + (double)rz_expm1(((rz_map_t)1 - w) * m.c0));\n"
+    "}")
+KN_LOG_EPS_C = ("const double S = log1p(2.0 * p[0]);\n"
+                "if (w < 0.5) return lo * (1.0 + expm1(w * S));\n"
+                "return 1.0 / (1.0 + expm1((1.0 - w) * S));")
+
+
+class KleinNishina(Target):
+    """Energy share eps = k'/k of a photon of energy ``k`` (m_e c^2, electron rest frame)
+    Compton-scattered by a free electron at rest: d sigma/d eps ~ 1/eps + eps - sin^2 theta,
+    cos theta = 1 - (1/eps - 1)/k. The scattering angle follows from eps (``cos_theta``)."""
+
+    id = "klein-nishina"
+    parameters = (K_SPEC,)
+    variables = (EPS_SPEC,)
+    #: ``log_eps``: -ln eps spaced evenly over [0, ln(1 + 2k)]; the density in -ln eps is between
+    #: 3/4 and 2 everywhere (Thomson and Klein-Nishina alike), so the exact map is nearly straight
+    coordinates = ("linear", "log_eps")
+    log_binning = False
+    reference_point = {"k": 1.0}
+    c_support = "*lo = 1.0 / (1.0 + 2.0 * p[0]);\n*hi = 1.0;"
+    c_coordinates = {"linear": "return lo + w * (hi - lo);", "log_eps": KN_LOG_EPS_C}
+    kernel_support = KernelSupport(
+        "kn", KN_SUPPORT_CUDA,
+        lambda k, p, prev: (P.eps_min(p[0]), np.ones_like(np.asarray(p[0], dtype=np.float64))))
+    kernel_coordinates = {
+        "linear": LINEAR,
+        "log_eps": KernelCoordinate("kn_log_eps", KN_LOG_EPS_CUDA,
+                                    emulate_prep=lambda p, prev: ((P.log_range(p[0]),), None),
+                                    emulate_map=_kn_emulate_map),
+    }
+
+    # -- exact distribution --------------------------------------------------------------
+    def component_support(self, k, prev, params):
+        kk = np.asarray(params["k"], dtype=np.float64)
+        return P.eps_min(kk), np.ones_like(kk)
+
+    def torch_support(self, k, prev, params):
+        kk = params["k"]
+        return 1.0 / (1.0 + 2.0 * kk), torch.ones_like(kk)
+
+    @staticmethod
+    def cos_theta(eps, k):
+        """Cosine of the photon's scattering angle for energy share eps at energy k (rest frame)."""
+        return 1.0 - (1.0 / np.asarray(eps, dtype=np.float64) - 1.0) / k
+
+    def _prepare(self, x, params):
+        kk = np.asarray(params["k"], dtype=np.float64)
+        x, kk = np.broadcast_arrays(np.asarray(x, dtype=np.float64), kk)
+        lo = P.eps_min(kk)
+        xs = np.clip(x, lo, 1.0)
+        return x, kk, lo, xs
+
+    def component_pdf(self, k, x, prev, params):
+        x, kk, lo, xs = self._prepare(x, params)
+        s = P.s_of_eps(xs)
+        p = P.density_s(s, kk) / xs / P.antiderivative(P.log_range(kk), kk)
+        return np.where((x >= lo) & (x <= 1.0), p, 0.0)
+
+    def component_cdf(self, k, x, prev, params):
+        """P(eps' <= eps) = Int_s^S h / H(S), s = -ln eps; the lower tail (near eps_min, backscatter)
+        is integrated directly over [s, S] (span ln(eps (1 + 2k)) without cancellation)."""
+        x, kk, lo, xs = self._prepare(x, params)
+        S = P.log_range(kk)
+        total = P.antiderivative(S, kk)
+        s = P.s_of_eps(xs)
+        c = np.array((total - P.antiderivative(s, kk)) / total, dtype=np.float64, ndmin=1).reshape(x.shape)
+        tail = (c < TAIL_SWITCH) & (x > lo) & (x < 1.0)
+        if np.any(tail):
+            span = P.lower_span(xs[tail], kk[tail])
+            c[tail] = P.composite_gl(P.density_s, S[tail] - span, span, kk[tail]) / total[tail]
+        return np.clip(np.where(x <= lo, 0.0, np.where(x >= 1.0, 1.0, c)), 0.0, 1.0)
+
+    def component_sf(self, k, x, prev, params):
+        """P(eps' > eps) = H(s) / H(S), s = -ln eps: relative-accurate as eps -> 1."""
+        x, kk, lo, xs = self._prepare(x, params)
+        sf = P.antiderivative(P.s_of_eps(xs), kk) / P.antiderivative(P.log_range(kk), kk)
+        return np.clip(np.where(x <= lo, 1.0, np.where(x >= 1.0, 0.0, sf)), 0.0, 1.0)
+
+    def to_physical(self, k, w, prev, params, coordinate):
+        """w in [0, 1] -> eps: ``log_eps`` (``eps_of_w``) or ``linear``."""
+        if coordinate == "log_eps":
+            return eps_of_w(w, params["k"])
+        return super().to_physical(k, w, prev, params, coordinate)
+
+
+
+TWO_PI = 2.0 * np.pi
+#: 2 pi - TWO_PI (the float64 rounding of 2 pi), so that 2 pi - phi keeps relative accuracy near 2 pi
+TWO_PI_LO = 2.4492935982947064e-16
+#: x - sin x by its power series below this x
+_X_SERIES = 0.5
+#: 1/n! for the odd n of the series x^3/3! - x^5/5! + ... (12 terms: < 1e-20 relative at x = 1/2)
+_INV_ODD_FACT = [1.0 / float(__import__("math").factorial(2 * j + 1)) for j in range(1, 13)]
+
+
+def x_minus_sin(x):
+    """x - sin x >= 0, relative-accurate for x >= 0 (power series below x = 1/2)."""
+    x = np.asarray(x, dtype=np.float64)
+    xs = np.minimum(x, _X_SERIES)
+    x2 = xs * xs
+    acc = np.zeros_like(xs)
+    for c in reversed(_INV_ODD_FACT):     # x^3 (1/3! - x^2 (1/5! - x^2 (1/7! - ...)))
+        acc = c - x2 * acc
+    return np.where(x < _X_SERIES, xs * x2 * acc, x - np.sin(x))
+
+
+def phi_mass(phi, a_minus_b, b):
+    """Int_0^phi (A - B cos^2 p) dp = (A - B) phi + (B/4)(2 phi - sin 2 phi) for phi >= 0: a sum of
+    non-negative terms (A >= B >= 0), relative-accurate; pass A - B itself (``azimuth_coefficients``)."""
+    phi = np.asarray(phi, dtype=np.float64)
+    return a_minus_b * phi + 0.25 * b * x_minus_sin(2.0 * phi)
+
+
+def azimuth_coefficients(eps, k):
+    """(A - B, B) of the azimuthal density A - B cos^2 phi, A = eps + 1/eps, B = 2 sin^2 theta, with
+    A - B = (1 - eps)^2 / eps + 2 cos^2 theta (no cancellation near eps = 1, theta = 90 deg)."""
+    eps = np.asarray(eps, dtype=np.float64)
+    t = (1.0 - eps) / eps          # 1/eps - 1 with 1 - eps exact (Sterbenz): cos theta keeps its digits
+    cos_t = (k - t) / k
+    b = 2.0 * (t / k) * (2.0 - t / k)
+    return (1.0 - eps) ** 2 / eps + 2.0 * cos_t * cos_t, b
+
+
+class KleinNishinaPolarized(KleinNishina):
+    """Compton scattering of a linearly polarized photon of energy ``k`` (m_e c^2, electron rest
+    frame) on an electron at rest: eps = k'/k as ``klein-nishina`` (the marginal is the same), then
+    the azimuth phi in [0, 2 pi) of the scattered photon around the incident direction, measured
+    from the incident polarization vector, given eps:
+
+        d sigma / d eps d phi ~ eps + 1/eps - 2 sin^2 theta cos^2 phi      (Heitler 1954)
+
+    The scattered photon's own polarization is summed over."""
+
+    id = "klein-nishina-polarized"
+    variables = (EPS_SPEC, VariableSpec("phi", "rad", "azimuth of the scattered photon from the incident "
+                                        "polarization vector, in [0, 2 pi)"))
+    coordinates = ("linear", "log_eps")
+    c_support = "if (k == 0) { *lo = 1.0 / (1.0 + 2.0 * p[0]); *hi = 1.0; }\nelse { *lo = 0.0; *hi = 6.283185307179586; }"
+    kernel_support = KernelSupport(
+        "kn_polarized",
+        "// polarized Klein-Nishina, p[0] = k [m_e c^2]: eps in [1 / (1 + 2k), 1], then phi in [0, 2 pi]\n"
+        "__device__ __forceinline__ void rz_support_kn_polarized(int k, const double* p, const double*, RzMap& m) {\n"
+        "    m.lo = k == 0 ? 1.0 / (1.0 + 2.0 * p[0]) : 0.0;\n"
+        "    m.hi = k == 0 ? 1.0 : 6.283185307179586;\n"
+        "}",
+        lambda k, p, prev: ((P.eps_min(p[0]), np.ones_like(np.asarray(p[0], dtype=np.float64))) if k == 0 else
+                            (np.zeros_like(np.asarray(p[0], dtype=np.float64)),
+                             np.full_like(np.asarray(p[0], dtype=np.float64), TWO_PI))))
+
+    def component_support(self, k, prev, params):
+        if k == 0:
+            return super().component_support(k, prev, params)
+        kk = np.asarray(params["k"], dtype=np.float64)
+        return np.zeros_like(kk), np.full_like(kk, TWO_PI)
+
+    def torch_support(self, k, prev, params):
+        if k == 0:
+            return super().torch_support(k, prev, params)
+        kk = params["k"]
+        return torch.zeros_like(kk), torch.full_like(kk, TWO_PI)
+
+    def _phi_prepare(self, x, prev, params):
+        kk = np.asarray(params["k"], dtype=np.float64)
+        eps = np.asarray(prev, dtype=np.float64)[..., 0]
+        x, eps, kk = np.broadcast_arrays(np.asarray(x, dtype=np.float64), eps, kk)
+        amb, b = azimuth_coefficients(np.clip(eps, P.eps_min(kk), 1.0), kk)
+        total = TWO_PI * (amb + 0.5 * b)
+        return x, np.clip(x, 0.0, TWO_PI), amb, b, total
+
+    def component_pdf(self, k, x, prev, params):
+        if k == 0:
+            return super().component_pdf(k, x, prev, params)
+        x, xs, amb, b, total = self._phi_prepare(x, prev, params)
+        p = (amb + b * np.sin(xs) ** 2) / total          # A - B cos^2 = (A - B) + B sin^2
+        return np.where((x >= 0.0) & (x <= TWO_PI), p, 0.0)
+
+    def component_cdf(self, k, x, prev, params):
+        """phi: the closed form ``phi_mass`` over [0, phi] (relative-accurate as phi -> 0)."""
+        if k == 0:
+            return super().component_cdf(k, x, prev, params)
+        x, xs, amb, b, total = self._phi_prepare(x, prev, params)
+        c = np.where(xs <= np.pi, phi_mass(xs, amb, b) / total, 1.0 - phi_mass((TWO_PI - xs) + TWO_PI_LO, amb, b) / total)
+        return np.clip(np.where(x <= 0.0, 0.0, np.where(x >= TWO_PI, 1.0, c)), 0.0, 1.0)
+
+    def component_sf(self, k, x, prev, params):
+        """phi: by the symmetry phi -> 2 pi - phi, the mass over [0, 2 pi - phi] (relative-accurate)."""
+        if k == 0:
+            return super().component_sf(k, x, prev, params)
+        x, xs, amb, b, total = self._phi_prepare(x, prev, params)
+        s = np.where(xs >= np.pi, phi_mass((TWO_PI - xs) + TWO_PI_LO, amb, b) / total, 1.0 - phi_mass(xs, amb, b) / total)
+        return np.clip(np.where(x <= 0.0, 1.0, np.where(x >= TWO_PI, 0.0, s)), 0.0, 1.0)
+
+    def to_physical(self, k, w, prev, params, coordinate):
+        if k == 0:
+            return super().to_physical(k, w, prev, params, coordinate)
+        if coordinate != "linear":
+            raise ValueError(f"target {self.id!r}: phi (component 1) has only the 'linear' coordinate; "
+                             f"got {coordinate!r}")
+        return w * TWO_PI
