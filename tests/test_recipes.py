@@ -12,7 +12,8 @@ from zoo.model import InverseCDFModel
 from zoo.training import cdf_loss, train_cdf_loss
 
 REPO = Path(__file__).resolve().parents[1]
-RECIPES = ["ic_isotropic", "bessel_test", "gaussian_2d", "klein_nishina", "klein_nishina_polarized", "ic_head_on"]
+RECIPES = ["ic_isotropic", "bessel_test", "gaussian_2d", "klein_nishina", "klein_nishina_polarized", "ic_head_on",
+           "ic_isotropic_2d"]
 
 
 def run_smoke(recipe, out):

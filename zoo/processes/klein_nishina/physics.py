@@ -175,12 +175,12 @@ _PANELS, _PANEL_NODES = 16, 16
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(_PANEL_NODES)
 
 
-def composite_gl(func, a, span, *args):
-    """Int_a^{a + span} func(x, *args) dx by composite Gauss-Legendre (16 x 16 nodes), vectorised
+def composite_gl(func, a, span, *args, panels: int = _PANELS):
+    """Int_a^{a + span} func(x, *args) dx by composite Gauss-Legendre (``panels`` x 16 nodes), vectorised
     over a, span and args (broadcast); relative-accurate for a positive integrand and any span >= 0."""
     a, span, *args = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, span, *args)))
-    h = span / _PANELS
-    centres = a[..., None] + h[..., None] * (np.arange(_PANELS) + 0.5)
+    h = span / panels
+    centres = a[..., None] + h[..., None] * (np.arange(panels) + 0.5)
     x = centres[..., None] + 0.5 * h[..., None, None] * _GL_T
     vals = func(x, *(v[..., None, None] for v in args))
     return 0.5 * h * (vals * _GL_W).sum(axis=(-1, -2))

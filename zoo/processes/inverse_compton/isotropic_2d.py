@@ -1,0 +1,255 @@
+"""Inverse Compton scattering in an isotropic monochromatic photon field as a chain of two
+variables, in the head-on approximation: the interaction angle, then the photon energy given it.
+
+An electron of Lorentz factor gamma >> 1 in an isotropic field of photons of energy eps0 (m_e c^2)
+meets photons at mu = cos theta (theta between the electron's velocity and the photon's
+direction) at the rate (1 - mu) sigma_KN(eps'), eps' = gamma eps0 (1 - mu) = b / 2 the photon
+energy in the electron frame; the scattered photon then has z = E / (gamma m_e c^2) from the
+head-on kernel (``head_on``) at b(mu) = 2 gamma eps0 (1 - mu):
+
+    p(mu) ~ (1 - mu) sigma_KN(b(mu)/2) ~ T(b(mu)),   T(b) = Int dN/dz dz = (2/3) b sigma_KN(b/2) / sigma_T,
+    p(z | mu) = head-on dN/dz at b(mu),   z in (0, b(mu) / (1 + b(mu))].
+
+Both depend on gamma and eps0 only through c = 2 gamma eps0. The mu CDF is integrated directly,
+from whichever end is nearer, in v = ln(1 + c y), y = 1 - mu (composite Gauss-Legendre of the
+positive integrand T(e^v - 1) e^v / c, relative-accurate in both tails). The marginal of gamma z
+approximates ``inverse-compton-isotropic`` (exact kinematics) to O(1/gamma): ``marginal_cdf``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ..klein_nishina import physics as KN
+from . import head_on as HO
+
+#: floor of b(mu) = c (1 - mu) (mu = 1 exactly: a degenerate support [0, ~1e-30])
+B_FLOOR = 1e-30
+_PANELS = 8
+#: the conditional of z given mu is the head-on target at b(mu)
+_HEAD_ON = HO.InverseComptonHeadOn()
+
+
+def c_of(gamma, eps0):
+    """c = 2 gamma eps0: b(mu) = c (1 - mu)."""
+    return 2.0 * np.asarray(gamma, dtype=np.float64) * np.asarray(eps0, dtype=np.float64)
+
+
+def _mu_integrand(v, c):
+    """T(b) e^v / c with b = e^v - 1 = c y: the mu density in v = ln(1 + c y) (unnormalised)."""
+    b = np.maximum(np.expm1(v), B_FLOOR)
+    return HO.total(b) * np.exp(v) / c
+
+
+def mu_mass(v_a, span, c):
+    """Int T(c y) dy over v = ln(1 + c y) in [v_a, v_a + span] (relative-accurate, any span >= 0)."""
+    return KN.composite_gl(_mu_integrand, v_a, span, c, panels=_PANELS)
+
+
+def mu_total(c):
+    return mu_mass(0.0, np.log1p(2.0 * np.asarray(c, dtype=np.float64)), c)
+
+
+def _mixing(c):
+    """a = c / (1 + c) of the ``mu_mixed`` coordinate."""
+    c = np.asarray(c, dtype=np.float64) if not torch.is_tensor(c) else c
+    return c / (1.0 + c)
+
+
+def mu_of_w(w, c, *, lib=torch):
+    """The ``mu_mixed`` coordinate: 1 - mu = y = 2 [(1 - a) sqrt(1 - w) + a (1 - w)], a = c / (1 + c).
+
+    Thomson (c << 1): p(mu) ~ 1 - mu, so 1 - C ~ y^2 and y ~ sqrt(1 - w) makes the map linear at
+    the top; Klein-Nishina (c >> 1): p ~ log(c y), nearly flat, y ~ 1 - w; the mixture also keeps
+    the top linear below y ~ 1/c, where p ~ c y again. Evaluated from the nearer end: 1 + mu =
+    2 [(1 - a) w / (1 + sqrt(1 - w)) + a w] below w = 1/2 (relative-accurate as mu -> -1)."""
+    a = c / (1.0 + c)
+    root = lib.sqrt(1.0 - w)
+    lower = -1.0 + 2.0 * ((1.0 - a) * (w / (1.0 + root)) + a * w)
+    upper = 1.0 - 2.0 * ((1.0 - a) * root + a * (1.0 - w))
+    return lib.where(w < 0.5, lower, upper)
+
+
+def _emulate_mu(w, lo, hi, c, g, t):
+    w = w.astype(t)
+    a = t(1) - c[0]          # c0 = 1 - a = 1 / (1 + c) in rz_map_t
+    root = np.sqrt(t(1) - w).astype(t)
+    low = ((c[0] * (w / (t(1) + root))).astype(t) + (a * w).astype(t)).astype(t)
+    up = ((c[0] * root).astype(t) + (a * (t(1) - w)).astype(t)).astype(t)
+    return np.where(w < t(0.5), -1.0 + 2.0 * low.astype(np.float64), 1.0 - 2.0 * up.astype(np.float64))
+
+
+def _emulate_z(w, lo, hi, c, g, t):
+    return HO._emulate_map(w, lo, hi, c, g, t)
+
+
+SUPPORT_CUDA = (
+    "// inverse Compton 2-D (head-on chain), p = {gamma, eps0}: mu in [-1, 1], then z in [0, b / (1 + b)],\n"
+    "// b = 2 gamma eps0 (1 - mu) from the sampled mu (prev[0])\n"
+    "__device__ __forceinline__ void rz_support_ic_2d(int k, const double* p, const double* prev, RzMap& m) {\n"
+    "    if (k == 0) { m.lo = -1.0; m.hi = 1.0; return; }\n"
+    "    const double b = fmax(2.0 * p[0] * p[1] * (1.0 - prev[0]), 1e-30);\n"
+    "    m.lo = 0.0;\n"
+    "    m.hi = b / (1.0 + b);\n"
+    "}")
+MU_CUDA = (
+    "// ic-2d `mu_mixed`: 1 - mu = 2 [(1 - a) sqrt(1 - w) + a (1 - w)], a = c / (1 + c), c = 2 gamma eps0;\n"
+    "// from the nearer end (1 + mu = 2 [(1 - a) w / (1 + sqrt(1 - w)) + a w] below w = 1/2). c0 = 1 - a\n"
+    "__device__ __forceinline__ void rz_prep_ic_2d_mu(const double* p, const double*, RzMap& m) {\n"
+    "    m.c0 = (rz_map_t)(1.0 / (1.0 + 2.0 * p[0] * p[1]));\n"
+    "}\n"
+    "__device__ __forceinline__ double rz_map_ic_2d_mu(rz_map_t w, const RzMap& m) {\n"
+    "    const rz_map_t a = (rz_map_t)1 - m.c0, root = rz_sqrt((rz_map_t)1 - w);\n"
+    "    if (w < (rz_map_t)0.5) return -1.0 + 2.0 * (double)(m.c0 * (w / ((rz_map_t)1 + root)) + a * w);\n"
+    "    return 1.0 - 2.0 * (double)(m.c0 * root + a * ((rz_map_t)1 - w));\n"
+    "}")
+Z_CUDA = (
+    "// ic-2d `log1p_br` for z given mu: the head-on map at b = 2 gamma eps0 (1 - mu) (c0 = ln(1 + b))\n"
+    "__device__ __forceinline__ void rz_prep_ic_2d_z(const double* p, const double* prev, RzMap& m) {\n"
+    "    m.c0 = (rz_map_t)log1p(fmax(2.0 * p[0] * p[1] * (1.0 - prev[0]), 1e-30));\n"
+    "}\n"
+    "__device__ __forceinline__ double rz_map_ic_2d_z(rz_map_t w, const RzMap& m) {\n"
+    "    const rz_map_t s = w * m.c0;\n"
+    "    if (s < (rz_map_t)0.69314718055994531) return (double)(-rz_expm1(-s));\n"
+    "    return 1.0 - (double)rz_exp(-s);\n"
+    "}")
+
+
+def _b_of(params, prev):
+    return np.maximum(c_of(params[0], params[1]) * (1.0 - np.asarray(prev, dtype=np.float64)[..., 0]), B_FLOOR)
+
+
+class InverseComptonIsotropic2D(Target):
+    """(mu, z): interaction angle cosine, then z = E / (gamma m_e c^2) given mu, for an electron of
+    Lorentz factor ``gamma`` in an isotropic field of photons of energy ``eps0`` (m_e c^2), head-on
+    approximation (gamma >> 1)."""
+
+    id = "inverse-compton-isotropic-2d"
+    parameters = (
+        ParameterSpec("gamma", "1", "electron Lorentz factor (head-on approximation: gamma >> 1)", (1.0, 1e10)),
+        ParameterSpec("eps0", "m_e c^2", "seed photon energy", (1e-10, 1e-2)),
+    )
+    variables = (
+        VariableSpec("mu", "1", "cosine of the angle between the electron velocity and the photon direction"),
+        VariableSpec("z", "1", "scattered photon energy over gamma m_e c^2, in (0, b(mu) / (1 + b(mu))]"),
+    )
+    coordinates = ("linear", "mu_mixed", "log1p_br")
+    reference_point = {"gamma": 1e5, "eps0": 10 ** -4.5}
+    c_support = ("if (k == 0) { *lo = -1.0; *hi = 1.0; }\n"
+                 "else { const double b = fmax(2.0 * p[0] * p[1] * (1.0 - prev[0]), 1e-30); *lo = 0.0; "
+                 "*hi = b / (1.0 + b); }")
+    c_coordinates = {
+        "linear": "return lo + w * (hi - lo);",
+        "mu_mixed": ("const double c = 2.0 * p[0] * p[1], a = c / (1.0 + c), root = sqrt(1.0 - w);\n"
+                     "if (w < 0.5) return -1.0 + 2.0 * ((1.0 - a) * (w / (1.0 + root)) + a * w);\n"
+                     "return 1.0 - 2.0 * ((1.0 - a) * root + a * (1.0 - w));"),
+        "log1p_br": ("const double s = w * log1p(fmax(2.0 * p[0] * p[1] * (1.0 - prev[0]), 1e-30));\n"
+                     "return s < 0.69314718055994531 ? -expm1(-s) : 1.0 - exp(-s);"),
+    }
+    kernel_support = KernelSupport(
+        "ic_2d", SUPPORT_CUDA,
+        lambda k, p, prev: ((-np.ones_like(np.asarray(p[0], dtype=np.float64)),
+                             np.ones_like(np.asarray(p[0], dtype=np.float64))) if k == 0 else
+                            (np.zeros_like(_b_of(p, prev)), HO.z_max(_b_of(p, prev)))),
+        conditional=True)
+    kernel_coordinates = {
+        "linear": LINEAR,
+        "mu_mixed": KernelCoordinate("ic_2d_mu", MU_CUDA,
+                                     emulate_prep=lambda p, prev: ((1.0 / (1.0 + c_of(p[0], p[1])),), None),
+                                     emulate_map=_emulate_mu),
+        "log1p_br": KernelCoordinate("ic_2d_z", Z_CUDA,
+                                     emulate_prep=lambda p, prev: ((np.log1p(_b_of(p, prev)),), None),
+                                     emulate_map=_emulate_z),
+    }
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _b(prev, params):
+        c = c_of(params["gamma"], params["eps0"])
+        return np.maximum(c * (1.0 - np.asarray(prev, dtype=np.float64)[..., 0]), B_FLOOR)
+
+    def component_support(self, k, prev, params):
+        g = np.asarray(params["gamma"], dtype=np.float64)
+        if k == 0:
+            return -np.ones_like(g), np.ones_like(g)
+        b = self._b(prev, params)
+        return np.zeros_like(b), HO.z_max(b)
+
+    def torch_support(self, k, prev, params):
+        g = params["gamma"]
+        if k == 0:
+            return -torch.ones_like(g), torch.ones_like(g)
+        b = torch.clamp(2.0 * params["gamma"] * params["eps0"] * (1.0 - prev[:, 0]), min=B_FLOOR)
+        return torch.zeros_like(b), b / (1.0 + b)
+
+    def _mu_prepare(self, x, params):
+        c = c_of(params["gamma"], params["eps0"])
+        x, c = np.broadcast_arrays(np.asarray(x, dtype=np.float64), c)
+        return x, np.clip(x, -1.0, 1.0), c
+
+    # -- mu ----------------------------------------------------------------------------------
+    def _mu_lower(self, xs, c):
+        """Int over mu' in [-1, mu]: v from ln(1 + c y) to ln(1 + 2c), span log1p(c (1 + mu) / (1 + c y))."""
+        y = 1.0 - xs
+        return mu_mass(np.log1p(c * y), np.log1p(c * (1.0 + xs) / (1.0 + c * y)), c)
+
+    def _mu_upper(self, xs, c):
+        return mu_mass(0.0, np.log1p(c * (1.0 - xs)), c)
+
+    def _z_params(self, x, prev, params):
+        b = self._b(prev, params)
+        x, b = np.broadcast_arrays(np.asarray(x, dtype=np.float64), b)
+        return x, {"b": b}
+
+    def component_pdf(self, k, x, prev, params):
+        if k == 1:
+            x, zp = self._z_params(x, prev, params)
+            return _HEAD_ON.component_pdf(0, x, None, zp)
+        x, xs, c = self._mu_prepare(x, params)
+        p = np.maximum(HO.total(np.maximum(c * (1.0 - xs), B_FLOOR)), 0.0) / mu_total(c)
+        return np.where((x >= -1.0) & (x <= 1.0), p, 0.0)
+
+    def component_cdf(self, k, x, prev, params):
+        if k == 1:
+            x, zp = self._z_params(x, prev, params)
+            return _HEAD_ON.component_cdf(0, x, None, zp)
+        x, xs, c = self._mu_prepare(x, params)
+        out = self._mu_lower(xs, c) / mu_total(c)
+        return np.clip(np.where(x <= -1.0, 0.0, np.where(x >= 1.0, 1.0, out)), 0.0, 1.0)
+
+    def component_sf(self, k, x, prev, params):
+        if k == 1:
+            x, zp = self._z_params(x, prev, params)
+            return _HEAD_ON.component_sf(0, x, None, zp)
+        x, xs, c = self._mu_prepare(x, params)
+        out = self._mu_upper(xs, c) / mu_total(c)
+        return np.clip(np.where(x <= -1.0, 1.0, np.where(x >= 1.0, 0.0, out)), 0.0, 1.0)
+
+    def to_physical(self, k, w, prev, params, coordinate):
+        """mu: ``mu_mixed`` (``mu_of_w``) or ``linear``; z: ``log1p_br`` at b(mu) or ``linear``."""
+        if k == 0 and coordinate == "mu_mixed":
+            return mu_of_w(w, 2.0 * params["gamma"] * params["eps0"])
+        if k == 1 and coordinate == "log1p_br":
+            b = torch.clamp(2.0 * params["gamma"] * params["eps0"] * (1.0 - prev[:, 0]), min=B_FLOOR)
+            return HO.z_of_w(w, b)
+        if coordinate != "linear":
+            raise ValueError(f"target {self.id!r}: component {k} has the coordinates "
+                             f"{'mu_mixed' if k == 0 else 'log1p_br'} and linear; got {coordinate!r}")
+        return super().to_physical(k, w, prev, params, coordinate)
+
+    # -- the comparison with the exact-kinematics isotropic target ------------------------------
+    def marginal_cdf(self, eps, gamma, eps0, n_mu: int = 4096):
+        """P(gamma z <= eps) with mu integrated out (composite Gauss-Legendre over v, n_mu nodes per
+        panel group): the head-on approximation of ``inverse-compton-isotropic``'s CDF."""
+        c = float(c_of(gamma, eps0))
+        big_v = np.log1p(2.0 * c)
+        t, wt = np.polynomial.legendre.leggauss(32)
+        edges = np.linspace(0.0, big_v, n_mu // 32 + 1)
+        v = (0.5 * (edges[1:] - edges[:-1])[:, None] * t + 0.5 * (edges[1:] + edges[:-1])[:, None]).ravel()
+        wv = (0.5 * (edges[1:] - edges[:-1])[:, None] * wt).ravel()
+        dens = _mu_integrand(v, c) * wv
+        b = np.maximum(np.expm1(v), B_FLOOR)
+        z = np.asarray(eps, dtype=np.float64)[..., None] / gamma
+        cz = _HEAD_ON.component_cdf(0, z, None, {"b": np.broadcast_to(b, z.shape[:-1] + b.shape)})
+        return (cz * dens).sum(-1) / dens.sum()
