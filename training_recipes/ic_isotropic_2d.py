@@ -48,5 +48,5 @@ def make_card(*, seed, steps, batch_size, name="ic-isotropic-2d", hidden=HIDDEN)
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "ic-isotropic-2d"), objective="tail-quantile",
-                steps=15000, batch_size=8192, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
+                steps=12000, batch_size=8192, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
                 lbfgs_batch=65536, table_u=1025)

@@ -47,5 +47,5 @@ def make_card(*, seed, steps, batch_size, name="klein-nishina-polarized", hidden
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "klein-nishina-polarized"),
-                objective="tail-quantile", steps=20000, batch_size=8192, lr=3e-3, lbfgs_rounds=2,
+                objective="tail-quantile", steps=12000, batch_size=8192, lr=3e-3, lbfgs_rounds=2,
                 lbfgs_iterations=300, lbfgs_batch=65536, table_u=2049)

@@ -41,7 +41,8 @@ class InverseCDFModel(nn.Module):
 
     def forward(self, u: torch.Tensor, params: Mapping[str, torch.Tensor],
                 detach_conditioning: bool = True,
-                fixed_w: torch.Tensor | None = None, return_raw: bool = False):
+                fixed_w: torch.Tensor | None = None, return_raw: bool = False,
+                teacher_w: torch.Tensor | None = None):
         """Map u of shape (n, d) and float64 parameters of shape (n,) or () to samples.
 
         Returns ``(x, w)``: physical samples (n, d) in float64 and the squashed
@@ -52,6 +53,9 @@ class InverseCDFModel(nn.Module):
         ``return_raw`` also returns the raw network outputs z (n, d) before the squash
         (training penalises z outside [0, 1] for the ``clamp`` squash, whose gradient
         vanishes there).
+        ``teacher_w`` (n, d): evaluate every H_k but condition H_k on teacher_w[:, :k] instead of the
+        earlier networks' outputs (teacher forcing, eq. 17: one pass gives every z_k of the quantile
+        objectives; the returned x and w are then the teacher's).
         """
         n = u.shape[0]
         net_dtype = next(self.net.parameters()).dtype
@@ -71,6 +75,11 @@ class InverseCDFModel(nn.Module):
                 w = squash(z, spec.output_transform.squash)
             zs.append(z)
             prev = torch.stack(xs, dim=1) if xs else None
+            if teacher_w is not None:     # condition the later components on the teacher's w and x
+                xs.append(to_physical(self.target, k, teacher_w[:, k].to(torch.float64), prev, params,
+                                      spec.output_transform))
+                ws.append(teacher_w[:, k].to(torch.float64))
+                continue
             xs.append(to_physical(self.target, k, w, prev, params, spec.output_transform))
             ws.append(w)
         if return_raw:

@@ -94,9 +94,10 @@ class QuantileObjective:
 
     def loss(self, model: InverseCDFModel, data) -> torch.Tensor:
         params = {k: v for k, v in data.items() if k not in ("u", "w", "z", "weight")}
+        # one teacher-forced pass: H_k conditioned on the exact earlier w (eq. 17), every z_k at once
+        _, _, z = model(data["u"], params, teacher_w=data["w"] if model.dim > 1 else None, return_raw=True)
         loss = data["u"].new_zeros(())
         for k in range(model.dim):
-            _, _, z = model(data["u"], params, fixed_w=data["w"][:, :k] if k else None, return_raw=True)
             loss = loss + torch.mean(data["weight"][:, k] * (z[:, k] - data["z"][:, k]) ** 2)
         return loss
 
