@@ -17,9 +17,6 @@ thread unless --threads), parameters broadcast.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-
 import numpy as np
 import torch
 
@@ -28,15 +25,7 @@ from zoo.processes.inverse_compton.baselines import head_on_rejection
 from zoo.processes.klein_nishina.baselines import geant4_klein_nishina, polarized_azimuth
 from zoo.validation import heldout_grid
 
-
-def seconds(fn, repeat: int = 3) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+from cpu_throughput import seconds  # noqa: E402  (benchmarks/, the script's folder)
 
 
 def ks_uniform(u: np.ndarray) -> float:

@@ -31,7 +31,7 @@ from zoo.cuda.philox import uniforms
 from zoo.export import c_identifier, export, generate_c
 from zoo.model import InverseCDFModel
 
-MODELS = ["ic-isotropic", "bessel-test", "gaussian-2d"]
+MODELS = zoo.list()
 CC = shutil.which("gcc") or shutil.which("cc")
 CXX = shutil.which("g++") or shutil.which("c++")
 FC = shutil.which("gfortran")

@@ -26,7 +26,7 @@ HIDDEN = [64, 64, 64]
 
 
 def make_card(*, seed, steps, batch_size, name="ic-isotropic-2d", hidden=HIDDEN):
-    card = base_card(
+    return base_card(
         version="0.1.0",
         name=name,
         summary="Inverse Compton scattering of an electron (Lorentz factor gamma >> 1) in an isotropic "
@@ -36,14 +36,12 @@ def make_card(*, seed, steps, batch_size, name="ic-isotropic-2d", hidden=HIDDEN)
         parameters=[{"name": "gamma", "domain": (1.0, 1e10), "input_transform": "log10"},
                     {"name": "eps0", "domain": (1e-10, 1e-2), "input_transform": "log10"}],
         hidden=hidden, activation="tanh",
-        output_transform={"squash": "sigmoid", "coordinate": "mu_mixed"}, u_transform="logit",
+        output_transform=[{"squash": "sigmoid", "coordinate": "mu_mixed"},
+                          {"squash": "sigmoid", "coordinate": "log1p_br"}],
+        u_transform="logit",
         residual=True,
         recipe=f"training_recipes/{Path(__file__).name}", seed=seed, steps=steps, batch_size=batch_size,
         parameter_grid={"gamma": 32, "eps0": 16})
-    subnets = card.architecture.subnets
-    subnets[1] = subnets[1].model_copy(update={"output_transform": subnets[1].output_transform.model_copy(
-        update={"coordinate": "log1p_br"})})
-    return card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subnets})})
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ HIDDEN = [64, 64, 64]
 
 
 def make_card(*, seed, steps, batch_size, name="klein-nishina-polarized", hidden=HIDDEN):
-    card = base_card(
+    return base_card(
         version="0.1.0",
         name=name,
         summary="Compton scattering of a linearly polarized photon of energy k (m_e c^2, electron rest frame) "
@@ -34,15 +34,12 @@ def make_card(*, seed, steps, batch_size, name="klein-nishina-polarized", hidden
         target_id="klein-nishina-polarized",
         parameters=[{"name": "k", "domain": (1e-6, 1e6), "input_transform": "log10"}],
         hidden=hidden, activation="tanh",
-        output_transform={"squash": "sigmoid", "coordinate": "log_eps"}, u_transform="logit",
+        output_transform=[{"squash": "sigmoid", "coordinate": "log_eps"},
+                          {"squash": "sigmoid", "coordinate": "linear"}],
+        u_transform="logit",
         residual=True,
         recipe=f"training_recipes/{Path(__file__).name}", seed=seed, steps=steps, batch_size=batch_size,
         parameter_grid={"k": 64})
-    # phi: 2 pi w (the base card gives every subnet the first one's output transform)
-    subnets = card.architecture.subnets
-    subnets[1] = subnets[1].model_copy(update={"output_transform": subnets[1].output_transform.model_copy(
-        update={"coordinate": "linear"})})
-    return card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subnets})})
 
 
 if __name__ == "__main__":

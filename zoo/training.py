@@ -229,18 +229,22 @@ def write_model(model: InverseCDFModel, out_dir: str | Path, *, validate_model: 
 
 
 def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict], hidden: list[int],
-              activation: str, output_transform: dict, recipe: str, seed: int, steps: int,
+              activation: str, output_transform: dict | list[dict], recipe: str, seed: int, steps: int,
               u_transform: str = "identity", residual: bool = False,
               batch_size: int, parameter_grid: dict[str, int], version: str = "0.1.0",
               citation: str = "", license: str = "MIT") -> ModelCard:
-    """A card for a model about to be trained (hash, counts, loss and metrics filled in later)."""
+    """A card for a model about to be trained (hash, counts, loss and metrics filled in later).
+    ``output_transform``: one dict for every subnet, or a list with one per component."""
     from .targets import get_target
 
     target = get_target(target_id)
     units = {p.name: p.unit for p in target.parameters}
     n_params = sum(1 + len(p.get("extra_inputs", [])) for p in parameters)
+    per_k = output_transform if isinstance(output_transform, list) else [output_transform] * target.dim
+    if len(per_k) != target.dim:
+        raise ValueError(f"output_transform: one per component ({target.dim}) or one for all; got {len(per_k)}")
     subnets = [dict(n_inputs=1 + k + n_params, hidden=hidden, activation=activation,
-                    output_transform=output_transform, u_transform=u_transform,
+                    output_transform=per_k[k], u_transform=u_transform,
                     residual=residual) for k in range(target.dim)]
     from .card import Architecture
 

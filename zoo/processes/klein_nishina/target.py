@@ -189,7 +189,8 @@ class KleinNishinaPolarized(KleinNishina):
     variables = (EPS_SPEC, VariableSpec("phi", "rad", "azimuth of the scattered photon from the incident "
                                         "polarization vector, in [0, 2 pi)"))
     coordinates = ("linear", "log_eps")
-    c_support = "if (k == 0) { *lo = 1.0 / (1.0 + 2.0 * p[0]); *hi = 1.0; }\nelse { *lo = 0.0; *hi = 6.283185307179586; }"
+    c_support = ("if (k == 0) { *lo = 1.0 / (1.0 + 2.0 * p[0]); *hi = 1.0; }\n"
+                 "else { *lo = 0.0; *hi = 6.283185307179586; }")
     kernel_support = KernelSupport(
         "kn_polarized",
         "// polarized Klein-Nishina, p[0] = k [m_e c^2]: eps in [1 / (1 + 2k), 1], then phi in [0, 2 pi]\n"
@@ -233,7 +234,8 @@ class KleinNishinaPolarized(KleinNishina):
         if k == 0:
             return super().component_cdf(k, x, prev, params)
         x, xs, amb, b, total = self._phi_prepare(x, prev, params)
-        c = np.where(xs <= np.pi, phi_mass(xs, amb, b) / total, 1.0 - phi_mass((TWO_PI - xs) + TWO_PI_LO, amb, b) / total)
+        c = np.where(xs <= np.pi, phi_mass(xs, amb, b) / total,
+                     1.0 - phi_mass((TWO_PI - xs) + TWO_PI_LO, amb, b) / total)
         return np.clip(np.where(x <= 0.0, 0.0, np.where(x >= TWO_PI, 1.0, c)), 0.0, 1.0)
 
     def component_sf(self, k, x, prev, params):
@@ -241,7 +243,8 @@ class KleinNishinaPolarized(KleinNishina):
         if k == 0:
             return super().component_sf(k, x, prev, params)
         x, xs, amb, b, total = self._phi_prepare(x, prev, params)
-        s = np.where(xs >= np.pi, phi_mass((TWO_PI - xs) + TWO_PI_LO, amb, b) / total, 1.0 - phi_mass(xs, amb, b) / total)
+        s = np.where(xs >= np.pi, phi_mass((TWO_PI - xs) + TWO_PI_LO, amb, b) / total,
+                     1.0 - phi_mass(xs, amb, b) / total)
         return np.clip(np.where(x <= 0.0, 1.0, np.where(x >= TWO_PI, 0.0, s)), 0.0, 1.0)
 
     def to_physical(self, k, w, prev, params, coordinate):
