@@ -34,6 +34,8 @@ import numpy as np
 
 #: below this s the functions B, C (and D of the head-on kernel) use their power series
 SERIES_SWITCH = 0.5
+#: series terms: the first omitted one is below 1e-24 of the leading term at s = 1/2 (D's coefficients
+#: grow as 2^n: 24 terms keep it at 1/25! there)
 _N_SERIES = 24
 _FACT = np.array([math.factorial(n) for n in range(_N_SERIES + 1)], dtype=np.float64)
 
@@ -56,26 +58,33 @@ _C = _coefficients(lambda n: 2.0 if n >= 3 and n % 2 else 0.0)
 _D = _coefficients(lambda n: (-1.0) ** n * (2.0 - 2.0 ** (n - 1)) if n >= 3 else 0.0)
 
 
+def _piecewise(s, coeffs, direct):
+    """The power series (``coeffs``) below SERIES_SWITCH and ``direct`` above, each evaluated only
+    where it is used."""
+    s = np.asarray(s, dtype=np.float64)
+    out = np.empty_like(s)
+    small = s < SERIES_SWITCH
+    if small.all():
+        return _horner(s, coeffs)
+    out[small] = _horner(s[small], coeffs)
+    with np.errstate(over="ignore"):
+        out[~small] = direct(s[~small])
+    return out
+
+
 def func_b(s):
     """B(s) = s + expm1(-s) = Int_0^s (1 - e^-x) dx >= 0, relative-accurate for s >= 0."""
-    s = np.asarray(s, dtype=np.float64)
-    with np.errstate(over="ignore"):
-        return np.where(s < SERIES_SWITCH, _horner(np.minimum(s, SERIES_SWITCH), _B), s + np.expm1(-s))
+    return _piecewise(s, _B, lambda x: x + np.expm1(-x))
 
 
 def func_c(s):
     """C(s) = 2 sinh s - 2 s = Int_0^s (e^x - 2 + e^-x) dx >= 0, relative-accurate for s >= 0."""
-    s = np.asarray(s, dtype=np.float64)
-    with np.errstate(over="ignore"):
-        return np.where(s < SERIES_SWITCH, _horner(np.minimum(s, SERIES_SWITCH), _C),
-                        np.expm1(s) - np.expm1(-s) - 2.0 * s)
+    return _piecewise(s, _C, lambda x: np.expm1(x) - np.expm1(-x) - 2.0 * x)
 
 
 def func_d(s):
     """D(s) = s + 2 expm1(-s) - expm1(-2s)/2 = Int_0^s (1 - e^-x)^2 dx >= 0, relative-accurate."""
-    s = np.asarray(s, dtype=np.float64)
-    return np.where(s < SERIES_SWITCH, _horner(np.minimum(s, SERIES_SWITCH), _D),
-                    s + 2.0 * np.expm1(-s) - 0.5 * np.expm1(-2.0 * s))
+    return _piecewise(s, _D, lambda x: x + 2.0 * np.expm1(-x) - 0.5 * np.expm1(-2.0 * x))
 
 
 def log_range(k):
