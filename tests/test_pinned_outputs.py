@@ -49,12 +49,19 @@ def test_the_map_is_what_it_was(name):
 
 
 def record(names) -> None:
-    """Re-record the pinned (u, x) pairs of the given models after a retraining:
-    ``python tests/test_pinned_outputs.py ic-isotropic bessel-test`` (then review the diff)."""
+    """Re-record the pinned (u, x) pairs of the given models after a retraining, or record a new
+    model's: ``python tests/test_pinned_outputs.py ic-isotropic bessel-test`` (then review the diff)."""
     path = Path(__file__).parent / "data" / "pinned_outputs.json"
     data = json.loads(path.read_text())
     for name in names:
         s = zoo.load(name)
+        if name not in data:  # a new model: 16 seeded u rows (two deep in the tails) at its reference point
+            rng = np.random.default_rng(0)
+            u = rng.random((16, s.dim))
+            u[0], u[1] = 1e-7, 1 - 1e-7
+            point = s.target.reference_point or {p.name: float(np.sqrt(np.prod(p.domain))) if p.domain[0] > 0
+                                                 else float(np.mean(p.domain)) for p in s.card.target.parameters}
+            data[name] = {"params": {k: float(v) for k, v in point.items()}, "u": u.tolist()}
         rec = data[name]
         x = _map64(s, rec)
         data[name] = {**rec, "weights_sha256": s.card.weights.sha256, "x": x.tolist()}

@@ -10,7 +10,8 @@ def architecture_string(card) -> str:
     first = subs[0]
     u_in = ", ".join(x for x in (first.u_transform if first.u_transform != "identity" else "",
                                  "residual" if first.residual else "") if x)
-    out = f"{first.output_transform.squash}, {first.output_transform.coordinate}"
+    coords = [s.output_transform.coordinate for s in subs]
+    out = f"{first.output_transform.squash}, " + (coords[0] if len(set(coords)) == 1 else " + ".join(coords))
     return f"{body} {first.activation}" + (f"; u: {u_in}" if u_in else "") + f"; out: {out}"
 
 
