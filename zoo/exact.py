@@ -33,8 +33,9 @@ import torch
 RTOL = 1e-12
 #: relative residual below which the iteration moves from w to x itself
 SWITCH_TO_X = 1e-3
-#: iteration cap per component (Newton from a network value needs 1-4; bisection steps are rare)
-MAX_ITER = 12
+#: iteration cap per component (Newton from a network value needs 1-4; bisection steps are rare; the
+#: polarized Klein-Nishina phi at u = 1/2, theta = 90 deg, where the density ~ (phi - pi)^2 ~ 0, takes 13)
+MAX_ITER = 16
 
 
 @dataclass
@@ -103,7 +104,11 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
     mass_safe = np.where(ends, 1.0, mass)
     a, b = np.zeros(n), np.ones(n)              # bracket of w
     x = np.empty(n)
-    x_lo, x_hi = np.full(n, -np.inf), np.full(n, np.inf)   # bracket of x (phase 2)
+    # bracket of x (phase 2), from just outside the float64 support: where the exact quantile lies
+    # beyond the support's float64 end (a tail mass below one ulp of it), that end is the answer
+    lo_s, hi_s = target.component_support(k, prev, params)
+    x_lo = np.nextafter(np.broadcast_to(np.asarray(lo_s, dtype=np.float64), (n,)), -np.inf).copy()
+    x_hi = np.nextafter(np.broadcast_to(np.asarray(hi_s, dtype=np.float64), (n,)), np.inf).copy()
     in_x = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.int64)
     state = np.zeros(n, dtype=np.int8)          # 0 active, 1 converged, 2 resolution, 3 capped
@@ -156,15 +161,23 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
         go_x = wx & ~ok & (np.abs(ratio - 1.0) <= SWITCH_TO_X)
         aa, bb = a[active], b[active]
         bad_w = ~np.isfinite(w_new) | (w_new < aa) | (w_new > bb) | ((w_new == aa) & (aa == 0.0)) | ((w_new == bb) & (bb == 1.0))
-        shrink = np.where(lo_a, np.where(aa == 0.0, bb / 16.0, 0.5 * (aa + bb)),
-                          np.where(bb == 1.0, 1.0 - (1.0 - aa) / 16.0, 0.5 * (aa + bb)))
+        # fallback: bisection, in ln w (ln(1 - w)) while the bracket spans more than a factor 4 there
+        # (a start far above a tail quantile that maps to the support's end reaches it in a few steps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            geo_lo = np.where(bb > 4.0 * aa, np.sqrt(aa * bb), 0.5 * (aa + bb))
+            geo_up = np.where(1.0 - aa > 4.0 * (1.0 - bb), 1.0 - np.sqrt((1.0 - aa) * (1.0 - bb)), 0.5 * (aa + bb))
+        shrink = np.where(lo_a, np.where(aa == 0.0, bb / 16.0, geo_lo),
+                          np.where(bb == 1.0, 1.0 - (1.0 - aa) / 16.0, geo_up))
         w_new = np.where(bad_w, shrink, w_new)
         bad_x = ~np.isfinite(x_new) | (x_new < x_lo[active]) | (x_new > x_hi[active])
         two_sided = np.isfinite(x_lo[active]) & np.isfinite(x_hi[active])
         x_new = np.where(bad_x, np.where(two_sided, 0.5 * (x_lo[active] + x_hi[active]), xa), x_new)
         # w cannot move (its float64 resolution): continue in x
         stalled_w = ~ok & wx & (np.abs(w_new - wa) <= np.spacing(np.maximum(np.abs(wa), np.abs(w_new))))
-        use_x = (in_x[active] | ((go_x | stalled_w) & ~bad_x)) & ~ok
+        # the x bracket is down to a few float64 steps that w cannot resolve (x(w) rounds past
+        # them, e.g. eps_min (1 + expm1(w S)) moves in steps of 2 ulps near 1): continue in x
+        tight = wx & ~ok & (x_hi[active] - x_lo[active] <= 4.0 * np.spacing(np.abs(x_hi[active])))
+        use_x = (in_x[active] | ((go_x | stalled_w | tight) & ~bad_x)) & ~ok
         stalled = (use_x & (x_new == xa)) | (stalled_w & ~use_x)   # x_new == xa: xa is the nearest float64
         state[active[stalled & ~ok]] = 2
         move = ~ok & ~stalled
