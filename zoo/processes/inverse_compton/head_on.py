@@ -83,7 +83,8 @@ def z_of_w(w, b, *, lib=torch):
     return -lib.expm1(-w * lib.log1p(b))
 
 
-def _emulate_map(w, lo, hi, c, g, t):
+def emulate_map(w, lo, hi, c, g, t):
+    """rz_map_ic_head_on_log1p_br in numpy (c[0] = ln(1 + b) in the map type t)."""
     s = (w.astype(t) * c[0]).astype(t)
     small = (-np.expm1(-s)).astype(t).astype(np.float64)
     large = 1.0 - np.exp(-s).astype(t).astype(np.float64)
@@ -132,7 +133,7 @@ class InverseComptonHeadOn(Target):
         "linear": LINEAR,
         "log1p_br": KernelCoordinate("ic_head_on_log1p_br", HEAD_ON_COORD_CUDA,
                                      emulate_prep=lambda p, prev: ((np.log1p(p[0]),), None),
-                                     emulate_map=_emulate_map),
+                                     emulate_map=emulate_map),
     }
 
     def component_support(self, k, prev, params):

@@ -51,12 +51,6 @@ def mu_total(c):
     return mu_mass(0.0, np.log1p(2.0 * np.asarray(c, dtype=np.float64)), c)
 
 
-def _mixing(c):
-    """a = c / (1 + c) of the ``mu_mixed`` coordinate."""
-    c = np.asarray(c, dtype=np.float64) if not torch.is_tensor(c) else c
-    return c / (1.0 + c)
-
-
 def mu_of_w(w, c, *, lib=torch):
     """The ``mu_mixed`` coordinate: 1 - mu = y = 2 [(1 - a) sqrt(1 - w) + a (1 - w)], a = c / (1 + c).
 
@@ -78,10 +72,6 @@ def _emulate_mu(w, lo, hi, c, g, t):
     low = ((c[0] * (w / (t(1) + root))).astype(t) + (a * w).astype(t)).astype(t)
     up = ((c[0] * root).astype(t) + (a * (t(1) - w)).astype(t)).astype(t)
     return np.where(w < t(0.5), -1.0 + 2.0 * low.astype(np.float64), 1.0 - 2.0 * up.astype(np.float64))
-
-
-def _emulate_z(w, lo, hi, c, g, t):
-    return HO._emulate_map(w, lo, hi, c, g, t)
 
 
 SUPPORT_CUDA = (
@@ -160,7 +150,7 @@ class InverseComptonIsotropic2D(Target):
                                      emulate_map=_emulate_mu),
         "log1p_br": KernelCoordinate("ic_2d_z", Z_CUDA,
                                      emulate_prep=lambda p, prev: ((np.log1p(_b_of(p, prev)),), None),
-                                     emulate_map=_emulate_z),
+                                     emulate_map=HO.emulate_map),
     }
 
     # -- helpers ---------------------------------------------------------------------------
