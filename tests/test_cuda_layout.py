@@ -134,7 +134,11 @@ def test_lane_layout_matches_dense_network(name, split):
         x = np.concatenate([philox.uniforms(16, 1, seed=k), rng.uniform(-1, 1, (16, n_in[k] - 1))], 1).astype(np.float32)
         z_lanes = simulate_subnet(blob, lay, sub.activation, x, split=split)
         z_dense = dense_subnet(net, sub.activation, x, split=split)
-        np.testing.assert_allclose(z_lanes, z_dense, rtol=0, atol=2e-6 if split else 2e-5)
+        # f16 mode: an activation whose f16 rounding differs between the two summation orders moves z
+        # by up to 2^-11 |h w_out|, so the 2e-5 measured on cards with ||w_out||_1 <= 4.6 scales with
+        # ||w_out||_1 (klein-nishina-polarized's phi subnet: 17.9, measured 3.6e-5; docs/cuda.md)
+        atol = 2e-6 if split else 2e-5 * max(1.0, float(np.abs(net["w_out"]).sum()) / 4.6)
+        np.testing.assert_allclose(z_lanes, z_dense, rtol=0, atol=atol)
         if split:   # and the split result is not the f16 one: the lo fragments are read and used
             assert np.abs(z_lanes - dense_subnet(net, sub.activation, x)).max() > 1e-5
 
