@@ -107,7 +107,13 @@ Z_CUDA = (
 
 
 def _b_of(params, prev):
+    """b(mu) = c (1 - mu), floored at B_FLOOR; params = (gamma, eps0) in card order, prev[..., 0] = mu."""
     return np.maximum(c_of(params[0], params[1]) * (1.0 - np.asarray(prev, dtype=np.float64)[..., 0]), B_FLOOR)
+
+
+def _b_torch(params, prev):
+    """``_b_of`` in torch (the coordinate and support of z given mu)."""
+    return torch.clamp(2.0 * params["gamma"] * params["eps0"] * (1.0 - prev[:, 0]), min=B_FLOOR)
 
 
 class InverseComptonIsotropic2D(Target):
@@ -153,11 +159,9 @@ class InverseComptonIsotropic2D(Target):
                                      emulate_map=HO.emulate_map),
     }
 
-    # -- helpers ---------------------------------------------------------------------------
     @staticmethod
     def _b(prev, params):
-        c = c_of(params["gamma"], params["eps0"])
-        return np.maximum(c * (1.0 - np.asarray(prev, dtype=np.float64)[..., 0]), B_FLOOR)
+        return _b_of((params["gamma"], params["eps0"]), prev)
 
     def component_support(self, k, prev, params):
         g = np.asarray(params["gamma"], dtype=np.float64)
@@ -170,7 +174,7 @@ class InverseComptonIsotropic2D(Target):
         g = params["gamma"]
         if k == 0:
             return -torch.ones_like(g), torch.ones_like(g)
-        b = torch.clamp(2.0 * params["gamma"] * params["eps0"] * (1.0 - prev[:, 0]), min=B_FLOOR)
+        b = _b_torch(params, prev)
         return torch.zeros_like(b), b / (1.0 + b)
 
     def _mu_prepare(self, x, params):
@@ -221,7 +225,7 @@ class InverseComptonIsotropic2D(Target):
         if k == 0 and coordinate == "mu_mixed":
             return mu_of_w(w, 2.0 * params["gamma"] * params["eps0"])
         if k == 1 and coordinate == "log1p_br":
-            b = torch.clamp(2.0 * params["gamma"] * params["eps0"] * (1.0 - prev[:, 0]), min=B_FLOOR)
+            b = _b_torch(params, prev)
             return HO.z_of_w(w, b)
         if coordinate != "linear":
             raise ValueError(f"target {self.id!r}: component {k} has the coordinates "
