@@ -19,10 +19,16 @@ __device__ __forceinline__ float rz_sqrt(float x) { return sqrtf(x); }
 __device__ __forceinline__ double rz_sqrt(double x) { return sqrt(x); }
 __device__ __forceinline__ float rz_atan2(float y, float x) { return atan2f(y, x); }
 __device__ __forceinline__ double rz_atan2(double y, double x) { return atan2(y, x); }
+__device__ __forceinline__ float rz_sinh(float x) { return sinhf(x); }
+__device__ __forceinline__ double rz_sinh(double x) { return sinh(x); }
+__device__ __forceinline__ float rz_asinh(float x) { return asinhf(x); }
+__device__ __forceinline__ double rz_asinh(double x) { return asinh(x); }
+__device__ __forceinline__ float rz_cbrt(float x) { return cbrtf(x); }
+__device__ __forceinline__ double rz_cbrt(double x) { return cbrt(x); }
 
 // Supports and coordinates are defined with their targets (Target.kernel_support,
 // Target.kernel_coordinates in zoo/targets/) and emitted by zoo/cuda/codegen.py:
 //   rz_support_<name>(int k, const double* p, const double* prev, RzMap& m)   sets m.lo, m.hi of component k
 //   rz_prep_<name>(const double* p, const double* prev, RzMap& m)      fp64 map constants
 //   rz_map_<name>(rz_map_t w, const RzMap& m)                          w -> sample (double)
-// prev holds the earlier components (nullptr where the support does not depend on them).
+// prev holds the earlier components (nullptr where neither the support nor the coordinate depends on them).

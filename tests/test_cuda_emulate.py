@@ -107,11 +107,18 @@ def test_mapping_fp64_matches_torch_transforms(name):
     w = np.linspace(0.0, 1.0, 257)
     for pt in _points(s.card):
         tp = {k: torch.tensor(v, dtype=torch.float64) for k, v in pt.items()}
+        mid = []       # the earlier components at w = 1/2 and at w = 0.9 (inside their supports)
         for k, sub in enumerate(s.card.architecture.subnets):
-            xe = emulate.map_component(s.card, k, w, pt, "fp64")
-            prev = torch.full((w.size, k), 0.5, dtype=torch.float64) if k else None
-            xt = to_physical(s.target, k, torch.as_tensor(w), prev, tp, sub.output_transform).numpy()
+            prev = None
+            if k:
+                prev = np.stack([np.where(np.arange(w.size) % 2 == 0, lo, hi) for lo, hi in mid], axis=1)
+            xe = emulate.map_component(s.card, k, w, pt, "fp64", prev=prev)
+            tprev = None if prev is None else torch.as_tensor(prev)
+            xt = to_physical(s.target, k, torch.as_tensor(w), tprev, tp, sub.output_transform).numpy()
             np.testing.assert_allclose(xe, xt, rtol=1e-9, atol=0)
+            mid.append(tuple(float(x) for x in to_physical(
+                s.target, k, torch.tensor([0.5, 0.9], dtype=torch.float64), None if prev is None
+                else torch.as_tensor(prev[:2]), {n: v.reshape(1) for n, v in tp.items()}, sub.output_transform)))
 
 
 EXTREME_IC = [{"gamma": 8.3e9, "eps0": 8.6e-3}, {"gamma": 1.2, "eps0": 1e-10}, {"gamma": 1e10, "eps0": 1e-10},

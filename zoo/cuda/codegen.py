@@ -371,13 +371,14 @@ def _target_source(card: ModelCard) -> str:
 def _mapping_source(card: ModelCard) -> str:
     """rz_prep_all: support and map constants of every component that depends on the parameters
     only (once per thread for broadcast parameters); rz_map_all: w -> samples, evaluating a
-    conditional support (one that depends on earlier components) per sample, after them."""
+    conditional support, or a coordinate that uses the earlier components, per sample after them."""
     target = _target(card)
     sup = target.kernel_support
     prep, mapping = [], []
     for k, s in enumerate(card.architecture.subnets):
-        name = kernel_coordinate(target, s.output_transform.coordinate).name
-        if sup.conditional and k > 0:
+        coord = kernel_coordinate(target, s.output_transform.coordinate)
+        name = coord.name
+        if (sup.conditional or coord.uses_prev) and k > 0:
             mapping.append(f"    {{ RzMap mk; rz_support_{sup.name}({k}, p, x, mk); rz_prep_{name}(p, x, mk); "
                            f"x[{k}] = fmin(fmax(rz_map_{name}((rz_map_t)w[{k}], mk), mk.lo), mk.hi); }}")
             continue

@@ -42,6 +42,8 @@ def discover(*, force: bool = False) -> None:
     from .. import processes
 
     for info in sorted(pkgutil.iter_modules(processes.__path__), key=lambda m: m.name):
+        if not info.ispkg:      # a plain module holds what several processes share (special functions)
+            continue
         for target in _targets_of(importlib.import_module(f"{processes.__name__}.{info.name}")):
             register_target(target)
     from importlib.metadata import entry_points

@@ -88,13 +88,16 @@ class KernelCoordinate:
     constants of the map, after the support) and ``rz_map_<name>(rz_map_t w, const RzMap& m)``
     returning the sample as double (the caller clamps it to [lo, hi] in fp64). ``emulate_prep(p,
     prev)`` -> (constants, g) and ``emulate_map(w, lo, hi, c, g, t)`` -> x repeat them in numpy
-    (t: the map's float type). The torch form is the target's ``to_physical``.
+    (t: the map's float type). The torch form is the target's ``to_physical``. ``uses_prev``: the
+    map's constants depend on the earlier components (``prev``), so the kernel prepares them per
+    sample, after those components (as for a ``conditional`` support).
     """
 
     name: str
     cuda: str
     emulate_prep: Callable
     emulate_map: Callable
+    uses_prev: bool = False
 
 
 def _unit_support(k, p, prev):
