@@ -12,7 +12,7 @@ flat above, so the map is close to linear in both regimes. z: sigmoid onto ``log
 b(mu) = c (1 - mu), a conditional support (z <= b / (1 + b)) the kernel evaluates per sample.
 Inputs: u's logit (residual), log10 gamma, log10 eps0 (the distribution depends on c only; the
 network learns that), and, for z, mu's coordinate 2 w_mu - 1. Training draws gamma from 32 and eps0
-from 16 log-spaced values over the domain of ic-isotropic, 1025 (u_mu, u_z) pairs each; the
+from 16 log-spaced values over the domain of ic-isotropic, 257 (u_mu, u_z) pairs each; the
 validator holds out the log-midpoints and checks the conditional at several mu.
 """
 from pathlib import Path
@@ -47,4 +47,4 @@ def make_card(*, seed, steps, batch_size, name="ic-isotropic-2d", hidden=HIDDEN)
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "ic-isotropic-2d"), objective="tail-quantile",
                 steps=12000, batch_size=8192, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
-                lbfgs_batch=65536, table_u=1025)
+                lbfgs_batch=65536, table_u=257)
