@@ -80,7 +80,28 @@ def stratified_u(n_u: int, rng: np.random.Generator, tails: bool = False) -> np.
 
 def density_in_z(target: Target, k: int, z: np.ndarray, prev: np.ndarray | None, params: dict[str, np.ndarray],
                  transform) -> np.ndarray:
-    """p_z = pdf_k(x(z) | prev) |dx/dz| with x = to_physical(squash(z)), dx/dz by central differences."""
+    """p_z = pdf_k(x(z) | prev) |dx/dz| with x = to_physical(squash(z)), dx/dz by autograd (float64).
+
+    A difference quotient of x fails where x is quantized by float64 itself: at k = 1e-6 the
+    Klein-Nishina eps lies within 2e-6 of 1, so eps - eps_min at u = 1e-8 is a few hundred ulps and a
+    1e-6 step in z moves x by 0 or 1 ulp (weights of 0 or 1e4 times the mean, which then dominated
+    the training loss). Where autograd is not finite (an unselected branch of a ``where`` with an
+    infinite slope), the central difference is used instead."""
+    zt = torch.as_tensor(np.asarray(z, dtype=np.float64)).clone().requires_grad_(True)
+    tprev = None if prev is None else torch.as_tensor(prev)
+    tparams = {n: torch.as_tensor(v) for n, v in params.items()}
+    x = to_physical(target, k, squash(zt, transform.squash), tprev, tparams, transform)
+    (grad,) = torch.autograd.grad(x.sum(), zt, allow_unused=True)
+    dxdz = np.full(zt.shape, np.nan) if grad is None else grad.numpy()
+    bad = ~np.isfinite(dxdz)
+    if np.any(bad):
+        dxdz[bad] = _difference_quotient(target, k, np.asarray(z)[bad], None if prev is None else prev[bad],
+                                         {n: np.broadcast_to(v, np.shape(z))[bad] for n, v in params.items()},
+                                         transform)
+    return target.component_pdf(k, x.detach().numpy(), prev, params) * np.abs(dxdz)
+
+
+def _difference_quotient(target, k, z, prev, params, transform):
     def x_of(zz):
         return x_of_w(target, k, squash(torch.as_tensor(zz), transform.squash).numpy(), prev, params, transform)
 
@@ -88,8 +109,7 @@ def density_in_z(target: Target, k: int, z: np.ndarray, prev: np.ndarray | None,
     lo, hi = z - h, z + h
     if transform.squash == "clamp":  # keep the stencil inside [0, 1], one-sided at the ends
         lo, hi = np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
-    dxdz = (x_of(hi) - x_of(lo)) / (hi - lo)
-    return target.component_pdf(k, x_of(z), prev, params) * np.abs(dxdz)
+    return (x_of(hi) - x_of(lo)) / (hi - lo)
 
 
 def exact_chain(card: ModelCard, target: Target, u: np.ndarray, params: dict[str, np.ndarray],
@@ -120,7 +140,7 @@ def table_key(card: ModelCard, n_u: int, seed: int, tails: bool = False) -> str:
     """Hash of everything the table depends on (for the on-disk cache)."""
     spec = {"target": card.target.model_dump(mode="json"), "grid": card.training.parameter_grid,
             "transforms": [s.output_transform.model_dump(mode="json") for s in card.architecture.subnets],
-            "n_u": n_u, "seed": seed, "steps": BISECTION_STEPS, "layout": 3}
+            "n_u": n_u, "seed": seed, "steps": BISECTION_STEPS, "layout": 4}
     if tails:
         spec.update(tails=True, tail_logit=TAIL_LOGIT)
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
