@@ -40,7 +40,7 @@ def main(argv=None) -> None:
     print(f"CPU, {args.threads} torch thread(s), n = {args.n} samples per call, torch {torch.__version__}")
     print("| model | torch fp32, broadcast [samples/s] | torch fp32, per-sample [samples/s] | exact table [samples/s] | table / network |")
     print("|---|---|---|---|---|")
-    for name in zoo.list():
+    for name in zoo.list(kind="sampler"):
         s = zoo.load(name)
         params = default_params(s)
         per_sample = {k: torch.full((args.n,), v, dtype=torch.float64) for k, v in params.items()}

@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     if not torch.cuda.is_available():
         print("no CUDA GPU (torch.cuda.is_available() is False): nothing measured", file=sys.stderr)
         return 0
-    for name in args.models or zoo.list():
+    for name in args.models or zoo.list(kind="sampler"):
         print(f"\n== {name}")
         print(bench.report(bench.run(zoo.load(name), n=args.n, repeat=args.repeat)))
     return 0

@@ -11,7 +11,7 @@ from zoo.card import OutputTransform, SubnetCard
 from zoo.cuda import codegen, emulate, nvrtc
 from zoo.targets import get_target, target_ids
 
-MODELS = zoo.list()
+MODELS = zoo.list(kind="sampler")
 SQUASHES = OutputTransform.model_fields["squash"].annotation.__args__  # what cards may name
 U_TRANSFORMS = SubnetCard.model_fields["u_transform"].annotation.__args__
 OPTIONS = [dict(broadcast=True), dict(broadcast=False, out_dtype="float64")]

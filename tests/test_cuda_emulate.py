@@ -8,7 +8,7 @@ from zoo.card import OutputTransform
 from zoo.cuda import codegen, emulate, philox
 from zoo.validation import heldout_grid
 
-MODELS = zoo.list()
+MODELS = zoo.list(kind="sampler")
 
 
 def _points(card, n_per_param=3):

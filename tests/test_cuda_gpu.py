@@ -10,7 +10,7 @@ from zoo.validation import heldout_grid
 
 pytestmark = pytest.mark.skipif(not available(), reason="no CUDA GPU (torch.cuda.is_available() is False) "
                                                         "or the cuda extra is missing")
-MODELS = zoo.list()
+MODELS = zoo.list(kind="sampler")
 
 
 

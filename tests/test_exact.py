@@ -10,7 +10,7 @@ import zoo
 from zoo.exact import RTOL, refine
 from zoo.validation import heldout_grid
 
-MODELS = zoo.list_models()
+MODELS = zoo.list_models(kind="sampler")
 #: u from the deep tails to the median, both ends (and the ends themselves)
 U = np.array([0.0, 1e-12, 1e-9, 1e-6, 1e-4, 1e-2, 0.1, 0.3, 0.5, 0.7, 0.9, 1 - 1e-2, 1 - 1e-4, 1 - 1e-6,
               1 - 1e-9, 1.0])

@@ -31,7 +31,7 @@ from zoo.cuda.philox import uniforms
 from zoo.export import c_identifier, export, generate_c
 from zoo.model import InverseCDFModel
 
-MODELS = zoo.list()
+MODELS = zoo.list(kind="sampler")
 CC = shutil.which("gcc") or shutil.which("cc")
 CXX = shutil.which("g++") or shutil.which("c++")
 FC = shutil.which("gfortran")

@@ -3,7 +3,8 @@ here, never from the package root.
 
 A model is named by a bundled name (``"ic-isotropic"``), a folder path (``pathlib.Path`` or a
 string with ``/``) or a Hugging Face Hub repository (``"hf:org/name"``, ``"hf:org/name@rev"``).
-Its card's ``kind`` selects the builder (``zoo.kinds``): ``"sampler"`` gives a ``Sampler``.
+Its card's ``kind`` selects the builder (``zoo.kinds``): ``"sampler"`` gives a ``Sampler``,
+``"surrogate"`` a ``Surrogate`` (a field surrogate with ``predict``).
 """
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from pathlib import Path
 
 from .checks import check_revision
 from .kinds import build
-from .registry import HF_PREFIX, bundled_names, resolve
+from .registry import HF_PREFIX, bundled_kind, bundled_names, resolve
+
+#: the model kinds ``list_models(kind=...)`` filters by
+KINDS = ("sampler", "surrogate")
 
 
 def load(name_or_dir: str | Path, *, revision: str | None = None):
@@ -24,7 +28,7 @@ def load(name_or_dir: str | Path, *, revision: str | None = None):
     repository named on the card (``revision``, a branch, tag or commit sha, overrides the
     card's revision). The card's sha256 is checked before any weight is used. A Hub fetch
     gives up after ``RADZOO_HUB_TIMEOUT`` seconds (default 60). The card's ``kind`` decides
-    what is returned (``"sampler"``: a ``zoo.Sampler``).
+    what is returned (``"sampler"``: a ``zoo.Sampler``; ``"surrogate"``: a ``zoo.Surrogate``).
     """
     if revision is not None:
         revision = check_revision(revision)
@@ -32,11 +36,27 @@ def load(name_or_dir: str | Path, *, revision: str | None = None):
     return build(card, folder, revision=revision)
 
 
-def list_models(pattern: str = "*") -> list[str]:
-    """Names of the bundled models matching a glob ``pattern`` (e.g. ``"ic-*"``), sorted."""
+def load_sampler(name_or_dir: str | Path, *, revision: str | None = None):
+    """``load`` for the places that need a sampler (export, CUDA, spectra): a model of another kind
+    is a ValueError saying so."""
+    model = load(name_or_dir, revision=revision)
+    kind = getattr(getattr(model, "card", None), "kind", "sampler")
+    if kind != "sampler":
+        raise ValueError(f"model {model.card.name!r} is of kind {kind!r}, not a sampler: it has no sample(); "
+                         + ("use zoo.load(...).predict(...)" if kind == "surrogate" else "see its card"))
+    return model
+
+
+def list_models(pattern: str = "*", *, kind: str | None = None) -> list[str]:
+    """Names of the bundled models matching a glob ``pattern`` (e.g. ``"ic-*"``), sorted; ``kind``
+    (``"sampler"`` or ``"surrogate"``) keeps the models of that kind only."""
     if not isinstance(pattern, str):
         raise TypeError(f"pattern must be a glob string such as 'ic-*', got {type(pattern).__name__}")
-    return [n for n in bundled_names() if fnmatch.fnmatchcase(n, pattern)]
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)} (or None for all), got {kind!r}"
+                         if isinstance(kind, str) else f"kind must be a str or None, got {type(kind).__name__}")
+    names = [n for n in bundled_names() if fnmatch.fnmatchcase(n, pattern)]
+    return names if kind is None else [n for n in names if bundled_kind(n) == kind]
 
 
-__all__ = ["HF_PREFIX", "list_models", "load"]
+__all__ = ["HF_PREFIX", "KINDS", "list_models", "load", "load_sampler"]

@@ -3,6 +3,11 @@
 A card is a strict pydantic v2 model (unknown fields are errors, no type coercion)
 stored as ``card.json`` beside ``<name>.safetensors`` in ``registry/<name>/``.
 ``zoo schema`` prints its JSON Schema for contributors.
+
+Two kinds: ``ModelCard`` (``kind`` "sampler", the default) and ``SurrogateCard`` (``kind``
+"surrogate", a field surrogate). ``read_card`` / ``parse_card_json`` read either, dispatching on
+the ``kind`` field (anything but "surrogate" reads as ``ModelCard``, with its errors, as before);
+``zoo schema --kind surrogate`` prints the surrogate card's schema.
 """
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import json
 import math
 import warnings
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -259,7 +264,53 @@ class HubSource(_Strict):
 ModelKind = Literal["sampler"]
 
 
-class ModelCard(_Strict):
+class _CardFile(_Strict):
+    """Reading, checking and writing a card file (shared by every kind of card)."""
+
+    @classmethod
+    def model_validate_json(cls, json_data, **kwargs):
+        """Validate JSON text, after refusing duplicate keys and NaN/Infinity (every path in)."""
+        check_json_text(json_data)
+        return super().model_validate_json(json_data, **kwargs)
+
+    @classmethod
+    def read(cls, path: str | Path, *, stale_metrics: Literal["refuse", "drop"] = "refuse"):
+        """Read and validate a card file; ValueError naming the file and the bad fields on failure.
+
+        Field values are never echoed (a card may hold anything). ``stale_metrics="drop"``
+        loads a card whose metrics no longer match it without them, with a warning (for
+        ``zoo validate``, which measures them anew).
+        """
+        path = Path(path)
+        text = read_card_text(path)
+        return cls._from_text(text, path, stale_metrics)
+
+    @classmethod
+    def _from_text(cls, text: str, path: Path, stale_metrics: str):
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as err:
+            if stale_metrics == "drop" and _only_stale(err):
+                obj = json.loads(text)
+                obj.pop("metrics", None)
+                warnings.warn(f"{path}: {STALE_METRICS}; they were dropped", UserWarning, stacklevel=3)
+                return cls.model_validate_json(json.dumps(obj))
+            raise ValueError(f"invalid model card {path}:\n{format_validation_error(err)}") from None
+        except ValueError as err:
+            raise ValueError(f"invalid model card {path}: {err}") from None
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+
+    def write(self, path: str | Path) -> None:
+        """Write atomically (temp file + rename) so a crash never leaves half a card."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.to_json(), encoding="utf-8")
+        tmp.replace(path)
+
+
+class ModelCard(_CardFile):
     schema_version: int = Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description=f"always {SCHEMA_VERSION} (an integer, not true)")
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
@@ -310,44 +361,385 @@ class ModelCard(_Strict):
                 "parameter_grid": self.training.parameter_grid}
         return hashlib.sha256(json.dumps(what, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
-    # -- IO --------------------------------------------------------------------
-    @classmethod
-    def model_validate_json(cls, json_data, **kwargs) -> "ModelCard":
-        """Validate JSON text, after refusing duplicate keys and NaN/Infinity (every path in)."""
-        check_json_text(json_data)
-        return super().model_validate_json(json_data, **kwargs)
 
-    @classmethod
-    def read(cls, path: str | Path, *, stale_metrics: Literal["refuse", "drop"] = "refuse") -> "ModelCard":
-        """Read and validate a card file; ValueError naming the file and the bad fields on failure.
+# ==============================================================================================
+# Field surrogates (kind "surrogate"): a network that maps bunch parameters or a charge density
+# onto a 3-D field on a grid (issue 14). Same discipline as samplers: strict, bounded before
+# anything is built, weights hashed, metrics written only by the validator under a digest.
+# ==============================================================================================
 
-        Field values are never echoed (a card may hold anything). ``stale_metrics="drop"``
-        loads a card whose metrics no longer match it without them, with a warning (for
-        ``zoo validate``, which measures them anew).
-        """
-        path = Path(path)
-        text = read_card_text(path)
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError as err:
-            if stale_metrics == "drop" and _only_stale(err):
-                obj = json.loads(text)
-                obj.pop("metrics", None)
-                warnings.warn(f"{path}: {STALE_METRICS}; they were dropped", UserWarning, stacklevel=2)
-                return cls.model_validate_json(json.dumps(obj))
-            raise ValueError(f"invalid model card {path}:\n{format_validation_error(err)}") from None
-        except ValueError as err:
-            raise ValueError(f"invalid model card {path}: {err}") from None
+#: the field components a CSR-wake surrogate predicts, in this order
+WAKE_COMPONENTS = ("Ws", "Wx", "Wy")
+MAX_GRID_POINTS = 256       # grid points per axis
+MAX_CHANNELS = 512          # feature maps per convolution
+MAX_LEVELS = 8              # decoder stages / U-Net levels
 
-    def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Hex64 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
-    def write(self, path: str | Path) -> None:
-        """Write atomically (temp file + rename) so a crash never leaves half a card."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
+
+class SurrogateInput(_Strict):
+    """One input of a surrogate: a scalar with a trained domain, or a field on the output grid."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="the keyword of `predict`")
+    unit: str
+    kind: Literal["scalar", "field"] = Field(
+        description="scalar: one number (or one per batch entry) within `domain`; field: an array of the "
+                    "output grid's shape, (n_s, n_x, n_y), or a batch of them")
+    domain: Optional[tuple[Finite, Finite]] = Field(
+        default=None, description="scalars: the trained range [lo, hi] in `unit` (predict refuses values "
+                                  "outside it); fields: null")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _domain_ok(self):
+        if self.kind == "scalar":
+            if self.domain is None:
+                raise ValueError(f"scalar input {self.name!r} needs a domain [lo, hi]")
+            lo, hi = self.domain
+            if not lo < hi:
+                raise ValueError(f"domain of {self.name!r} must have lo < hi, got {list(self.domain)}")
+        elif self.domain is not None:
+            raise ValueError(f"field input {self.name!r} has no domain (null)")
+        return self
+
+
+class GridAxis(_Strict):
+    """One axis of the output grid: ``n`` points evenly spaced from ``extent[0]`` to ``extent[1]``."""
+
+    name: Literal["s", "x", "y"]
+    n: int = Field(ge=4, le=MAX_GRID_POINTS)
+    extent: tuple[Finite, Finite] = Field(description="first and last grid coordinate, in `unit`")
+    unit: Literal["m"]
+
+    @model_validator(mode="after")
+    def _extent_ok(self):
+        if not self.extent[0] < self.extent[1]:
+            raise ValueError(f"axis {self.name!r}: extent must have lo < hi, got {list(self.extent)}")
+        return self
+
+    @property
+    def spacing(self) -> float:
+        return (self.extent[1] - self.extent[0]) / (self.n - 1)
+
+
+class OutputComponent(_Strict):
+    name: Literal["Ws", "Wx", "Wy"]
+    unit: str
+    description: str = ""
+    y_parity: Literal["even", "odd"] = Field(
+        description="symmetry in y of this component for a bunch symmetric in y (Ws, Wx even, Wy odd)")
+
+
+class WakePhysics(_Strict):
+    """The physical setting the training wakes were computed in (``zoo.processes.csr_wake``)."""
+
+    process: Literal["csr_wake"]
+    rho_m: Positive = Field(description="bending radius [m]")
+    gamma: float = Field(gt=1, allow_inf_nan=False, description="Lorentz factor")
+    charge_C: Positive = Field(description="bunch charge [C] for unit conversions only: the wakes are per "
+                                           "bunch electron (N r_e m c^2 W is the energy change in eV/m)")
+
+
+class SurrogateOutput(_Strict):
+    """What ``predict`` returns: the components on a regular 3-D grid indexed [i_s, i_x, i_y]."""
+
+    axes: list[GridAxis] = Field(min_length=3, max_length=3)
+    components: list[OutputComponent] = Field(min_length=3, max_length=3)
+    physics: WakePhysics
+
+    @model_validator(mode="after")
+    def _order(self):
+        if [a.name for a in self.axes] != ["s", "x", "y"]:
+            raise ValueError("output.axes must be s, x, y in that order")
+        if [c.name for c in self.components] != list(WAKE_COMPONENTS):
+            raise ValueError(f"output.components must be {', '.join(WAKE_COMPONENTS)} in that order")
+        if [c.y_parity for c in self.components] != ["even", "even", "odd"]:
+            raise ValueError("output.components: y_parity is even for Ws, Wx and odd for Wy")
+        if self.axes[0].n * self.axes[1].n * self.axes[2].n > 1 << 24:
+            raise ValueError("output grid has more than 2^24 points")
+        return self
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return tuple(a.n for a in self.axes)
+
+    @property
+    def y_symmetric(self) -> bool:
+        """The y axis is symmetric about 0 (so mirroring in y maps the grid onto itself)."""
+        lo, hi = self.axes[2].extent
+        return abs(lo + hi) <= 1e-12 * max(abs(lo), abs(hi))
+
+
+DropoutRate = Annotated[float, Field(ge=0, le=0.9, allow_inf_nan=False, description=(
+    "dropout rate (kept active at prediction time for Monte Carlo dropout, off otherwise)"))]
+YSymmetry = Annotated[Literal["none", "hard"], Field(description=(
+    "hard: the architecture makes Ws, Wx exactly even and Wy exactly odd in y (sigma-mlp: predicts the "
+    "y > 0 half and mirrors it; unet: averages f(lambda) and the mirrored f(mirrored lambda), exactly "
+    "y-equivariant); none: unconstrained (a soft constraint is a training loss, recorded in "
+    "training.hyperparameters)"))]
+OutputScale = Annotated[tuple[Positive, Positive, Positive], Field(description=(
+    "per component (Ws, Wx, Wy): the network's output is multiplied by it (a typical size of the training "
+    "fields in the component's unit; unet: per unit max(lambda))"))]
+Channels = Annotated[int, Field(ge=1, le=MAX_CHANNELS)]
+
+
+class _SurrogateArch(_Strict):
+    @property
+    def parameter_count(self) -> int:
+        """Weights of the network (from the card alone: built on torch's meta device, nothing allocated)."""
+        return sum(math.prod(s) for s in self.expected_shapes().values())
+
+    def expected_shapes(self) -> dict[str, tuple[int, ...]]:
+        from .surrogate_nets import expected_shapes
+
+        return expected_shapes(self)
+
+
+class SigmaMLPArchitecture(_SurrogateArch):
+    """sigma-NN: scalar inputs -> MLP -> a coarse feature map -> transposed-convolution decoder ->
+    3 components on the grid, each times exp(a learned log amplitude)."""
+
+    kind: Literal["sigma-mlp"]
+    n_inputs: int = Field(ge=1, le=8)
+    input_transform: Literal["log", "identity"] = Field(
+        description="each input is mapped affinely from its domain (after log for 'log') onto [-1, 1]")
+    hidden: list[Annotated[int, Field(ge=1, le=MAX_WIDTH)]] = Field(min_length=1, max_length=MAX_HIDDEN_LAYERS)
+    latent: tuple[Channels, Annotated[int, Field(ge=1, le=64)], Annotated[int, Field(ge=1, le=64)],
+                  Annotated[int, Field(ge=1, le=64)]] = Field(
+        description="(channels, n_s, n_x, n_y) of the decoder's first feature map; each stage doubles "
+                    "n_s, n_x, n_y")
+    decoder_channels: list[Channels] = Field(min_length=1, max_length=MAX_LEVELS)
+    activation: Activation
+    dropout: DropoutRate
+    dropout_kind: Literal["standard", "spatial", "both"] = Field(
+        description="standard: on the MLP's hidden units; spatial: whole feature maps of the decoder "
+                    "(Tompson et al. 2015); both")
+    y_symmetry: YSymmetry
+    output_scale: OutputScale
+
+    @property
+    def decoded_shape(self) -> tuple[int, int, int]:
+        f = 2 ** len(self.decoder_channels)
+        return (self.latent[1] * f, self.latent[2] * f, self.latent[3] * f)
+
+    @model_validator(mode="after")
+    def _bounded(self):
+        if self.latent[0] * self.latent[1] * self.latent[2] * self.latent[3] > 1 << 20:
+            raise ValueError("architecture.latent holds more than 2^20 values")
+        if math.prod(self.decoded_shape) > 1 << 24:
+            raise ValueError("architecture decodes more than 2^24 grid points")
+        return self
+
+
+class UNetArchitecture(_SurrogateArch):
+    """lambda-NN: a 3-D U-Net from the charge density on the grid to the 3 components on the grid.
+
+    The wake is linear in lambda; the network sees lambda / max(lambda) and its output is multiplied
+    back by max(lambda) (exactly homogeneous of degree 1: a hard constraint of its own)."""
+
+    kind: Literal["unet"]
+    channels: list[Channels] = Field(
+        min_length=2, max_length=MAX_LEVELS, description="feature maps per level, finest first; each "
+                                                          "further level halves the grid (max pooling)")
+    convs_per_level: int = Field(default=2, ge=1, le=4)
+    activation: Activation
+    dropout: DropoutRate
+    dropout_kind: Literal["standard", "spatial"] = Field(
+        description="spatial: whole feature maps (channel dropout, Tompson et al. 2015); standard: voxels")
+    y_symmetry: YSymmetry
+    input_normalization: Literal["max"] = Field(
+        default="max", description="W = max(lambda) * output_scale * f(lambda / max(lambda))")
+    output_scale: OutputScale
+
+
+SurrogateArchitecture = Annotated[Union[SigmaMLPArchitecture, UNetArchitecture], Field(discriminator="kind")]
+
+
+class DatasetCard(_Strict):
+    """The training set's provenance: how to regenerate it and the sha256 of its content."""
+
+    generator: str = Field(description="the script that generates it (relative to the repository)")
+    command: str = Field(description="the command line that regenerates exactly this set")
+    sha256: Hex64 = Field(description="sha256 of the content (zoo.surrogate_data.content_sha256: every array's "
+                                      "name, dtype, shape and bytes), independent of the file's container")
+    densities: str = Field(description="what the training densities are, e.g. 'gaussian'")
+    sampling: str = Field(description="how the inputs were drawn, e.g. 'grid 6x6x6' or 'latin-hypercube 216'")
+    seed: int
+    n_train: int = Field(ge=1)
+    n_test: int = Field(ge=1)
+    n_ood: int = Field(ge=0, description="further held-out densities unlike the training ones (two bunches, "
+                                         "skewed, ...)")
+    grid_n: tuple[int, int, int]
+    grid_extent_m: tuple[tuple[Finite, Finite], tuple[Finite, Finite], tuple[Finite, Finite]]
+    generation_wall_time_s: NonNegative
+    generation_hardware: str
+
+
+class SurrogateTraining(_Strict):
+    """Provenance of the weights, written by the recipe."""
+
+    recipe: str
+    seed: int
+    loss: str
+    steps: int = Field(ge=0)
+    batch_size: int = Field(ge=1)
+    final_loss: Optional[NonNegative] = Field(description="null until trained")
+    hardware: str
+    wall_time_s: NonNegative
+    torch_version: str
+    hyperparameters: dict[str, Optional[bool | int | Finite | str]] = Field(default_factory=dict)
+    dataset: DatasetCard
+
+
+class ComponentValues(_Strict):
+    """One non-negative number per field component."""
+
+    Ws: NonNegative
+    Wx: NonNegative
+    Wy: NonNegative
+
+    def values(self) -> tuple[float, float, float]:
+        return (self.Ws, self.Wx, self.Wy)
+
+
+class OODMetric(_Strict):
+    """Accuracy on held-out densities unlike the training ones (one family, e.g. two bunches)."""
+
+    name: str = Field(max_length=64)
+    n: int = Field(ge=1)
+    mae_relative: ComponentValues
+    calibration_2sigma: ComponentValues
+
+
+class SurrogateMetrics(_Strict):
+    """Accuracy on the held-out part of the training set, written only by the surrogate validator
+    (``zoo validate NAME --data FILE --write-card``).
+
+    ``mae_relative`` (the seed paper's metric): for each held-out field and component, the mean
+    absolute error over the grid divided by the standard deviation of the true component over the
+    grid; averaged over the held-out fields. ``calibration_2sigma``: the fraction of held-out grid
+    values inside the Monte Carlo dropout mean +- 2 std (0.954 for calibrated Gaussian errors).
+    ``digest`` ties the numbers to the card (SurrogateCard.measured_digest) as for samplers.
+    """
+
+    zoo_version: str
+    digest: Hex64
+    n_test: int = Field(ge=1)
+    n_train_measured: int = Field(ge=0, description="training fields measured for train_mae_relative")
+    mc_samples: int = Field(ge=2, description="Monte Carlo dropout passes for the uncertainty metrics")
+    test_mae_relative: ComponentValues
+    train_mae_relative: Optional[ComponentValues] = None
+    calibration_2sigma: ComponentValues
+    std_relative: ComponentValues = Field(description="mean Monte Carlo std over the grid / std of the truth "
+                                                      "(the size of the uncertainty band)")
+    constraint_violation: ComponentValues = Field(
+        description="y-symmetry on the held-out (y-symmetric) bunches: mean over the grid of |W - P W| / 2, "
+                    "P the mirror in y with the component's parity, / std of the truth; 0 when exact")
+    ood: list[OODMetric] = Field(default_factory=list, max_length=16)
+    wall_time_s: NonNegative
+
+
+class SurrogateCard(_CardFile):
+    """The card of a field surrogate (kind "surrogate"): inputs, output grid, network, provenance."""
+
+    schema_version: int = Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description=f"always {SCHEMA_VERSION}")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    kind: Literal["surrogate"] = Field(description="a field surrogate (zoo.load returns a zoo.Surrogate)")
+    summary: str
+    inputs: list[SurrogateInput] = Field(min_length=1, max_length=8)
+    output: SurrogateOutput
+    architecture: SurrogateArchitecture
+    weights: WeightsCard
+    training: SurrogateTraining
+    metrics: Optional[SurrogateMetrics] = None
+    source: Optional[HubSource] = None
+    license: str
+    citation: str
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        names = [i.name for i in self.inputs]
+        if len(set(names)) != len(names):
+            raise ValueError("input names must be unique")
+        arch, shape = self.architecture, self.output.shape
+        if arch.kind == "sigma-mlp":
+            if any(i.kind != "scalar" for i in self.inputs) or arch.n_inputs != len(self.inputs):
+                raise ValueError(f"a sigma-mlp takes scalar inputs only, n_inputs = {len(self.inputs)}")
+            if arch.input_transform == "log" and any(i.domain[0] <= 0 for i in self.inputs):
+                raise ValueError("input_transform 'log' needs positive input domains")
+            want = (shape[0], shape[1], shape[2] // 2 if arch.y_symmetry == "hard" else shape[2])
+            if arch.y_symmetry == "hard" and shape[2] % 2:
+                raise ValueError("a hard y-symmetric sigma-mlp needs an even number of y points")
+            if arch.decoded_shape != want:
+                raise ValueError(f"architecture decodes a {arch.decoded_shape} grid (latent x 2^stages); the output "
+                                 f"grid needs {want}" + (" (the y > 0 half)" if arch.y_symmetry == "hard" else ""))
+        else:
+            if len(self.inputs) != 1 or self.inputs[0].kind != "field":
+                raise ValueError("a unet takes exactly one field input (the density)")
+            f = 2 ** (len(arch.channels) - 1)
+            if any(n % f for n in shape):
+                raise ValueError(f"a unet of {len(arch.channels)} levels needs grid sizes divisible by {f}, "
+                                 f"got {shape}")
+        if arch.y_symmetry == "hard" and not self.output.y_symmetric:
+            raise ValueError("hard y-symmetry needs a y axis symmetric about 0")
+        ds = self.training.dataset
+        if tuple(ds.grid_n) != shape or any(
+                abs(a - b) > 1e-9 * max(abs(a), abs(b)) for ax, ext in zip(self.output.axes, ds.grid_extent_m)
+                for a, b in zip(ax.extent, ext)):
+            raise ValueError("training.dataset grid differs from the output grid")
+        if arch.parameter_count > MAX_WEIGHTS:
+            raise ValueError(f"architecture has {arch.parameter_count} weights; at most {MAX_WEIGHTS} are allowed")
+        if self.weights.parameter_count != arch.parameter_count:
+            raise ValueError(f"weights.parameter_count is {self.weights.parameter_count}, the architecture "
+                             f"has {arch.parameter_count} weights")
+        if self.metrics is not None and self.metrics.digest != self.measured_digest():
+            raise ValueError(STALE_METRICS + ": the inputs, grid, architecture, weights or dataset changed "
+                             "after validation; re-run `zoo validate NAME --data FILE --write-card`")
+        return self
+
+    def measured_digest(self) -> str:
+        """sha256 of everything the validator's numbers depend on (see ``SurrogateMetrics.digest``)."""
+        ds = self.training.dataset
+        what = {"inputs": [i.model_dump(mode="json") for i in self.inputs],
+                "output": self.output.model_dump(mode="json"),
+                "architecture": self.architecture.model_dump(mode="json"),
+                "weights_sha256": self.weights.sha256,
+                "dataset": {"sha256": ds.sha256, "n_train": ds.n_train, "n_test": ds.n_test, "n_ood": ds.n_ood}}
+        return hashlib.sha256(json.dumps(what, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+#: every kind of card, by the ``kind`` field of card.json
+CARD_CLASSES = {"sampler": ModelCard, "surrogate": SurrogateCard}
+AnyCard = Union[ModelCard, SurrogateCard]
+
+
+def card_kind(text: str) -> str:
+    """The ``kind`` a card's JSON text declares ("sampler" when absent or unreadable: the sampler
+    card then reports what is wrong, as it always has)."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return "sampler"
+    kind = obj.get("kind", "sampler") if isinstance(obj, dict) else "sampler"
+    return kind if isinstance(kind, str) and kind in CARD_CLASSES else "sampler"
+
+
+def read_card(path: str | Path, *, stale_metrics: Literal["refuse", "drop"] = "refuse") -> AnyCard:
+    """Read a card.json of any kind: the ``kind`` field picks the card class (``CARD_CLASSES``);
+    sampler cards (and any other kind, which the sampler card refuses) read as ``ModelCard.read``."""
+    path = Path(path)
+    text = read_card_text(path)
+    return CARD_CLASSES[card_kind(text)]._from_text(text, path, stale_metrics)
+
+
+def parse_card_json(text: str | bytes) -> AnyCard:
+    """Validate card JSON text of any kind (dispatch as ``read_card``)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    return CARD_CLASSES[card_kind(text)].model_validate_json(text)
 
 
 STALE_METRICS = "stale metrics: they were measured on a different model"
@@ -402,6 +794,9 @@ def read_card_text(path: Path) -> str:
         raise ValueError(f"model card {path} is not UTF-8 text (invalid byte at offset {err.start})") from None
 
 
-def json_schema() -> dict:
-    """JSON Schema of the model card."""
-    return ModelCard.model_json_schema()
+def json_schema(kind: str = "sampler") -> dict:
+    """JSON Schema of the model card of a kind ("sampler": registry/model_card.schema.json,
+    "surrogate": registry/surrogate_card.schema.json)."""
+    if kind not in CARD_CLASSES:
+        raise ValueError(f"kind must be one of {sorted(CARD_CLASSES)}, got {shown(kind)}")
+    return CARD_CLASSES[kind].model_json_schema()

@@ -19,14 +19,26 @@ from .describe import architecture_string, info_summary, models_table  # noqa: F
 
 
 def cmd_list(args) -> int:
-    from .registry import bundled_names, resolve
+    from .api import list_models
+    from .describe import surrogates_table
+    from .registry import resolve
 
     if args.markdown:
-        print(models_table())
+        if args.kind in (None, "sampler"):
+            print(models_table())
+        table = surrogates_table() if args.kind in (None, "surrogate") else ""
+        if table:
+            print(("\n" if args.kind is None else "") + table)
         return 0
-    for name in bundled_names():
+    for name in list_models(kind=args.kind):
         card, _ = resolve(name)
         m = card.metrics
+        if card.kind == "surrogate":
+            acc = ("held-out MAE/std " + " ".join(f"{k} {v:.1%}" for k, v in zip(("Ws", "Wx", "Wy"),
+                                                                               m.test_mae_relative.values()))
+                   if m else "not validated")
+            print(f"{name:16s} v{card.version}  {'surrogate ' + card.architecture.kind:28s} {acc}")
+            continue
         acc = f"KS median {m.ks_median:.1e} max {m.ks_max:.1e}" if m else "not validated"
         print(f"{name:16s} v{card.version}  {card.target.id:28s} {acc}")
     return 0
@@ -72,6 +84,9 @@ def cmd_sample(args) -> int:
     params = parse_params(args.param)
     out = npy_path(args.out) if args.out else None
     s = load(args.name)
+    if getattr(s.card, "kind", "sampler") != "sampler":
+        raise ValueError(f"model {s.card.name!r} is a field surrogate: it predicts fields, it does not sample "
+                         "(zoo.load(...).predict(...) in Python)")
     gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
     try:
         x = s.sample(args.n, generator=gen, dtype=torch.float64, allow_extrapolation=args.allow_extrapolation, exact=args.exact,
@@ -98,6 +113,10 @@ def cmd_validate(args) -> int:
         require_extra("matplotlib", "plot", "--plot")
     # a card whose metrics no longer match it is loaded without them: they are measured anew here
     card, folder = resolve(args.name, stale_metrics="drop")
+    if card.kind == "surrogate":
+        return _validate_surrogate(args, card, folder)
+    if args.data is not None:
+        raise ValueError("--data is for field surrogates; a sampler is validated against its exact target")
     s = Sampler(card, folder, load_weights(card, folder))
     model = s.model
 
@@ -123,10 +142,41 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _validate_surrogate(args, card, folder) -> int:
+    from .kinds import build
+    from .surrogate_validation import validate_surrogate, with_metrics
+
+    if args.plot:
+        raise ValueError("--plot is for samplers; a surrogate's metrics are numbers on its held-out fields")
+    if args.data is None:
+        raise ValueError(f"model {card.name!r} is a field surrogate: pass --data FILE, its training set "
+                         f"(sha256 {card.training.dataset.sha256[:12]}...; regenerate it with: "
+                         f"{card.training.dataset.command})")
+    model = build(card, folder)
+    if args.device != "cpu":
+        model.to(args.device)
+
+    def progress(msg):
+        print(f"\r  {msg}          ", end="", file=sys.stderr, flush=True)
+
+    metrics = validate_surrogate(model, args.data, mc_samples=args.mc_samples, seed=args.seed or 0,
+                                 progress=progress)
+    print(file=sys.stderr)
+    print(json.dumps(metrics.model_dump(mode="json"), indent=2))
+    if card.metrics is not None and not args.write_card:
+        old, new = card.metrics.test_mae_relative, metrics.test_mae_relative
+        print(f"card says: held-out MAE/std {old.Ws:.3%} {old.Wx:.3%} {old.Wy:.3%}; measured now: "
+              f"{new.Ws:.3%} {new.Wx:.3%} {new.Wy:.3%}", file=sys.stderr)
+    if args.write_card:
+        with_metrics(card, metrics).write(folder / "card.json")
+        print(f"wrote metrics to {folder / 'card.json'}", file=sys.stderr)
+    return 0
+
+
 def cmd_schema(args) -> int:
     from .card import json_schema
 
-    print(json.dumps(json_schema(), indent=2))
+    print(json.dumps(json_schema(args.kind), indent=2))
     return 0
 
 
@@ -135,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="list bundled models")
     p.add_argument("--markdown", action="store_true", help="print the README's table of models")
+    p.add_argument("--kind", choices=["sampler", "surrogate"], default=None, help="only models of this kind")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("info", help="summarise a model card (--json: the whole card)")
     p.add_argument("name", help="model name, or a folder path such as ./my-model")
@@ -159,8 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--u-grid", type=count_type("--u-grid"), default=1 << 14,
                    help="u grid for the KS distance (default 16384)")
     p.add_argument("--js-bins", type=count_type("--js-bins"), default=1000)
+    p.add_argument("--data", metavar="FILE.npz", default=None,
+                   help="field surrogates: the training set (its sha256 must be the card's) whose held-out fields "
+                        "are measured")
+    p.add_argument("--mc-samples", type=count_type("--mc-samples"), default=20,
+                   help="field surrogates: Monte Carlo dropout passes for the uncertainty metrics (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="field surrogates: seed of the Monte Carlo passes")
+    p.add_argument("--device", default="cpu", help="field surrogates: torch device for the network")
     p.set_defaults(func=cmd_validate)
-    sub.add_parser("schema", help="print the model card JSON Schema").set_defaults(func=cmd_schema)
+    p = sub.add_parser("schema", help="print the model card JSON Schema")
+    p.add_argument("--kind", choices=["sampler", "surrogate"], default="sampler",
+                   help="sampler (registry/model_card.schema.json) or surrogate (registry/surrogate_card.schema.json)")
+    p.set_defaults(func=cmd_schema)
     # -- subcommands of other layers: each module's register(sub) adds its own parser --
     from .cuda.cli import register as _reg_cuda; _reg_cuda(sub)  # noqa: E702
     from .spectra.cli import register as _reg_spectra; _reg_spectra(sub)  # noqa: E702

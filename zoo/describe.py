@@ -1,10 +1,13 @@
 """Human descriptions of model cards: the architecture string, the README's models table and
-``zoo info``'s summary (used by the command line and by ``zoo publish``'s Hub README)."""
+``zoo info``'s summary (used by the command line and by ``zoo publish``'s Hub README), for both
+kinds of card (samplers and field surrogates)."""
 from __future__ import annotations
 
 
 def architecture_string(card) -> str:
     """e.g. '4→64→64→64→1 tanh; u: arcsine, residual; out: clamp, log1p_bq' (chained nets joined by +)."""
+    if card.kind == "surrogate":
+        return surrogate_architecture_string(card)
     subs = card.architecture.subnets
     body = " + ".join("→".join(str(w) for w in (s.n_inputs, *s.hidden, 1)) for s in subs)
     first = subs[0]
@@ -24,6 +27,8 @@ def models_table() -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in bundled_names():
         card, _ = resolve(name)
+        if card.kind != "sampler":
+            continue
         m = card.metrics
         if m is None:
             rows.append(f"| {name} | | {architecture_string(card)} | {card.weights.parameter_count} | not validated "
@@ -47,6 +52,8 @@ def tail_cell(m, u: float) -> str:
 
 def info_summary(card, folder) -> str:
     """A human summary of a card: what it samples, parameters, accuracy, size, provenance."""
+    if card.kind == "surrogate":
+        return surrogate_summary(card, folder)
     t = card.target
     lines = [f"{card.name} v{card.version}: {card.summary}", ""]
     lines.append("samples   " + ", ".join(f"{v.name} [{v.unit}]" for v in t.variables)
@@ -74,6 +81,83 @@ def info_summary(card, folder) -> str:
     lines.append(f"weights   {card.weights.file}, {src}")
     tr = card.training
     lines.append(f"training  {tr.recipe}: {tr.steps} steps, {tr.hardware}, {tr.wall_time_s:.0f} s")
+    lines.append(f"license   {card.license}")
+    lines.append(f"folder    {folder}")
+    lines.append("(`zoo info NAME --json` prints the whole card)")
+    return "\n".join(lines)
+
+
+# -- field surrogates -------------------------------------------------------------------------------
+def surrogate_architecture_string(card) -> str:
+    """e.g. 'sigma-mlp 3→64→128→32x4x4x2, decoder 32,16,8,8 gelu; dropout 0.1 both; y-symmetry hard'."""
+    a = card.architecture
+    if a.kind == "sigma-mlp":
+        body = (f"sigma-mlp {a.n_inputs}→" + "→".join(map(str, a.hidden)) + "→" + "x".join(map(str, a.latent))
+                + f", decoder {','.join(map(str, a.decoder_channels))}")
+    else:
+        body = f"unet {','.join(map(str, a.channels))} ({a.convs_per_level} convs/level)"
+    return f"{body} {a.activation}; dropout {a.dropout:g} {a.dropout_kind}; y-symmetry {a.y_symmetry}"
+
+
+def _triple(v) -> str:
+    return f"{v.Ws:.2%} / {v.Wx:.2%} / {v.Wy:.2%}"
+
+
+def surrogates_table() -> str:
+    """Markdown table of the bundled field surrogates (metrics written by the surrogate validator)."""
+    from .registry import bundled_names, resolve
+
+    rows = ["| model | inputs | grid | architecture | weights | test MAE / std (Ws / Wx / Wy) | "
+            "2-sigma calibration | y-symmetry violation |", "|---|---|---|---|---|---|---|---|"]
+    for name in bundled_names():
+        card, _ = resolve(name)
+        if card.kind != "surrogate":
+            continue
+        m = card.metrics
+        ins = ", ".join(f"{i.name} [{i.unit}]" for i in card.inputs)
+        grid = "x".join(map(str, card.output.shape))
+        cells = (f"{_triple(m.test_mae_relative)} | {m.calibration_2sigma.Ws:.2f} / {m.calibration_2sigma.Wx:.2f} / "
+                 f"{m.calibration_2sigma.Wy:.2f} | {max(m.constraint_violation.values()):.1e}") if m else \
+            "not validated | | "
+        rows.append(f"| {name} | {ins} | {grid} | {surrogate_architecture_string(card)} | "
+                    f"{card.weights.parameter_count} | {cells} |")
+    return "\n".join(rows) if len(rows) > 2 else ""
+
+
+def surrogate_summary(card, folder) -> str:
+    """``zoo info`` of a field surrogate."""
+    out, ph = card.output, card.output.physics
+    lines = [f"{card.name} v{card.version} (field surrogate): {card.summary}", ""]
+    lines.append("inputs    (pass each to predict() by name)")
+    for i in card.inputs:
+        where = f"in [{i.domain[0]:g}, {i.domain[1]:g}] {i.unit}" if i.kind == "scalar" else \
+            f"[{i.unit}] array of shape {out.shape} (or a batch)"
+        lines.append(f"  {i.name:8s} {where}" + (f"  ({i.description})" if i.description else ""))
+    axes = ", ".join(f"{a.name} {a.n} points in [{a.extent[0]:g}, {a.extent[1]:g}] {a.unit}" for a in out.axes)
+    lines.append(f"output    {', '.join(c.name + ' [' + c.unit + ']' for c in out.components)} on {axes}")
+    lines.append(f"physics   {ph.process}: rho = {ph.rho_m:g} m, gamma = {ph.gamma:g}; wakes per bunch electron "
+                 f"(charge {ph.charge_C:g} C for conversions)")
+    m = card.metrics
+    if m is None:
+        lines.append("accuracy  not validated (run `zoo validate NAME --data FILE --write-card`)")
+    else:
+        lines.append(f"accuracy  held-out MAE / std (Ws / Wx / Wy) {_triple(m.test_mae_relative)} on {m.n_test} fields"
+                     + (f"; training {_triple(m.train_mae_relative)}" if m.train_mae_relative else ""))
+        c = m.calibration_2sigma
+        lines.append(f"MC drop.  {m.mc_samples} passes: truth inside mean +- 2 std {c.Ws:.2f} / {c.Wx:.2f} / {c.Wy:.2f} "
+                     "(0.95 if calibrated)")
+        v = m.constraint_violation
+        lines.append(f"symmetry  y-parity violation {v.Ws:.1e} / {v.Wx:.1e} / {v.Wy:.1e}")
+        for o in m.ood:
+            lines.append(f"unlike    {o.name} ({o.n}): MAE / std {_triple(o.mae_relative)}")
+    lines.append(f"network   {surrogate_architecture_string(card)}; {card.weights.parameter_count} float32 weights "
+                 f"({4 * card.weights.parameter_count / 1024:.0f} KiB), sha256 {card.weights.sha256[:12]}...")
+    src = f"Hub {card.source.repo_id}@{card.source.revision}" if card.source else "bundled with the card"
+    lines.append(f"weights   {card.weights.file}, {src}")
+    tr, ds = card.training, card.training.dataset
+    lines.append(f"training  {tr.recipe}: {tr.steps} steps, {tr.hardware}, {tr.wall_time_s:.0f} s")
+    lines.append(f"dataset   {ds.n_train} train / {ds.n_test} held out, {ds.sampling}; sha256 {ds.sha256[:12]}...; "
+                 f"regenerate: {ds.command}")
     lines.append(f"license   {card.license}")
     lines.append(f"folder    {folder}")
     lines.append("(`zoo info NAME --json` prints the whole card)")

@@ -1,18 +1,19 @@
 """Model kinds: the card's ``kind`` selects the builder that turns (card, folder) into a model.
 
 The way timm's ``build_model_with_cfg`` or huggingface_hub's mixins work: ``zoo.load`` reads
-the card, then calls ``BUILDERS[card.kind]``. A new kind (a field surrogate with a ``predict``
-method) registers its builder here and touches no sampler code.
+the card (``zoo.card.read_card`` picks the card class by its ``kind``), then calls
+``BUILDERS[card.kind]``: ``sampler`` -> ``Sampler``, ``surrogate`` -> ``Surrogate`` (a field
+surrogate with ``predict``). A new kind registers its builder here and touches no sampler code.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-from .card import ModelCard
+from .card import AnyCard, ModelCard, SurrogateCard
 
 #: kind -> builder(card, folder, revision) returning the loaded model
-BUILDERS: dict[str, Callable[[ModelCard, Path, "str | None"], object]] = {}
+BUILDERS: dict[str, Callable[[AnyCard, Path, "str | None"], object]] = {}
 
 
 def register_kind(kind: str, builder: Callable | None = None):
@@ -26,7 +27,7 @@ def register_kind(kind: str, builder: Callable | None = None):
     return add(builder) if builder is not None else add
 
 
-def build(card: ModelCard, folder: Path, *, revision: str | None = None):
+def build(card: AnyCard, folder: Path, *, revision: str | None = None):
     """The model a card describes, built by its kind's builder."""
     try:
         builder = BUILDERS[card.kind]
@@ -43,3 +44,23 @@ def build_sampler(card: ModelCard, folder: Path, revision: str | None = None):
     from .sampler import Sampler
 
     return Sampler(card, folder, load_weights(card, folder, revision=revision))
+
+
+@register_kind("surrogate")
+def build_surrogate(card: SurrogateCard, folder: Path, revision: str | None = None):
+    """A field surrogate: checked weights (folder, else Hub) into a ``Surrogate``."""
+    from .registry import load_weights
+    from .surrogate import Surrogate
+
+    return Surrogate(card, folder, load_weights(card, folder, revision=revision))
+
+
+def build_from_tensors(card: AnyCard, folder: Path, tensors: dict):
+    """The model of a card from weight tensors already checked (``zoo publish`` proves a model loads)."""
+    if isinstance(card, SurrogateCard):
+        from .surrogate import Surrogate
+
+        return Surrogate(card, folder, tensors)
+    from .sampler import Sampler
+
+    return Sampler(card, folder, tensors)

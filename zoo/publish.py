@@ -11,7 +11,9 @@ Decisions:
 
 * Only a validated card is published (``metrics`` set by ``zoo validate --write-card``),
   and only weights that match its sha256, names and shapes (``load_checked``) and load
-  into a ``Sampler``. Metrics are never touched here; only ``source`` changes.
+  into the model of its kind (a ``Sampler``, or a ``Surrogate`` for field surrogates, whose
+  Hub README reports the surrogate validator's metrics). Metrics are never touched here;
+  only ``source`` changes.
 * The ``card.json`` uploaded to the Hub names the repository and the *branch* it was
   published to (a file cannot contain the sha of the commit that contains it); the
   local card is pinned to the immutable commit sha the Hub returned.
@@ -39,7 +41,7 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from .card import CARD_FILENAME, HubSource, ModelCard
+from .card import CARD_FILENAME, AnyCard, HubSource, ModelCard, SurrogateCard, read_card
 from .hub import HubError
 
 README_FILENAME = "README.md"
@@ -54,7 +56,7 @@ class PublishError(ValueError):
 
 @dataclass(frozen=True)
 class Published:
-    card: ModelCard        # the local card, its source pinned to the commit
+    card: AnyCard          # the local card, its source pinned to the commit
     commit: str            # the 40-hex commit sha on the Hub
     commit_url: str
     card_path: Path        # where the pinned card was written
@@ -71,7 +73,7 @@ def _point(params: dict) -> str:
     return ", ".join(f"{k}={v:.3g}" for k, v in params.items())
 
 
-def _hub_license(card: ModelCard) -> dict:
+def _hub_license(card: AnyCard) -> dict:
     lic = card.license.strip().lower()
     if lic in _HUB_LICENSES:
         return {"license": lic}
@@ -107,8 +109,10 @@ def _front_matter(card: ModelCard) -> str:
     return data.to_yaml().rstrip("\n") + "\n"
 
 
-def hub_readme(card: ModelCard, repo_id: str) -> str:
+def hub_readme(card: AnyCard, repo_id: str) -> str:
     """The README.md (Hub model card) published beside the weights; needs a validated card."""
+    if isinstance(card, SurrogateCard):
+        return surrogate_hub_readme(card, repo_id)
     from ._version import __version__
     from .describe import architecture_string
 
@@ -179,6 +183,105 @@ Citation: {card.citation}
 """
 
 
+def _surrogate_front_matter(card: SurrogateCard) -> str:
+    from huggingface_hub import EvalResult, ModelCardData
+
+    m, ds = card.metrics, card.training.dataset
+    task = dict(task_type="field-surrogate", task_name=f"3-D {card.output.physics.process} field surrogate")
+    heldout = dict(dataset_type=card.output.physics.process, dataset_config="held-out",
+                   dataset_name=f"held-out fields of the training set (sha256 {ds.sha256[:12]})",
+                   dataset_args={"n_test": m.n_test, "mc_samples": m.mc_samples})
+    results = []
+    for metric, values, text in (("test_mae_relative", m.test_mae_relative, "MAE / std of the truth"),
+                                 ("calibration_2sigma", m.calibration_2sigma, "fraction inside MC mean +- 2 std"),
+                                 ("constraint_violation", m.constraint_violation, "y-symmetry violation")):
+        for comp, value in zip(("Ws", "Wx", "Wy"), values.values()):
+            results.append(EvalResult(**task, **heldout, metric_type=f"{metric}_{comp}", metric_value=value,
+                                      metric_name=f"{text}, {comp}"))
+    for o in m.ood:
+        for comp, value in zip(("Ws", "Wx", "Wy"), o.mae_relative.values()):
+            results.append(EvalResult(**task, dataset_type=card.output.physics.process, dataset_config=o.name,
+                                      dataset_name=f"out-of-distribution densities: {o.name}",
+                                      dataset_args={"n": o.n}, metric_type=f"ood_mae_relative_{comp}",
+                                      metric_value=value, metric_name=f"MAE / std of the truth, {comp}"))
+    data = ModelCardData(library_name="radzoo", **_hub_license(card),
+                         tags=["radzoo", "field-surrogate", "csr", "accelerator-physics", "safetensors",
+                               card.architecture.kind],
+                         model_name=card.name, eval_results=results)
+    return data.to_yaml().rstrip("\n") + "\n"
+
+
+def surrogate_hub_readme(card: SurrogateCard, repo_id: str) -> str:
+    """The Hub README of a field surrogate (validated card)."""
+    from ._version import __version__
+    from .describe import surrogate_architecture_string
+
+    m, tr, ds, out = card.metrics, card.training, card.training.dataset, card.output
+    rows = "\n".join(f"| `{i.name}` | {i.unit} | " + (f"[{i.domain[0]:g}, {i.domain[1]:g}]" if i.kind == "scalar"
+                                                        else f"array {'x'.join(map(str, out.shape))}") + " |"
+                     for i in card.inputs)
+    if card.inputs[0].kind == "scalar":
+        example = ", ".join(f"{i.name}={(i.domain[0] + i.domain[1]) / 2:.3g}" for i in card.inputs)
+    else:
+        example = f"{card.inputs[0].name}=lam   # lam: an array of shape {out.shape}"
+    axes = ", ".join(f"{a.name}: {a.n} points in [{a.extent[0]:g}, {a.extent[1]:g}] {a.unit}" for a in out.axes)
+    triple = lambda v: f"{v.Ws:.2%} | {v.Wx:.2%} | {v.Wy:.2%}"  # noqa: E731
+    ood = "".join(f"\n| MAE / std, out-of-distribution: {o.name} ({o.n}) | {triple(o.mae_relative)} |" for o in m.ood)
+    ph = out.physics
+    return f"""---
+{_surrogate_front_matter(card)}---
+
+# {card.name} (radzoo v{card.version})
+
+{card.summary}
+
+A [radzoo](https://pypi.org/project/radzoo/) field surrogate: a network that predicts the 3-D fields
+{", ".join(f"`{c.name}` [{c.unit}]" for c in out.components)} on a fixed grid ({axes}), for
+{ph.process} with rho = {ph.rho_m:g} m, gamma = {ph.gamma:g} (per bunch electron).
+
+## Inputs (outside the trained domain radzoo refuses)
+
+| input | unit | domain |
+|---|---|---|
+{rows}
+
+## Architecture
+
+{surrogate_architecture_string(card)}; {card.weights.parameter_count} float32 weights in `{card.weights.file}`
+(sha256 `{card.weights.sha256}`, checked before use).
+
+## Accuracy (measured by the surrogate validator on {m.n_test} held-out fields, radzoo {m.zoo_version})
+
+| metric | Ws | Wx | Wy |
+|---|---|---|---|
+| MAE / std of the truth, held out | {triple(m.test_mae_relative)} |
+| 2-sigma calibration ({m.mc_samples} Monte Carlo dropout passes) | {m.calibration_2sigma.Ws:.3f} | {m.calibration_2sigma.Wx:.3f} | {m.calibration_2sigma.Wy:.3f} |
+| y-symmetry violation | {m.constraint_violation.Ws:.2e} | {m.constraint_violation.Wx:.2e} | {m.constraint_violation.Wy:.2e} |{ood}
+
+## Load and predict
+
+```python
+from pathlib import Path
+from huggingface_hub import hf_hub_download
+import zoo
+
+card_dir = Path(hf_hub_download("{repo_id}", "{CARD_FILENAME}")).parent
+m = zoo.load(card_dir)          # downloads {card.weights.file} and checks its sha256
+w = m.predict({example})
+w = m.predict({example}, mc_samples=50, seed=0)   # w["std"]: Monte Carlo dropout
+```
+
+## Provenance
+
+Trained by `{tr.recipe}` (seed {tr.seed}, {tr.steps} steps of batch {tr.batch_size}) on {tr.hardware} in
+{tr.wall_time_s:.0f} s with torch {tr.torch_version}; published with radzoo {__version__}. Training set:
+{ds.n_train} + {ds.n_test} held-out fields, {ds.sampling}, sha256 `{ds.sha256}`, generated by `{ds.command}`.
+License: {card.license}.
+
+Citation: {card.citation}
+"""
+
+
 # -- publishing ------------------------------------------------------------------------------
 def _check_repo_id(repo_id: str, revision: str) -> None:
     from huggingface_hub.utils import HFValidationError, validate_repo_id
@@ -192,7 +295,7 @@ def _check_repo_id(repo_id: str, revision: str) -> None:
         raise PublishError(f"--revision {revision!r}: publish onto a branch name (e.g. main), not a commit sha")
 
 
-def _destination(card: ModelCard, folder: Path, out_dir: Optional[Path], data: bytes) -> Path:
+def _destination(card: AnyCard, folder: Path, out_dir: Optional[Path], data: bytes) -> Path:
     """Where the pinned card goes (see the module docstring); refuses what would clobber another model."""
     from .registry import bundled_registry_dir
 
@@ -204,7 +307,7 @@ def _destination(card: ModelCard, folder: Path, out_dir: Optional[Path], data: b
     out_dir = Path(out_dir).expanduser().resolve()
     existing = out_dir / CARD_FILENAME
     if existing.is_file() and out_dir != folder:
-        other = ModelCard.read(existing)
+        other = read_card(existing)
         if other.name != card.name:
             raise PublishError(f"{out_dir} already holds the card of model {other.name!r}; choose another --out")
     stale = out_dir / card.weights.file
@@ -235,21 +338,22 @@ def publish(name_or_dir: str | Path, repo_id: str, *, revision: str = "main", to
     """Upload a validated model (weights, card, README) in one commit and pin its card to it."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
+    from .kinds import build_from_tensors
     from .registry import resolve
-    from .sampler import Sampler
     from .weights import load_checked, sha256_bytes
 
     _check_repo_id(repo_id, revision)
     card, folder = resolve(name_or_dir)
     if card.metrics is None:
-        raise PublishError(f"model {card.name!r} has no metrics: run `zoo validate {name_or_dir} --write-card` "
-                           "before publishing (only validated models are published)")
+        data_flag = " --data FILE" if isinstance(card, SurrogateCard) else ""
+        raise PublishError(f"model {card.name!r} has no metrics: run `zoo validate {name_or_dir}{data_flag} "
+                           "--write-card` before publishing (only validated models are published)")
     weights_path = folder / card.weights.file
     if not weights_path.is_file():
         raise PublishError(f"model {card.name!r}: {weights_path} is missing; publishing needs the weights file "
                            "in the model's folder")
     tensors = load_checked(weights_path, card.weights, card.architecture)  # WeightsError (ValueError) on mismatch
-    Sampler(card, folder, tensors)  # the card and its target agree and the weights load
+    build_from_tensors(card, folder, tensors)  # the card is buildable (samplers: agrees with its target), weights load
     data = weights_path.read_bytes()
     if sha256_bytes(data) != card.weights.sha256:
         raise PublishError(f"{weights_path} changed while it was being checked; try again")

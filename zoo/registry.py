@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from . import hub
-from .card import CARD_FILENAME, HubSource, ModelCard
+from .card import CARD_FILENAME, AnyCard, HubSource, card_kind, read_card, read_card_text
 from .checks import check_name, check_revision, shown
 from .weights import WeightsError, load_checked
 
@@ -67,13 +67,18 @@ def parse_hub_spec(spec: str) -> tuple[str, str | None]:
     return repo_id, (check_revision(revision) if revision else None)
 
 
-def resolve(name_or_dir: str | Path, *, stale_metrics: str = "refuse") -> tuple[ModelCard, Path]:
+def bundled_kind(name: str) -> str:
+    """The ``kind`` a bundled model's card declares (read from the JSON, not validated)."""
+    return card_kind(read_card_text(bundled_registry_dir() / name / CARD_FILENAME))
+
+
+def resolve(name_or_dir: str | Path, *, stale_metrics: str = "refuse") -> tuple[AnyCard, Path]:
     """(card, folder) for a model name, a folder path or a Hub repository ("hf:org/name[@rev]");
     ValueError/TypeError naming the problem."""
     if isinstance(name_or_dir, str) and name_or_dir.startswith(HF_PREFIX):
         repo_id, revision = parse_hub_spec(name_or_dir)
         path = hub.fetch_file(repo_id, CARD_FILENAME, revision)
-        card = ModelCard.read(path, stale_metrics=stale_metrics)
+        card = read_card(path, stale_metrics=stale_metrics)
         if revision is not None or card.source is None:
             # the weights come from the repository and revision the card itself came from
             card = _with_source(card, {"repo_id": repo_id, "revision": revision or "main"})
@@ -103,17 +108,17 @@ def resolve(name_or_dir: str | Path, *, stale_metrics: str = "refuse") -> tuple[
         if not (folder / CARD_FILENAME).is_file() or folder.resolve().parent != registry:
             raise ValueError(f"no bundled model {name_or_dir!r} (bundled: {known}); "
                              f"for a folder, pass a path such as ./{name_or_dir}")
-    card = ModelCard.read(folder / CARD_FILENAME, stale_metrics=stale_metrics)
+    card = read_card(folder / CARD_FILENAME, stale_metrics=stale_metrics)
     if registry is not None and card.name != folder.name:
         raise ValueError(f"bundled folder {folder.name!r} holds a card named {card.name!r}")
     return card, folder
 
 
-def _with_source(card: ModelCard, source: dict) -> ModelCard:
-    return ModelCard.model_validate_json(card.model_copy(update={"source": HubSource(**source)}).model_dump_json())
+def _with_source(card: AnyCard, source: dict) -> AnyCard:
+    return type(card).model_validate_json(card.model_copy(update={"source": HubSource(**source)}).model_dump_json())
 
 
-def load_weights(card: ModelCard, folder: Path, revision: str | None = None) -> dict[str, torch.Tensor]:
+def load_weights(card: AnyCard, folder: Path, revision: str | None = None) -> dict[str, torch.Tensor]:
     """Checked weight tensors of a card: from its folder, else from the Hub."""
     local = folder / card.weights.file
     if local.is_file() and revision is None:

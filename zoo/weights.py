@@ -34,10 +34,16 @@ HEADER_ALLOWANCE = 8 + 4096
 HEADER_PER_TENSOR = 256
 
 
+def shapes_of(arch) -> dict[str, tuple[int, ...]]:
+    """Tensor names and shapes a card's architecture needs (a sampler's ``Architecture`` or a
+    surrogate's, which knows its own)."""
+    return arch.expected_shapes() if hasattr(arch, "expected_shapes") else expected_shapes(arch)
+
+
 def size_bounds(spec: WeightsCard, arch: Architecture) -> tuple[int, int]:
     """(min, max) size in bytes of a safetensors file holding the card's float32 weights."""
     data = 4 * spec.parameter_count
-    n_tensors = len(expected_shapes(arch))
+    n_tensors = len(shapes_of(arch))
     return data + 8, data + HEADER_ALLOWANCE + HEADER_PER_TENSOR * n_tensors
 
 
@@ -68,7 +74,7 @@ def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dic
         tensors = load_safetensors_bytes(data)
     except Exception as err:  # safetensors raises its own error types
         raise WeightsError(f"weights file {path} is not a valid safetensors file: {err}") from None
-    want = expected_shapes(arch)
+    want = shapes_of(arch)
     missing = sorted(set(want) - set(tensors))
     extra = sorted(set(tensors) - set(want))
     if missing or extra:

@@ -172,7 +172,7 @@ def static_report(names=None, arch: str = "sm_90") -> str:
     lines = [f"static counts of the generated kernel ({arch}, NVRTC; PTX op counts are for the whole "
              "kernel, not per sample; no throughput)",
              f"{'model':14s} {'mode':15s} {'preset':9s} " + " ".join(f"{k:>12s}" for k in keys)]
-    for name in names or list_models():
+    for name in names or list_models(kind="sampler"):
         for r in static_cost(load(name), arch):
             lines.append(f"{name:14s} {r['mode']:15s} {r['precision']:9s} " + " ".join(f"{r[k]:12d}" for k in keys))
     return "\n".join(lines)

@@ -23,7 +23,7 @@ def record_benchmark(folder: str | Path, result: dict) -> Path:
 def cmd_bench(args) -> int:
     import torch
 
-    from ..api import load
+    from ..api import load_sampler as load
     from ..checks import parse_params
     from . import bench
 

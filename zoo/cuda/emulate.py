@@ -338,7 +338,7 @@ def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, ablate: s
 
     presets = {mode_name(*v): k for k, v in codegen.PRECISIONS.items()}
     rows = ["model           u_input      mode            preset     max|dw|   max|dC|   bound   points"]
-    for name in names or list_models():
+    for name in names or list_models(kind="sampler"):
         s = load(name)
         card, model = (s.card, s.model) if not subnet_update else with_subnet_options(s.card, s.model, **subnet_update)
         blob = codegen.pack(card, model.net.state_dict())

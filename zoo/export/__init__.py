@@ -35,7 +35,7 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
     ``fortran`` (``radzoo_<name>.h``, ``radzoo_<name>_bind.c`` and the module
     ``radzoo_<name>.f90`` with ``bind(C)`` interfaces).
     """
-    from ..api import load
+    from ..api import load_sampler as load
     from ..sampler import Sampler
 
     if lang not in LANGS:

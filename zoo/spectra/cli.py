@@ -17,7 +17,7 @@ def cmd_spectrum(args) -> int:
     import numpy as np
     import torch
 
-    from ..api import load
+    from ..api import load_sampler as load
 
     from .montecarlo import SpectrumConfig, monte_carlo_spectrum
     from .populations import parse_population

@@ -36,7 +36,7 @@ def worker_sampler(model: str):
     """The sampler of ``model`` in this process, loaded on first use (one load per process)."""
     with _LOCK:
         if model not in _SAMPLERS:
-            from ..api import load
+            from ..api import load_sampler as load
 
             _SAMPLERS[model] = load(model)
             _LOADS[model] += 1

@@ -1,0 +1,200 @@
+"""The user-facing ``Surrogate``: a field surrogate (card kind "surrogate") with ``predict``.
+
+    import zoo
+    m = zoo.load("csr-wake-gaussian")
+    w = m.predict(sigma_s=10e-6, sigma_x=5e-6, sigma_y=5e-6)         # metres
+    w["Ws"].shape == m.shape                                        # (n_s, n_x, n_y), 1/m^2 per electron
+    w = m.predict(sigma_s=10e-6, sigma_x=5e-6, sigma_y=5e-6, mc_samples=50, seed=0)
+    w["std"]["Ws"]                                                  # Monte Carlo dropout std
+
+    d = zoo.load("csr-wake-density")
+    w = d.predict(density=lam)                                      # lam (n_s, n_x, n_y) [1/m^3]
+
+Units are the card's (``inputs[].unit``, ``output.components[].unit``): SI throughout, bunch sizes
+in metres (as ``zoo.processes.csr_wake``), wakes in 1/m^2 per bunch electron (``to_ev_per_m`` of
+``zoo.processes.csr_wake`` turns them into eV/m for a charge). Scalar inputs outside the trained
+domain are refused (ValueError naming the input, the domain and its unit).
+
+Outputs are float32 numpy arrays on the card's grid (``coords``), indexed [i_s, i_x, i_y]; a batch
+of inputs (1-D arrays of equal length, or densities of shape (B, n_s, n_x, n_y)) gives arrays with
+a leading batch axis. With ``mc_samples=N`` (N >= 2) the network runs N times with its dropout
+active (Monte Carlo dropout, Gal & Ghahramani 2016): the fields are the mean of the N passes and
+``std`` holds their standard deviation (ddof 1); ``seed`` makes the passes reproducible.
+With ``mc_samples=0`` (default) dropout is off and the result is deterministic.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .card import WAKE_COMPONENTS, SurrogateCard
+from .checks import check_count, check_device, check_seed, real_tensor, shown
+from .surrogate_nets import build_surrogate_network, set_mc_dropout
+
+#: inputs evaluated per network call (bounds memory for large batches)
+CHUNK = 8
+#: at most this many Monte Carlo passes
+MAX_MC_SAMPLES = 10000
+
+
+class Surrogate:
+    """A field surrogate ready to predict.
+
+    Attributes: ``card`` (the SurrogateCard), ``path`` (its folder), ``net`` (the torch module,
+    physical inputs -> fields), ``shape`` (the grid), ``coords`` (grid coordinates per axis [m]),
+    ``units`` (per component).
+    """
+
+    def __init__(self, card: SurrogateCard, path: str | Path, tensors: dict[str, torch.Tensor]):
+        if not isinstance(card, SurrogateCard):
+            raise TypeError(f"a Surrogate needs a SurrogateCard, got {type(card).__name__}")
+        self.card = card
+        self.path = Path(path)
+        domains = [tuple(i.domain) for i in card.inputs if i.kind == "scalar"]
+        net = build_surrogate_network(card.architecture, domains)
+        net.load_state_dict(tensors)
+        self.net = net.eval().requires_grad_(False)
+        self.device = torch.device("cpu")
+
+    def __repr__(self) -> str:
+        ins = ", ".join(f"{i.name} [{i.unit}]" for i in self.card.inputs)
+        return (f"Surrogate({self.card.name!r} v{self.card.version}, {self.card.architecture.kind}, {ins} -> "
+                f"{', '.join(WAKE_COMPONENTS)} on {'x'.join(map(str, self.shape))})")
+
+    # -- description ------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.card.output.shape
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.card.output.components)
+
+    @property
+    def units(self) -> dict[str, str]:
+        return {c.name: c.unit for c in self.card.output.components}
+
+    @property
+    def coords(self) -> dict[str, np.ndarray]:
+        """Grid coordinates per axis (s, x, y) in metres."""
+        return {a.name: np.linspace(a.extent[0], a.extent[1], a.n) for a in self.card.output.axes}
+
+    @property
+    def grid(self):
+        """The output grid as a ``zoo.processes.csr_wake.Grid`` (for ``gaussian_density``, ``wake``)."""
+        from .processes.csr_wake import Grid
+
+        axes = self.card.output.axes
+        if any(abs(a.extent[0] + a.extent[1]) > 1e-12 * a.extent[1] for a in axes):
+            raise ValueError("the card's grid is not centred on 0; csr_wake.Grid needs a centred grid")
+        return Grid(n=self.shape, sigma=tuple(a.extent[1] for a in axes), extent=1.0)
+
+    def to(self, device) -> "Surrogate":
+        """Move the network to a device ('cpu', 'cuda'); predictions then run there."""
+        self.device = check_device(device)
+        self.net.to(self.device)
+        return self
+
+    # -- prediction -------------------------------------------------------------------------------
+    def predict(self, *, mc_samples: int = 0, seed: int | None = None, **inputs: Any) -> dict:
+        """The fields for the card's inputs, passed by name (``sigma_s=..., sigma_x=..., sigma_y=...``
+        for a sigma model, ``density=...`` for a density model): a dict of ``Ws``, ``Wx``, ``Wy``
+        arrays on the grid, and with ``mc_samples >= 2`` also ``std`` (a dict of the same keys).
+        See the module docstring."""
+        n_mc = check_count("mc_samples", mc_samples, maximum=MAX_MC_SAMPLES)
+        if n_mc == 1:
+            raise ValueError("mc_samples must be 0 (no uncertainty) or at least 2 (Monte Carlo dropout passes)")
+        if seed is not None:
+            seed = check_seed("seed", seed)
+        x, batched = self._inputs(inputs)
+        mean, std = self._run(x, n_mc, seed)
+        out: dict = {}
+        for k, name in enumerate(self.components):
+            out[name] = mean[:, k] if batched else mean[0, k]
+        if std is not None:
+            out["std"] = {name: std[:, k] if batched else std[0, k] for k, name in enumerate(self.components)}
+        return out
+
+    def _inputs(self, inputs: dict) -> tuple[torch.Tensor, bool]:
+        """Checked inputs as one tensor (B, n) or (B, n_s, n_x, n_y), and whether a batch was passed."""
+        specs = self.card.inputs
+        names = [i.name for i in specs]
+        unknown = [k for k in inputs if k not in names]
+        if unknown:
+            raise TypeError(f"predict() got unexpected input {shown(unknown[0])}; model {self.card.name!r} takes "
+                            f"{', '.join(names)} (and mc_samples, seed)")
+        missing = [i for i in specs if i.name not in inputs]
+        if missing:
+            i = missing[0]
+            what = f"[{i.domain[0]:g}, {i.domain[1]:g}] {i.unit}" if i.kind == "scalar" else f"{i.unit} on the grid"
+            raise TypeError(f"predict() needs {i.name} ({what}); model {self.card.name!r} takes {', '.join(names)}")
+        if specs[0].kind == "field":
+            return self._field(specs[0], inputs[specs[0].name])
+        cols, lengths = [], set()
+        for spec in specs:
+            t = real_tensor(spec.name, inputs[spec.name]).to(torch.float64)
+            if not bool(torch.isfinite(t).all()):
+                raise ValueError(f"{spec.name} must be finite, got {shown(inputs[spec.name])}")
+            lo, hi = spec.domain
+            bad = (t < lo) | (t > hi)
+            if bool(bad.any()):
+                v = float(t[bad][0])
+                hint = ""
+                if spec.unit == "m" and lo <= v * 1e-6 <= hi:
+                    hint = f" (in metres: {v:g} um is {v * 1e-6:g} m)"
+                raise ValueError(f"{spec.name} = {v:g} {spec.unit} is outside the trained domain "
+                                 f"[{lo:g}, {hi:g}] {spec.unit}{hint}")
+            if t.dim() == 1:
+                lengths.add(t.shape[0])
+            cols.append(t)
+        if len(lengths) > 1:
+            raise ValueError(f"array inputs must have one length, got lengths {sorted(lengths)} for "
+                             f"{', '.join(names)}")
+        n = lengths.pop() if lengths else 1
+        if n == 0:
+            raise ValueError(f"array inputs are empty ({', '.join(names)})")
+        batched = any(c.dim() == 1 for c in cols)
+        return torch.stack([c.expand(n) if c.dim() == 0 else c for c in cols], dim=1), batched
+
+    def _field(self, spec, value) -> tuple[torch.Tensor, bool]:
+        t = real_tensor(spec.name, value, max_dim=4).to(torch.float32)
+        shape = self.shape
+        if tuple(t.shape[-3:]) != shape or t.dim() not in (3, 4):
+            raise ValueError(f"{spec.name} must have the grid's shape {shape} (or (B, {', '.join(map(str, shape))})"
+                             f" for a batch), got {tuple(t.shape)}")
+        if t.dim() == 4 and t.shape[0] == 0:
+            raise ValueError(f"{spec.name} is an empty batch")
+        if not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{spec.name} must be finite (it holds NaN or inf)")
+        if bool((t < 0).any()):
+            raise ValueError(f"{spec.name} must be non-negative (a charge density, {spec.unit})")
+        return (t if t.dim() == 4 else t[None]), t.dim() == 4
+
+    def _run(self, x: torch.Tensor, n_mc: int, seed: int | None) -> tuple[np.ndarray, np.ndarray | None]:
+        net = self.net
+        outs, stds = [], []
+        with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            if seed is not None:
+                torch.manual_seed(seed)
+            for start in range(0, x.shape[0], CHUNK):
+                xb = x[start:start + CHUNK].to(self.device)
+                if n_mc == 0:
+                    outs.append(net(xb).float().cpu().numpy())
+                    continue
+                set_mc_dropout(net, True)
+                try:   # Welford: mean and variance without keeping the N passes
+                    mean = torch.zeros((xb.shape[0], 3, *self.shape), dtype=torch.float64, device=self.device)
+                    m2 = torch.zeros_like(mean)
+                    for k in range(1, n_mc + 1):
+                        w = net(xb).double()
+                        d = w - mean
+                        mean += d / k
+                        m2 += d * (w - mean)
+                finally:
+                    set_mc_dropout(net, False)
+                outs.append(mean.float().cpu().numpy())
+                stds.append(torch.sqrt(m2 / (n_mc - 1)).float().cpu().numpy())
+        return np.concatenate(outs), (np.concatenate(stds) if stds else None)
