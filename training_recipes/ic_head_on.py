@@ -21,12 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from zoo.training import base_card, recipe_main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-HIDDEN = [64, 64, 64]
+HIDDEN = [96, 96, 96]
 
 
 def make_card(*, seed, steps, batch_size, name="ic-head-on", hidden=HIDDEN):
     return base_card(
-        version="0.1.0",
+        version="0.2.0",
         name=name,
         summary="Scattered photon energy z = E / (gamma m_e c^2) of inverse Compton scattering of an "
                 "ultra-relativistic electron on photons from one direction, head-on approximation "

@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from zoo.training import base_card, recipe_main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-HIDDEN = [64, 64, 64]
+HIDDEN = [96, 96, 96]
 
 
 def make_card(*, seed, steps, batch_size, name="klein-nishina", hidden=HIDDEN):
     return base_card(
-        version="0.1.0",
+        version="0.2.0",
         name=name,
         summary="Energy share eps = k'/k of a photon of energy k (m_e c^2, electron rest frame) Compton-"
                 "scattered by a free electron at rest; Klein-Nishina cross section (scattering angle: "
