@@ -124,15 +124,22 @@ def test_every_coordinate_kernel_form_matches_its_torch_form(tid, coord):
     points.append({p.name: (p.domain[0] * p.domain[1]) ** 0.5 if p.domain[0] > 0 else 0.5 * sum(p.domain)
                    for p in t.parameters})
     w = np.linspace(0.0, 1.0, 513)
+    # a coordinate that uses the earlier components (uses_prev) maps component 1, given the middle
+    # of component 0's support
+    k = 1 if kc.uses_prev else 0
     for params in points:
         p = [np.asarray(params[q.name], dtype=np.float64) for q in t.parameters]
-        lo, hi = (np.asarray(v, dtype=np.float64) for v in t.kernel_support.emulate(0, p, None))
-        consts, g = kc.emulate_prep(p, None)
+        prev = tprev = None
+        if k:
+            prev = np.full((w.size, 1), 0.5 * sum(float(v) for v in t.kernel_support.emulate(0, p, None)))
+            tprev = torch.from_numpy(prev)
+        lo, hi = (np.asarray(v, dtype=np.float64) for v in t.kernel_support.emulate(k, p, prev))
+        consts, g = kc.emulate_prep(p, prev)
         x = np.minimum(np.maximum(kc.emulate_map(w, lo, hi, tuple(np.asarray(c) for c in consts), g, np.float64),
                                   lo), hi)
-        tp = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
-        xt = t.to_physical(0, torch.from_numpy(w), None, tp, coord).numpy()
-        tlo, thi = (float(v) for v in t.torch_support(0, None, tp))
+        tp = {n: torch.tensor(v, dtype=torch.float64) for n, v in params.items()}
+        xt = t.to_physical(k, torch.from_numpy(w), tprev, tp, coord).numpy()
+        tlo, thi = (float(torch.as_tensor(v).max()) for v in t.torch_support(k, tprev, tp))
         np.testing.assert_allclose(x, np.clip(xt, tlo, thi), rtol=1e-9, atol=0)
         assert x[0] == pytest.approx(tlo, rel=1e-9) and x[-1] == pytest.approx(thi, rel=1e-9)
         assert np.all(np.diff(x) >= 0)

@@ -1,0 +1,228 @@
+"""The ``quantum-synchrotron`` target: the photon's share xi = chi_gamma / chi of the emitting lepton's
+quantum parameter (physics and rates in ``physics``), with its coordinates (torch, numpy, CUDA, C)."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from . import physics as P
+
+CHI_SPEC = ParameterSpec("chi", "1", "quantum parameter of the emitting electron or positron, "
+                         "gamma |F_perp| / F_Schwinger", (1e-4, 1e4))
+XI_SPEC = VariableSpec("xi", "1", "photon quantum parameter over the lepton's, chi_gamma / chi, in (0, 1)")
+
+#: the ``two_scale`` coordinate's power-law constant alpha (r = alpha w^3 / (1 - w)^{3/2} in its middle):
+#: between the large-chi matches of the lower end (alpha = 0.83, dC/dw = 1) and of the power-law upper
+#: part (alpha = 0.14)
+ALPHA = 1.0 / 3.0
+#: the smallest 1 - w (and 4 w (1 - w)) the coordinates use: w = 1 maps to a finite value (nu = 690)
+#: with finite derivatives, never inf or nan (only w = 1 exactly is affected)
+END_FLOOR = 1e-300
+
+
+def _floor(x, lib):
+    return lib.clamp(x, min=END_FLOOR) if lib is torch else np.maximum(x, END_FLOOR)
+
+
+def log_cube(w, *, lib=torch):
+    """L = -ln(1 - w^3), from 0 (w = 0, L ~ w^3) to 690 (w = 1, L ~ -ln(3 (1 - w))): -log1p(-w^3) below
+    w = 1/2, -ln((1 - w)(1 + w + w^2)) above (1 - w exact there, the product floored at 1e-300);
+    shared with ``synchrotron``. Each branch is finite, with a finite gradient, for every w in [0, 1]."""
+    low = w <= 0.5
+    w3 = lib.where(low, w * w * w, lib.zeros_like(w))
+    return lib.where(low, -lib.log1p(-w3), -lib.log(_floor((1.0 - w) * (1.0 + w + w * w), lib)))
+
+
+#: below this w^3, L / w^3 = -log1p(-y)/y by its series 1 + y/2 + y^2/3 + y^3/4 + y^4/5 (error < 2e-16);
+#: below this x, log1p(x)/x by 1 - x/2 + x^2/3 - x^3/4 (error < 2e-17)
+_RATIO_SERIES = 1e-3
+_PHI_SERIES = 1e-4
+#: the tail exponent q is taken where the survival function is ~1e-3 .. 1e-12 (nu ~ 5 .. 25)
+NU_TAIL = 15.0
+
+
+def log1p_ratio(x, *, lib=torch):
+    """phi(x) = log1p(x) / x (1 at x = 0), for x >= 0."""
+    small = x < _PHI_SERIES
+    xs = lib.where(small, lib.ones_like(x), x)
+    return lib.where(small, 1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x)), lib.log1p(xs) / xs)
+
+
+def tail_shrink(L, q, *, lib=torch):
+    """1 - phi(L / 2q) / 2, so that L * tail_shrink = L - q ln(1 + L / 2q): for a density whose survival
+    function is ~ e^{-v} v^{-q}, v = L - q ln(1 + L/2q) makes it ~ e^{-L} (L / 2q)^q / v^q, nearly
+    proportional to e^{-L} ~ 1 - w; the factor lies in [1/2, 1) (v ~ L/2 as L -> 0)."""
+    return 1.0 - 0.5 * log1p_ratio(L / (2.0 * q), lib=lib)
+
+
+def qs_tail_exponent(c):
+    """q of the quantum-synchrotron tail, 1 - C ~ e^{-nu} nu^{-q}: the density in nu is ~ nu^{-1/2} e^{-nu}
+    (1 + r + r^2) / (1 + r)^3, r = c nu, so q = 1/2 + d ln[(1 + r)^3 / (1 + r + r^2)] / d ln r at nu = NU_TAIL
+    (1/2 for small chi, 3/2 for large)."""
+    r = NU_TAIL * c
+    return 0.5 + 3.0 * r / (1.0 + r) - r * (1.0 + 2.0 * r) / (1.0 + r + r * r)
+
+
+def qs_tail_offset(c):
+    """K = 1 + 5 chi^{2/3}, chi = 2c/3: the e^{-nu} tail's mass relative to the bulk falls as chi^{-2/3} at large
+    chi; nu_e = ln(1 + (e^{nu_s} - 1) / K) ~ nu_s - ln K there keeps 1 - C ~ (1 - w) at the scale of the
+    bulk's power-law part (measured: K ~ 0.76 / (the deep-tail slope without it), within ~30% for all chi)."""
+    return 1.0 + 5.0 * (c / 1.5) ** (2.0 / 3.0)
+
+
+def nu_two_scale(w, c, *, lib=torch):
+    """The ``two_scale`` coordinate's nu(w): the harmonic combination 1/nu = 1/nu_e + 1/nu_p of
+    nu_e = L (1 - phi(L / 2q) / 2) (L = -ln(1 - w^3), ``tail_shrink``, q = ``qs_tail_exponent(c)``) and
+    nu_p = alpha w^3 / (c (1 - w)^{3/2}): nu = nu_e / (1 + A nu_e / w^3), A = c (1 - w)^{3/2} / alpha
+    (as 1 / (A / w^3 + 1 / nu_e) above w = 1/2)."""
+    w3 = w * w * w
+    L = log_cube(w, lib=lib)
+    shrink = tail_shrink(L, qs_tail_exponent(c), lib=lib)
+    k = qs_tail_offset(c)
+    nu_s = L * shrink
+    nu_e = lib.log1p(lib.expm1(nu_s) / k)                             # ~ nu_s - ln K in the tail, nu_s / K at 0
+    shrink = shrink * lib.where(nu_s > 0.0, nu_e / lib.where(nu_s > 0.0, nu_s, lib.ones_like(nu_s)), 1.0 / k)
+    om = _floor(1.0 - w, lib)
+    A = (c / ALPHA) * om * lib.sqrt(om)
+    one = lib.ones_like(w3)
+    tiny = w3 < _RATIO_SERIES
+    y = lib.where(tiny, w3, lib.zeros_like(w3))
+    ratio = lib.where(tiny, 1.0 + y * (0.5 + y * (1.0 / 3.0 + y * (0.25 + y * 0.2))),
+                      L / lib.where(tiny, one, w3)) * shrink             # nu_e / w^3 -> 1/2 as w -> 0
+    upper = w > 0.5
+    low = nu_e / (1.0 + A * ratio)
+    high = 1.0 / (A / lib.where(upper, w3, one) + 1.0 / lib.where(upper, nu_e, one))
+    return lib.where(upper, high, low)
+
+
+def xi_two_scale(w, chi, *, lib=torch):
+    """w in [0, 1] -> xi = r / (1 + r), r = c nu_two_scale(w), c = 3 chi / 2 (``two_scale``)."""
+    return xi_of_scaled(w, 1.5 * chi, lib=lib)
+
+
+def xi_of_scaled(w, c, *, lib=torch):
+    """``xi_two_scale`` given c = 3 chi / 2 (w = 1 maps to xi = 1 exactly)."""
+    r = c * nu_two_scale(w, c, lib=lib)
+    return lib.where(w >= 1.0, lib.ones_like(r), r / (1.0 + r))
+
+
+QS_SUPPORT_CUDA = (
+    "// quantum synchrotron, p[0] = chi: xi = chi_gamma / chi in [0, 1]\n"
+    "__device__ __forceinline__ void rz_support_qs(int, const double*, const double*, RzMap& m) {\n"
+    "    m.lo = 0.0;\n"
+    "    m.hi = 1.0;\n"
+    "}")
+QS_CUBE_CUDA = (
+    "// quantum synchrotron `cube`: xi = w^3 (the CDF starts as xi^{1/3})\n"
+    "__device__ __forceinline__ void rz_prep_qs_cube(const double*, const double*, RzMap&) {}\n"
+    "__device__ __forceinline__ double rz_map_qs_cube(rz_map_t wt, const RzMap&) {\n"
+    "    const double w = (double)wt;\n"
+    "    return w * w * w;\n"
+    "}")
+#: the log_cube / two_scale maps in fp64 (C99 and CUDA share these lines; w, c given)
+_LOG_CUBE_LINES = (
+    "const double w3 = w * w * w;\n"
+    "const double L = w <= 0.5 ? -log1p(-w3) : -log(fmax((1.0 - w) * (1.0 + w + w * w), 1e-300));\n")
+
+
+def _shrink_lines(q_expr: str) -> str:
+    """C lines defining ``shrink`` = 1 - log1p(x)/(2x), x = L / 2q (``tail_shrink``), q = q_expr."""
+    return (f"const double q = {q_expr};\n"
+            "const double xs = L / (2.0 * q);\n"
+            "const double shrink = 1.0 - 0.5 * (xs < 1e-4 ? 1.0 - xs * (0.5 - xs * (1.0 / 3.0 - 0.25 * xs)) "
+            ": log1p(xs) / xs);\n")
+
+
+_TWO_SCALE_LINES = (
+    _LOG_CUBE_LINES
+    + "const double rt = 15.0 * c;   /* the tail exponent q at nu = 15 (qs_tail_exponent) */\n"
+    + _shrink_lines("0.5 + 3.0 * rt / (1.0 + rt) - rt * (1.0 + 2.0 * rt) / (1.0 + rt + rt * rt)")
+    + "const double k = 1.0 + 5.0 * pow(c / 1.5, 2.0 / 3.0);   /* qs_tail_offset */\n"
+    "const double nu_s = L * shrink;\n"
+    "const double nu_e = log1p(expm1(nu_s) / k);\n"
+    "const double shr = nu_s > 0.0 ? shrink * (nu_e / nu_s) : shrink / k;\n"
+    "const double om = fmax(1.0 - w, 1e-300);\n"
+    "const double A = 3.0 * c * om * sqrt(om);   /* c (1 - w)^{3/2} / alpha, alpha = 1/3 */\n"
+    "const double ratio = (w3 < 1e-3 ? 1.0 + w3 * (0.5 + w3 * (1.0 / 3.0 + w3 * (0.25 + w3 * 0.2))) : L / w3) * shr;\n"
+    "const double nu = w <= 0.5 ? nu_e / (1.0 + A * ratio) : 1.0 / (A / w3 + 1.0 / nu_e);\n"
+    "const double r = c * nu;\n"
+    "return w >= 1.0 ? 1.0 : r / (1.0 + r);")
+#: the synchrotron ``log_cube`` map: x = L (1 - phi(L) / 2) = L - ln(1 + L) / 2 (q = 1/2); w = 1 -> 700
+_SYNC_LINES = _LOG_CUBE_LINES + _shrink_lines("0.5") + "return w >= 1.0 ? 700.0 : L * shrink;"
+QS_TWO_SCALE_CUDA = (
+    "// quantum synchrotron `two_scale`: nu = L / (1 + A L / w^3), L = -ln(1 - w^3), A = c (1 - w)^{3/2} / alpha;\n"
+    "// xi = r / (1 + r), r = c nu, c = 3 chi / 2 (m.g); all in fp64\n"
+    "__device__ __forceinline__ void rz_prep_qs_two_scale(const double* p, const double*, RzMap& m) {\n"
+    "    m.g = 1.5 * p[0];\n"
+    "}\n"
+    "__device__ __forceinline__ double rz_map_qs_two_scale(rz_map_t wt, const RzMap& m) {\n"
+    "    const double w = (double)wt, c = m.g;\n"
+    + "".join("    " + line + "\n" for line in _TWO_SCALE_LINES.splitlines())
+    + "}")
+
+
+def _emulate_two_scale(w, lo, hi, c, g, t):
+    """rz_map_qs_two_scale in numpy (fp64 throughout; g = c = 3 chi / 2)."""
+    return xi_of_scaled(w.astype(np.float64), g, lib=np)
+
+
+class QuantumSynchrotron(Target):
+    """Photon emission by an electron or positron of quantum parameter ``chi`` (LCFA, Ritus): the
+    photon's share xi = chi_gamma / chi in (0, 1), density S(chi, xi) / (xi G(chi)) (``physics``)."""
+
+    id = "quantum-synchrotron"
+    parameters = (CHI_SPEC,)
+    variables = (XI_SPEC,)
+    #: ``cube``: xi = w^3 takes out the xi^{1/3} start (dC/dw finite at w = 0 for every chi).
+    #: ``two_scale``: xi = r / (1 + r), r = c nu(w) (``nu_two_scale``): nu ~ w^3 / (2 + 3c) at
+    #: w -> 0 (C ~ w), nu ~ -ln(3 (1 - w)) - q ln(...) at w -> 1 (the e^{-nu} nu^{-q} tail: 1 - C ~
+    #: (1 - w), its slope drifting by < 30% over 1 - w = 1e-3 .. 1e-12), and for large chi the
+    #: power-law middle r ~ alpha w^3 / (1 - w)^{3/2} (where 1 - C ~ r^{-2/3}); for small chi it is the
+    #: synchrotron coordinate in nu.
+    coordinates = ("linear", "cube", "two_scale")
+    reference_point = {"chi": 1.0}
+    c_support = "*lo = 0.0;\n*hi = 1.0;"
+    c_coordinates = {"linear": "return lo + w * (hi - lo);",
+                     "cube": "return w * w * w;",
+                     "two_scale": "const double c = 1.5 * p[0];\n" + _TWO_SCALE_LINES}
+    kernel_support = KernelSupport(
+        "qs", QS_SUPPORT_CUDA,
+        lambda k, p, prev: (np.zeros_like(np.asarray(p[0], dtype=np.float64)),
+                            np.ones_like(np.asarray(p[0], dtype=np.float64))))
+    kernel_coordinates = {
+        "linear": LINEAR,
+        "cube": KernelCoordinate("qs_cube", QS_CUBE_CUDA, emulate_prep=lambda p, prev: ((), None),
+                                 emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) ** 3),
+        "two_scale": KernelCoordinate("qs_two_scale", QS_TWO_SCALE_CUDA,
+                                      emulate_prep=lambda p, prev: ((), 1.5 * np.asarray(p[0], dtype=np.float64)),
+                                      emulate_map=_emulate_two_scale),
+    }
+
+    def component_support(self, k, prev, params):
+        chi = np.asarray(params["chi"], dtype=np.float64)
+        return np.zeros_like(chi), np.ones_like(chi)
+
+    def torch_support(self, k, prev, params):
+        chi = params["chi"]
+        return torch.zeros_like(chi), torch.ones_like(chi)
+
+    def component_pdf(self, k, x, prev, params):
+        chi = np.asarray(params["chi"], dtype=np.float64)
+        return P.spectrum(x, chi) / P.G(chi)
+
+    def component_cdf(self, k, x, prev, params):
+        """Int_0^xi of the density (relative-accurate as xi -> 0, the xi^{1/3} start included)."""
+        return P.cdf(x, params["chi"])
+
+    def component_sf(self, k, x, prev, params):
+        """Int_xi^1 of the density (relative-accurate as xi -> 1, where it is ~ e^{-nu})."""
+        return P.sf(x, params["chi"])
+
+    def to_physical(self, k, w, prev, params, coordinate):
+        """w in [0, 1] -> xi: ``cube`` (w^3), ``two_scale`` (``xi_two_scale``) or ``linear``."""
+        if coordinate == "cube":
+            return w * w * w
+        if coordinate == "two_scale":
+            return xi_two_scale(w, params["chi"])
+        return super().to_physical(k, w, prev, params, coordinate)
