@@ -12,7 +12,7 @@ theta) has period pi and is symmetric about pi/2; in the Thomson limit at theta 
 vanishes as phi^2 at 0, pi, 2 pi, where a linear coordinate (v0.1.0: phi = 2 pi w) meets cube
 roots inside the map (v0.1.0: phi KS 2.1e-2). The coordinate mirrors the quarters of [0, 2 pi) and
 solves a cubic matched to both the linear and the cubic regime per quarter, so dC/dw stays within
-[0.66, 2.2] for every eps and k (zoo.processes.klein_nishina.target.azimuth_of_w); the second
+[0.66, 2.2] for every eps and k, and the same C/w in both regimes (zoo.processes.klein_nishina.target.azimuth_of_w); the second
 subnet sees eps through its coordinate (2 w_eps - 1) and log10 k, from which theta follows.
 Training draws k from 128 log-spaced values over [1e-6, 1e6] with 2049 (u_eps, u_phi) pairs each;
 the validator holds out the log-midpoints and checks the phi conditional at several eps.
@@ -48,5 +48,5 @@ def make_card(*, seed, steps, batch_size, name="klein-nishina-polarized", hidden
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "klein-nishina-polarized"),
-                objective="tail-quantile", steps=20000, batch_size=8192, lr=3e-3, lbfgs_rounds=2,
+                objective="tail-quantile", steps=14000, batch_size=8192, lr=3e-3, lbfgs_rounds=2,
                 lbfgs_iterations=300, lbfgs_batch=65536, table_u=2049)

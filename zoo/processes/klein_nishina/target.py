@@ -179,17 +179,22 @@ def azimuth_coefficients(eps, k):
 #: limit, beta -> 0 at theta = 0, pi): they keep c0, c1 finite in fp32 and change no sample
 _ALPHA_MIN, _BETA_MIN = 1e-20, 1e-30
 HALF_PI = 0.5 * np.pi
+#: pi^2 / 6: the x^3 coefficient of 4 C per quarter at e = 1 (x = 2 psi / pi)
+PI2_6 = np.pi ** 2 / 6.0
 
 
 def azimuth_cubic_constants(eps, k, *, lib=np):
     """(c0, c1, K) of the ``azimuth_cubic`` coordinate at energy share eps and energy k.
 
     The conditional CDF of phi is (phi - (e/2) sin 2 phi) / (2 pi) with e = h / (a + h), a = A - B,
-    h = B/2 (Kepler's equation in 2 phi). Per quarter period psi in [0, pi/2] it is approximated
-    by the cubic  alpha x + beta x^3 = m,  x = 2 psi / pi,  alpha = 1 - e, beta = e, whose real root
-    is x = c0 sinh(asinh(c1 m) / 3), c0 = 2 sqrt(alpha / (3 beta)), c1 = (3 sqrt 3 / 2) sqrt(beta) /
-    alpha^(3/2); K = 6 beta / (1 + 2 beta)^2 bends m so the mirrored quarters join with zero
-    curvature, as the exact CDF does at its density maxima."""
+    h = B/2 (Kepler's equation in 2 phi); per quarter period, with x = 2 psi / pi, 4 C = (1 - e) x +
+    (pi^2/6) e x^3 + O(x^5). The coordinate solves the cubic with exactly these two coefficients,
+    alpha x + gamma x^3 = N m, alpha = 1 - e, gamma = (pi^2/6) e, N = alpha + gamma (x = 1 at m = 1),
+    so C / w is the same constant in the linear (x << sqrt(alpha/gamma)) and the cubic regime and
+    the map u -> w has no transition at u ~ alpha^(3/2) (which moves with eps as theta -> 90 deg).
+    Root: x = c0 sinh(asinh(c1 m) / 3), c0 = 2 sqrt(alpha / (3 gamma)), c1 = (3 sqrt 3 / 2) N
+    sqrt(gamma) / alpha^(3/2); K = 6 gamma N / (alpha + 3 gamma)^2 bends m so the mirrored quarters
+    join with zero curvature, as the exact CDF does at its density maxima."""
     t = (1.0 - eps) / eps
     cos_t = (k - t) / k
     h = (t / k) * (2.0 - t / k)
@@ -198,9 +203,11 @@ def azimuth_cubic_constants(eps, k, *, lib=np):
         alpha, beta = np.maximum(a / (a + h), _ALPHA_MIN), np.maximum(h / (a + h), _BETA_MIN)
     else:
         alpha, beta = (a / (a + h)).clamp_min(_ALPHA_MIN), (h / (a + h)).clamp_min(_BETA_MIN)
-    c0 = 2.0 * lib.sqrt(alpha / (3.0 * beta))
-    c1 = 2.598076211353316 * lib.sqrt(beta) / (alpha * lib.sqrt(alpha))
-    return c0, c1, 6.0 * beta / ((1.0 + 2.0 * beta) * (1.0 + 2.0 * beta))
+    gamma = PI2_6 * beta
+    norm = alpha + gamma
+    c0 = 2.0 * lib.sqrt(alpha / (3.0 * gamma))
+    c1 = 2.598076211353316 * norm * lib.sqrt(gamma) / (alpha * lib.sqrt(alpha))
+    return c0, c1, 6.0 * gamma * norm / ((alpha + 3.0 * gamma) * (alpha + 3.0 * gamma))
 
 
 def azimuth_of_w(w, c0, c1, K, *, lib=torch):
@@ -210,7 +217,7 @@ def azimuth_of_w(w, c0, c1, K, *, lib=torch):
     pi/2 and has period pi), r in [0, 1] is the distance from the nearest density minimum in
     quarters, m = r + (K/2) r (1 - r)^2, psi = (pi/2) c0 sinh(asinh(c1 m) / 3) (the cubic's
     root, ``azimuth_cubic_constants``), phi = j pi/2 + psi (j even) or (j + 1) pi/2 - psi (j odd).
-    The exact map u -> w is then smooth with dC/dw in [0.66, 2.2] for every e, where the
+    The exact map u -> w is then smooth with dC/dw in [0.65, 2.2] for every e, where the
     ``linear`` coordinate meets cube roots at phi = 0, pi, 2 pi as theta -> 90 deg (Thomson)."""
     s = 4.0 * w
     j = lib.clip(lib.floor(s), 0.0, 3.0)
@@ -259,15 +266,15 @@ def _azimuth_emulate_map(w, lo, hi, c, g, t):
 
 KN_AZIMUTH_CUDA = (
     "// polarized Klein-Nishina `azimuth_cubic`, p[0] = k, prev[0] = eps: quarters of [0, 2 pi) mirrored\n"
-    "// about the density maxima, psi = (pi/2) c0 sinh(asinh(c1 m) / 3) the root of alpha x + beta x^3 = m\n"
+    "// about the density maxima, psi = (pi/2) c0 sinh(asinh(c1 m) / 3) the root of alpha x + gamma x^3 = N m\n"
     "__device__ __forceinline__ void rz_prep_kn_azimuth(const double* p, const double* prev, RzMap& m) {\n"
     "    const double k = p[0], eps = prev[0];\n"
     "    const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
     "    const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
-    "    const double al = fmax(a / (a + h), 1e-20), be = fmax(h / (a + h), 1e-30);\n"
-    "    m.c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * be)));\n"
-    "    m.c1 = (rz_map_t)(2.598076211353316 * sqrt(be) / (al * sqrt(al)));\n"
-    "    m.g = 6.0 * be / ((1.0 + 2.0 * be) * (1.0 + 2.0 * be));\n"
+    "    const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
+    "    m.c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * ga)));\n"
+    "    m.c1 = (rz_map_t)(2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al)));\n"
+    "    m.g = 6.0 * ga * nn / ((al + 3.0 * ga) * (al + 3.0 * ga));\n"
     "}\n"
     "__device__ __forceinline__ double rz_map_kn_azimuth(rz_map_t w, const RzMap& m) {\n"
     "    const rz_map_t s = (rz_map_t)4 * w;\n"
@@ -284,9 +291,9 @@ KN_AZIMUTH_C = (
     "const double k = p[0], eps = prev[0];\n"
     "const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
     "const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
-    "const double al = fmax(a / (a + h), 1e-20), be = fmax(h / (a + h), 1e-30);\n"
-    "const double c0 = 2.0 * sqrt(al / (3.0 * be)), c1 = 2.598076211353316 * sqrt(be) / (al * sqrt(al));\n"
-    "const double K = 6.0 * be / ((1.0 + 2.0 * be) * (1.0 + 2.0 * be));\n"
+    "const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
+    "const double c0 = 2.0 * sqrt(al / (3.0 * ga)), c1 = 2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al));\n"
+    "const double K = 6.0 * ga * nn / ((al + 3.0 * ga) * (al + 3.0 * ga));\n"
     "const double s = 4.0 * w;\n"
     "const int j = s < 1.0 ? 0 : s < 2.0 ? 1 : s < 3.0 ? 2 : 3;\n"
     "const double r = (j & 1) ? (j + 1) - s : s - j, q = 1.0 - r;\n"
