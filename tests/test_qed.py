@@ -498,3 +498,18 @@ def test_cdf_speed():
         t0 = time.perf_counter()
         t.cdf(u * scale, **params)
         assert time.perf_counter() - t0 < 1.0, tid
+
+
+def test_more_distinct_parameters_than_the_panel_cache_holds():
+    """One call with more distinct chi than TABLE_CACHE (4096) used to evict rows it then read
+    (KeyError); the values equal those of small calls."""
+    from zoo.processes import qed_functions
+
+    t = get_target("quantum-synchrotron")
+    n = qed_functions.TABLE_CACHE + 904
+    chi = np.logspace(-3, 3, n)
+    xi = np.full(n, 0.3)
+    c = t.component_cdf(0, xi, None, {"chi": chi})
+    assert np.all(np.isfinite(c)) and np.all((c > 0) & (c <= 1))
+    for i in (0, n // 2, n - 1):
+        assert c[i] == t.component_cdf(0, xi[i:i + 1], None, {"chi": chi[i:i + 1]})[0]

@@ -13,7 +13,7 @@ from zoo.training import cdf_loss, train_cdf_loss
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES = ["ic_isotropic", "bessel_test", "gaussian_2d", "klein_nishina", "klein_nishina_polarized", "ic_head_on",
-           "ic_isotropic_2d"]
+           "ic_isotropic_2d", "quantum_synchrotron", "breit_wheeler", "synchrotron"]
 
 
 def run_smoke(recipe, out):

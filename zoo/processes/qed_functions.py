@@ -329,16 +329,18 @@ class SoftplusQuadrature:
         """(below, above, total) for every entry of a (cached per distinct value)."""
         a = np.asarray(a, dtype=np.float64).reshape(-1)
         uniq, inv = np.unique(a, return_inverse=True)
-        missing = [u for u in uniq if u not in self._tables]
-        if missing:
-            for start in range(0, len(missing), 64):
-                part = np.array(missing[start:start + 64])
-                b, ab, t = self._build(part)
-                for j, u in enumerate(part):
-                    self._tables[float(u)] = (b[j], ab[j], t[j])
-                    if len(self._tables) > TABLE_CACHE:
-                        self._tables.popitem(last=False)
-        rows = [self._tables[float(u)] for u in uniq]
+        # this call's rows are collected before the cache is trimmed (a call may need more
+        # distinct values than the cache holds)
+        rows = {float(u): self._tables[float(u)] for u in uniq if float(u) in self._tables}
+        missing = [u for u in uniq if float(u) not in rows]
+        for start in range(0, len(missing), 64):
+            part = np.array(missing[start:start + 64])
+            b, ab, t = self._build(part)
+            for j, u in enumerate(part):
+                rows[float(u)] = self._tables[float(u)] = (b[j], ab[j], t[j])
+        while len(self._tables) > TABLE_CACHE:
+            self._tables.popitem(last=False)
+        rows = [rows[float(u)] for u in uniq]
         below = np.stack([r[0] for r in rows])[inv]
         above = np.stack([r[1] for r in rows])[inv]
         total = np.array([r[2] for r in rows])[inv]
