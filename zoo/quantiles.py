@@ -136,10 +136,24 @@ def exact_chain(card: ModelCard, target: Target, u: np.ndarray, params: dict[str
     return w, z, weight
 
 
+def _coordinate_code(card: ModelCard) -> list[str]:
+    """Hashes of the kernel forms of the card's coordinates: a table holds w of one coordinate's
+    formula, so a changed formula under the same name must not reuse a cached table."""
+    from .targets import get_target
+
+    target = get_target(card.target.id)
+    out = []
+    for sub in card.architecture.subnets:
+        kc = (target.kernel_coordinates or {}).get(sub.output_transform.coordinate)
+        out.append(hashlib.sha256(kc.cuda.encode()).hexdigest()[:12] if kc is not None else "")
+    return out
+
+
 def table_key(card: ModelCard, n_u: int, seed: int, tails: bool = False) -> str:
     """Hash of everything the table depends on (for the on-disk cache)."""
     spec = {"target": card.target.model_dump(mode="json"), "grid": card.training.parameter_grid,
             "transforms": [s.output_transform.model_dump(mode="json") for s in card.architecture.subnets],
+            "coordinate_code": _coordinate_code(card),
             "n_u": n_u, "seed": seed, "steps": BISECTION_STEPS, "layout": 4}
     if tails:
         spec.update(tails=True, tail_logit=TAIL_LOGIT)
