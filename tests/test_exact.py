@@ -100,3 +100,19 @@ def test_exact_flag_is_checked_and_cap_reported():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         s.ppf(torch.from_numpy(u), exact=True, theta=1.0)  # the default cap is not reached: no warning
+
+
+def test_a_start_whose_x_is_frozen_near_the_support_end_continues_in_x():
+    """klein-nishina at k = 2.8e-3, u = 1e-12: eps - eps_min is 34 ulps of eps, and a Newton step in w
+    (0.13 % of w) moves x(w) by 0.04 ulp, so x never changed and refine used to repeat the step up
+    to its cap (found with the v0.2.0 network's start); it must continue in x and stop at the
+    float64 nearest the quantile."""
+    from zoo import exact
+    from zoo.targets import get_target
+
+    t = get_target("klein-nishina")
+    p = {"k": np.float64(0.0028107285020807274)}
+    u = np.array([1e-12])
+    r = exact.refine(t, 0, u, np.array([6.687329856741141e-13]), None, p, "log_eps")
+    assert r.capped == 0 and r.iterations[0] <= 3
+    _check_bound(t, 0, r.x, u, None, p)

@@ -119,6 +119,7 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
         p, pv = _take(params, prev, active, n)
         lo_a, m_a = lower[active], mass_safe[active]
         wx = ~in_x[active]
+        x_before = x[active].copy() if it > 0 else np.full(active.size, np.nan)
         if np.any(wx):   # samples still iterated in w: recompute x(w) and dx/dw
             pw, pvw = _take(p, pv, np.flatnonzero(wx), active.size)
             xw, slope_w = _x_and_slope(target, k, w[active][wx], pvw, pw, coordinate)
@@ -177,7 +178,10 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
         # the x bracket is down to a few float64 steps that w cannot resolve (x(w) rounds past
         # them, e.g. eps_min (1 + expm1(w S)) moves in steps of 2 ulps near 1): continue in x
         tight = wx & ~ok & (x_hi[active] - x_lo[active] <= 4.0 * np.spacing(np.abs(x_hi[active])))
-        use_x = (in_x[active] | ((go_x | stalled_w | tight) & ~bad_x)) & ~ok
+        # w moved but x(w) did not (x within a few hundred ulps of a support end, where a Newton step
+        # in w is a fraction of one ulp of x and would repeat forever): continue in x
+        frozen = wx & ~ok & (xa == x_before)
+        use_x = (in_x[active] | ((go_x | stalled_w | tight | frozen) & ~bad_x)) & ~ok
         stalled = (use_x & (x_new == xa)) | (stalled_w & ~use_x)   # x_new == xa: xa is the nearest float64
         state[active[stalled & ~ok]] = 2
         move = ~ok & ~stalled
