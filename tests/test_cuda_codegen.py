@@ -102,7 +102,7 @@ def test_ptx_uses_tensor_core_mma(name, mode, arch):
 #: most one register pair around the fp64-division slow path; the accurate mode, whose split
 #: activations double the live registers of a layer, up to 4 words (measured, v0.2.0 cards:
 #: gaussian-2d 8 B on sm_80 and sm_90; ic-isotropic 4x64x64x64x1 12 B on sm_80, 16 B on sm_90)
-MAX_SPILL_BYTES = {"accurate": 40, "fast": 8}  # measured max 36 (klein-nishina-polarized, sm_90)
+MAX_SPILL_BYTES = {"accurate": 56, "fast": 8}  # measured max 48 (quantum-synchrotron, sm_80; two_scale map)
 
 
 @pytest.mark.parametrize("name", MODELS)
