@@ -381,6 +381,30 @@ def test_validation_needs_the_training_set_the_card_names(gaussian, dataset, tmp
     assert (folder / CARD_FILENAME).read_bytes() == before, "without --write-card the card is untouched"
 
 
+def test_slice_plots_draw_the_field_they_name(gaussian, density, dataset, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from zoo.plotting import plot_surrogate_slices
+
+    idx = np.flatnonzero(dataset.test)
+    m = zoo.load(gaussian)
+    r = m.predict(**{n: dataset.sigma[idx, k] for k, n in enumerate(("sigma_s", "sigma_x", "sigma_y"))})
+    per_field = relative_mae(np.stack([r[k] for k in ("Ws", "Wx", "Wy")], axis=1), dataset.W[idx])
+    drawn = plot_surrogate_slices(m, dataset, str(tmp_path / "worst.png"), which="worst", mc_samples=3)
+    # the worst held-out field is drawn, with its own errors in the panel titles
+    np.testing.assert_allclose(list(drawn["mae_relative"].values()), per_field[np.argmax(per_field.mean(1))],
+                               rtol=1e-6)
+    assert (tmp_path / "worst.png").stat().st_size > 10_000
+    d = plot_surrogate_slices(zoo.load(density), dataset, str(tmp_path / "two.png"), which="two-bunch", mc_samples=3)
+    assert d["field"] == "out of distribution: two-bunch" and (tmp_path / "two.png").exists()
+    with pytest.raises(ValueError, match="which must be one of.*'median', 'worst'"):
+        plot_surrogate_slices(m, dataset, str(tmp_path / "x.png"), which="two-bunch")
+    # the CLI draws the median held-out field after validating
+    png = tmp_path / "cli.png"
+    assert zoo_main(["validate", str(gaussian), "--data", str(dataset.path), "--mc-samples", "3",
+                     "--plot", str(png)]) == 0
+    assert png.exists() and "held-out median" in capsys.readouterr().err
+
+
 def test_tampered_weights_are_refused(gaussian, tmp_path):
     folder = copy_of(gaussian, tmp_path)
     path = folder / read_card(folder / CARD_FILENAME).weights.file

@@ -146,8 +146,6 @@ def _validate_surrogate(args, card, folder) -> int:
     from .kinds import build
     from .surrogate_validation import validate_surrogate, with_metrics
 
-    if args.plot:
-        raise ValueError("--plot is for samplers; a surrogate's metrics are numbers on its held-out fields")
     if args.data is None:
         raise ValueError(f"model {card.name!r} is a field surrogate: pass --data FILE, its training set "
                          f"(sha256 {card.training.dataset.sha256[:12]}...; regenerate it with: "
@@ -170,6 +168,11 @@ def _validate_surrogate(args, card, folder) -> int:
     if args.write_card:
         with_metrics(card, metrics).write(folder / "card.json")
         print(f"wrote metrics to {folder / 'card.json'}", file=sys.stderr)
+    if args.plot:
+        from .plotting import plot_surrogate_slices
+
+        drawn = plot_surrogate_slices(model, args.data, args.plot, mc_samples=args.mc_samples, seed=args.seed or 0)
+        print(f"wrote {args.plot} ({drawn['field']})", file=sys.stderr)
     return 0
 
 

@@ -89,3 +89,79 @@ def _plot_2d(plt, sampler, path, n_samples, gen):
     fig.colorbar(m, ax=axes, shrink=0.8)
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", mc_samples: int = 20,
+                          seed: int = 0) -> dict:
+    """Wake slices of one held-out field: truth, prediction, |error| and the Monte Carlo dropout std.
+
+    Rows Ws, Wx, Wy; columns truth, prediction (dropout off), |prediction - truth| and the std of
+    ``mc_samples`` dropout passes, all on the (s, x) plane through the bunch centre (for Wy, odd in
+    y and 0 there, the plane nearest y = +sigma_y of the bunch, or +4 cells for a density). Colour
+    scales are shared by truth and prediction, and by error and std, per row.
+
+    ``dataset``: the card's training set (path or ``WakeDataset``); ``which``: ``"median"`` or
+    ``"worst"`` (the held-out field of median or largest mean relative MAE), or an
+    out-of-distribution family of the dataset (``"two-bunch"``, ``"skewed"``, ...; density models).
+    Returns what was drawn: the field's label and its relative MAE per component.
+    """
+    from .surrogate_data import WakeDataset, load_dataset
+    from .surrogate_validation import COMPONENTS, _predict, relative_mae
+
+    plt = _pyplot()
+    ds = dataset if isinstance(dataset, WakeDataset) else load_dataset(dataset, sha256=model.card.training.dataset.sha256)
+    field = model.card.inputs[0].kind == "field"
+    if which in ("median", "worst"):
+        idx = np.flatnonzero(ds.test)
+        inputs = ds.densities(idx) if field else ds.sigma[idx]
+        pred, _ = _predict(model, inputs)
+        err = relative_mae(pred, ds.W[idx]).mean(axis=1)
+        k = int(np.argmax(err)) if which == "worst" else int(np.argsort(err)[len(err) // 2])
+        i = int(idx[k])
+        x_in = inputs[k:k + 1]
+        true = ds.W[i]
+        sig = ds.sigma[i]
+        label = f"held-out {which}: sigma_s, sigma_x, sigma_y = " + ", ".join(f"{v * 1e6:.1f}" for v in sig) + " um"
+    else:
+        kinds = np.array(ds.ood_kind)
+        if not field or which not in kinds:
+            allowed = ["median", "worst"] + (sorted(set(ds.ood_kind)) if field else [])
+            raise ValueError(f"which must be one of {allowed}, got {which!r}")
+        i = int(np.flatnonzero(kinds == which)[0])
+        x_in = ds.ood_density[i:i + 1]
+        true = ds.ood_W[i]
+        sig = None
+        label = f"out of distribution: {which}"
+    pred, _ = _predict(model, x_in)
+    mean, std = _predict(model, x_in, mc_samples=mc_samples, seed=seed)
+    pred, std = pred[0], std[0]
+    mae = relative_mae(pred[None], true[None])[0]
+    s, x, y = ds.grid.coords
+    iy0 = int(np.argmin(np.abs(y)))
+    iy_odd = int(np.argmin(np.abs(y - sig[2]))) if sig is not None else min(iy0 + 4, len(y) - 1)
+    ext = [x[0] * 1e6, x[-1] * 1e6, s[0] * 1e6, s[-1] * 1e6]
+    fig, axes = plt.subplots(3, 4, figsize=(13, 9.5), sharex=True, sharey=True)
+    for r, comp in enumerate(COMPONENTS):
+        iy = iy_odd if comp == "Wy" else iy0
+        t, p, e, sd = true[r][:, :, iy], pred[r][:, :, iy], np.abs(pred[r] - true[r])[:, :, iy], std[r][:, :, iy]
+        vmax = float(max(np.abs(t).max(), np.abs(p).max()))
+        emax = float(max(e.max(), sd.max()))
+        panels = [(t, "truth (CSR computation)", "RdBu_r", -vmax, vmax), (p, "prediction", "RdBu_r", -vmax, vmax),
+                  (e, f"|error| (MAE/std {mae[r]:.2%})", "magma", 0, emax),
+                  (sd, f"MC dropout std ({mc_samples} passes)", "magma", 0, emax)]
+        for c, (img, title, cmap, lo, hi) in enumerate(panels):
+            ax = axes[r, c]
+            im = ax.imshow(img, origin="lower", extent=ext, aspect="auto", cmap=cmap, vmin=lo, vmax=hi)
+            if r == 0:
+                ax.set_title(title if c != 2 else "|error|", fontsize=10)
+            if c == 0:
+                ax.set_ylabel(f"{comp}, y = {y[iy] * 1e6:+.1f} um\ns [um]")
+            if c in (1, 3):
+                fig.colorbar(im, ax=axes[r, c - 1:c + 1], shrink=0.85, label=model.units[comp] if c == 1 else None)
+            if r == 2:
+                ax.set_xlabel("x [um]")
+        axes[r, 2].text(0.03, 0.92, f"MAE/std {mae[r]:.2%}", transform=axes[r, 2].transAxes, color="w", fontsize=9)
+    fig.suptitle(f"{model.card.name} v{model.card.version}: {label}", fontsize=11)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return {"field": label, "mae_relative": {c: float(v) for c, v in zip(COMPONENTS, mae)}}
