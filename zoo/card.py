@@ -544,14 +544,25 @@ class UNetArchitecture(_SurrogateArch):
         min_length=2, max_length=MAX_LEVELS, description="feature maps per level, finest first; each "
                                                           "further level halves the grid (max pooling)")
     convs_per_level: int = Field(default=2, ge=1, le=4)
-    activation: Activation
+    activation: Activation | Literal["identity"] = Field(
+        description="identity with bias false and pooling avg: the network is exactly linear in lambda, as the "
+                    "wake is (a hard constraint)")
+    bias: bool = Field(default=True, description="convolutions with biases")
+    pooling: Literal["max", "avg"] = Field(default="max", description="down-sampling between levels")
     dropout: DropoutRate
     dropout_kind: Literal["standard", "spatial"] = Field(
         description="spatial: whole feature maps (channel dropout, Tompson et al. 2015); standard: voxels")
+    dropout_levels: Literal["all", "bottleneck"] = Field(
+        default="all", description="the blocks with dropout: every level, or the coarsest only")
     y_symmetry: YSymmetry
     input_normalization: Literal["max"] = Field(
         default="max", description="W = max(lambda) * output_scale * f(lambda / max(lambda))")
     output_scale: OutputScale
+
+    @property
+    def linear(self) -> bool:
+        """Exactly linear in lambda (identity activations, no biases, average pooling)."""
+        return self.activation == "identity" and not self.bias and self.pooling == "avg"
 
 
 SurrogateArchitecture = Annotated[Union[SigmaMLPArchitecture, UNetArchitecture], Field(discriminator="kind")]

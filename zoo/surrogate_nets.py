@@ -35,7 +35,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-_ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "silu": nn.SiLU, "gelu": nn.GELU}
+_ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "silu": nn.SiLU, "gelu": nn.GELU, "identity": nn.Identity}
 #: y parity of (Ws, Wx, Wy)
 PARITY = (1.0, 1.0, -1.0)
 
@@ -140,10 +140,10 @@ class SigmaDecoder(nn.Module):
 
 
 class _Block(nn.Sequential):
-    def __init__(self, cin: int, cout: int, n: int, act, dropout: float, spatial: bool):
+    def __init__(self, cin: int, cout: int, n: int, act, dropout: float, spatial: bool, bias: bool = True):
         layers: list[nn.Module] = []
         for i in range(n):
-            layers += [nn.Conv3d(cin if i == 0 else cout, cout, kernel_size=3, padding=1), act()]
+            layers += [nn.Conv3d(cin if i == 0 else cout, cout, kernel_size=3, padding=1, bias=bias), act()]
         if dropout > 0:
             layers.append(MCDropout(dropout, spatial=spatial))
         super().__init__(*layers)
@@ -158,18 +158,21 @@ class UNet3D(nn.Module):
         spatial = arch.dropout_kind == "spatial"
         ch = list(arch.channels)
         n = arch.convs_per_level
+        bias = arch.bias
         self.hard = arch.y_symmetry == "hard"
         self.scale = tuple(float(s) for s in arch.output_scale)
         self.down = nn.ModuleList()
         cin = 1
-        for c in ch:
-            self.down.append(_Block(cin, c, n, act, arch.dropout, spatial))
+        for k, c in enumerate(ch):
+            p = arch.dropout if arch.dropout_levels == "all" or k == len(ch) - 1 else 0.0
+            self.down.append(_Block(cin, c, n, act, p, spatial, bias))
             cin = c
-        self.pool = nn.MaxPool3d(2)
-        self.upconv = nn.ModuleList(nn.ConvTranspose3d(ch[i + 1], ch[i], kernel_size=2, stride=2)
+        self.pool = nn.MaxPool3d(2) if arch.pooling == "max" else nn.AvgPool3d(2)
+        self.upconv = nn.ModuleList(nn.ConvTranspose3d(ch[i + 1], ch[i], kernel_size=2, stride=2, bias=bias)
                                     for i in range(len(ch) - 1))
-        self.up = nn.ModuleList(_Block(2 * ch[i], ch[i], n, act, arch.dropout, spatial) for i in range(len(ch) - 1))
-        self.head = nn.Conv3d(ch[0], 3, kernel_size=1)
+        up_p = arch.dropout if arch.dropout_levels == "all" else 0.0
+        self.up = nn.ModuleList(_Block(2 * ch[i], ch[i], n, act, up_p, spatial, bias) for i in range(len(ch) - 1))
+        self.head = nn.Conv3d(ch[0], 3, kernel_size=1, bias=bias)
 
     def core(self, x: torch.Tensor) -> torch.Tensor:
         skips = []

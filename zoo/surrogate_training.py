@@ -259,6 +259,7 @@ def write_surrogate(net: torch.nn.Module, card: SurrogateCard, out_dir: str | Pa
 # -- command line -----------------------------------------------------------------------------------
 def recipe_main(*, kind: str, name: str, summary: str, recipe: str, steps: int, batch_size: int, lr: float,
                 seed: int = 0, dropout: float = 0.1, superpose: float = 0.0, version: str = "0.1.0",
+                grid_n: int = 64, linear: bool = False, dropout_levels: str = "all",
                 argv=None) -> SurrogateCard:
     """Command line of a surrogate recipe: dataset (generated if missing), train, write, validate.
     ``summary`` may name ``{grid}`` (e.g. "64^3 grid over +-48 um")."""
@@ -268,7 +269,7 @@ def recipe_main(*, kind: str, name: str, summary: str, recipe: str, steps: int, 
     ap.add_argument("--name", default=name, help="model name (e.g. for the constraint variants)")
     ap.add_argument("--data", default=None, help="training set .npz (default checkpoints/data/csr_wakes-<spec>.npz; "
                                                  "generated there if missing)")
-    ap.add_argument("--grid-n", type=int, default=64, help="grid points per axis of the dataset")
+    ap.add_argument("--grid-n", type=int, default=grid_n, help=f"grid points per axis of the dataset (default {grid_n})")
     ap.add_argument("--half-width-um", type=float, default=48.0)
     ap.add_argument("--sampling", choices=["grid", "lhs"], default="grid")
     ap.add_argument("--per-axis", type=int, default=6)
@@ -289,6 +290,11 @@ def recipe_main(*, kind: str, name: str, summary: str, recipe: str, steps: int, 
                     help="weight of the soft y-symmetry loss (with --y-symmetry none)")
     ap.add_argument("--superpose", type=float, default=superpose,
                     help="density models: probability of replacing a training pair by a random superposition")
+    ap.add_argument("--linear", action=argparse.BooleanOptionalAction, default=linear,
+                    help="unet: identity activations, no biases, average pooling: exactly linear in lambda, as the "
+                         f"wake is (a hard constraint; default {'on' if linear else 'off'})")
+    ap.add_argument("--dropout-levels", choices=["all", "bottleneck"], default=dropout_levels,
+                    help=f"unet: the blocks with dropout (default {dropout_levels})")
     ap.add_argument("--mc-samples", type=int, default=20, help="Monte Carlo dropout passes for validation")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=None)
@@ -321,6 +327,10 @@ def recipe_main(*, kind: str, name: str, summary: str, recipe: str, steps: int, 
         arch["channels" if kind == "unet" else "decoder_channels"] = [int(c) for c in args.channels.split(",")]
     if args.hidden and kind == "sigma-mlp":
         arch["hidden"] = [int(h) for h in args.hidden.split(",")]
+    if kind == "unet":
+        arch["dropout_levels"] = args.dropout_levels
+        if args.linear:
+            arch.update(activation="identity", bias=False, pooling="avg")
     arch["output_scale"] = output_scales(kind, ds, np.flatnonzero(~ds.test))
     grid_text = f"{spec.n}^3 grid over +-{spec.half_width * 1e6:g} um"
     card = wake_card(name=name, summary=summary.format(grid=grid_text), arch=arch, ds=ds, recipe=recipe, seed=args.seed, steps=args.steps,
@@ -329,7 +339,8 @@ def recipe_main(*, kind: str, name: str, summary: str, recipe: str, steps: int, 
           "dropout": args.dropout, "y_symmetry": args.y_symmetry, "symmetry_weight": args.symmetry_weight,
           "superpose": args.superpose if kind == "unet" else 0.0, "mc_samples": args.mc_samples,
           "smoke": bool(args.smoke), "device": args.device,
-          "channels": ",".join(map(str, arch["channels" if kind == "unet" else "decoder_channels"]))}
+          "channels": ",".join(map(str, arch["channels" if kind == "unet" else "decoder_channels"])),
+          **({"linear": bool(args.linear), "dropout_levels": args.dropout_levels} if kind == "unet" else {})}
     torch.manual_seed(args.seed)  # the initial weights are part of the seeded run
     net = build_net(card)
     run_spec = {"card": card.model_dump(mode="json", include={"inputs", "output", "architecture"}),
