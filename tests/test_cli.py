@@ -66,6 +66,9 @@ def test_readme_table_matches_the_cards():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert models_table() in readme, "README's model table is stale: run `zoo list --markdown`"
+    from zoo.describe import surrogates_table
+
+    assert surrogates_table() in readme, "README's surrogate table is stale: run `zoo list --markdown`"
 
 
 def test_readme_python_examples_run_as_written(tmp_path, monkeypatch):

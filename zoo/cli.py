@@ -30,17 +30,19 @@ def cmd_list(args) -> int:
         if table:
             print(("\n" if args.kind is None else "") + table)
         return 0
-    for name in list_models(kind=args.kind):
+    names = list_models(kind=args.kind)
+    width = max([16] + [len(n) for n in names])
+    for name in names:
         card, _ = resolve(name)
         m = card.metrics
         if card.kind == "surrogate":
             acc = ("held-out MAE/std " + " ".join(f"{k} {v:.1%}" for k, v in zip(("Ws", "Wx", "Wy"),
                                                                                m.test_mae_relative.values()))
                    if m else "not validated")
-            print(f"{name:16s} v{card.version}  {'surrogate ' + card.architecture.kind:28s} {acc}")
+            print(f"{name:{width}s} v{card.version}  {'surrogate ' + card.architecture.kind:28s} {acc}")
             continue
         acc = f"KS median {m.ks_median:.1e} max {m.ks_max:.1e}" if m else "not validated"
-        print(f"{name:16s} v{card.version}  {card.target.id:28s} {acc}")
+        print(f"{name:{width}s} v{card.version}  {card.target.id:28s} {acc}")
     return 0
 
 

@@ -94,9 +94,11 @@ def surrogate_architecture_string(card) -> str:
     if a.kind == "sigma-mlp":
         body = (f"sigma-mlp {a.n_inputs}→" + "→".join(map(str, a.hidden)) + "→" + "x".join(map(str, a.latent))
                 + f", decoder {','.join(map(str, a.decoder_channels))}")
-    else:
-        body = f"unet {','.join(map(str, a.channels))} ({a.convs_per_level} convs/level)"
-    return f"{body} {a.activation}; dropout {a.dropout:g} {a.dropout_kind}; y-symmetry {a.y_symmetry}"
+        return f"{body} {a.activation}; dropout {a.dropout:g} {a.dropout_kind}; y-symmetry {a.y_symmetry}"
+    body = f"unet {','.join(map(str, a.channels))} ({a.convs_per_level} convs/level, {a.pooling} pooling)"
+    act = "linear (no activations, no biases)" if a.linear else a.activation + ("" if a.bias else ", no biases")
+    where = "" if a.dropout_levels == "all" else f" in the {a.dropout_levels}"
+    return f"{body} {act}; dropout {a.dropout:g} {a.dropout_kind}{where}; y-symmetry {a.y_symmetry}"
 
 
 def _triple(v) -> str:
@@ -108,7 +110,8 @@ def surrogates_table() -> str:
     from .registry import bundled_names, resolve
 
     rows = ["| model | inputs | grid | architecture | weights | test MAE / std (Ws / Wx / Wy) | "
-            "2-sigma calibration | y-symmetry violation |", "|---|---|---|---|---|---|---|---|"]
+            "2-sigma calibration | y-symmetry violation | out-of-distribution MAE / std (mean of Ws, Wx, Wy) |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for name in bundled_names():
         card, _ = resolve(name)
         if card.kind != "surrogate":
@@ -117,8 +120,9 @@ def surrogates_table() -> str:
         ins = ", ".join(f"{i.name} [{i.unit}]" for i in card.inputs)
         grid = "x".join(map(str, card.output.shape))
         cells = (f"{_triple(m.test_mae_relative)} | {m.calibration_2sigma.Ws:.2f} / {m.calibration_2sigma.Wx:.2f} / "
-                 f"{m.calibration_2sigma.Wy:.2f} | {max(m.constraint_violation.values()):.1e}") if m else \
-            "not validated | | "
+                 f"{m.calibration_2sigma.Wy:.2f} | {max(m.constraint_violation.values()):.1e} | "
+            + (", ".join(f"{o.name} {sum(o.mae_relative.values()) / 3:.1%}" for o in m.ood) or "n/a")) if m else \
+            "not validated | | | "
         rows.append(f"| {name} | {ins} | {grid} | {surrogate_architecture_string(card)} | "
                     f"{card.weights.parameter_count} | {cells} |")
     return "\n".join(rows) if len(rows) > 2 else ""
