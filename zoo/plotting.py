@@ -140,7 +140,7 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
     iy0 = int(np.argmin(np.abs(y)))
     iy_odd = int(np.argmin(np.abs(y - sig[2]))) if sig is not None else min(iy0 + 4, len(y) - 1)
     ext = [x[0] * 1e6, x[-1] * 1e6, s[0] * 1e6, s[-1] * 1e6]
-    fig, axes = plt.subplots(3, 4, figsize=(13, 9.5), sharex=True, sharey=True)
+    fig, axes = plt.subplots(3, 4, figsize=(13, 9.5), sharex=True, sharey=True, layout="constrained")
     for r, comp in enumerate(COMPONENTS):
         iy = iy_odd if comp == "Wy" else iy0
         t, p, e, sd = true[r][:, :, iy], pred[r][:, :, iy], np.abs(pred[r] - true[r])[:, :, iy], std[r][:, :, iy]
@@ -157,7 +157,8 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
             if c == 0:
                 ax.set_ylabel(f"{comp}, y = {y[iy] * 1e6:+.1f} um\ns [um]")
             if c in (1, 3):
-                fig.colorbar(im, ax=axes[r, c - 1:c + 1], shrink=0.85, label=model.units[comp] if c == 1 else None)
+                fig.colorbar(im, ax=axes[r, c - 1:c + 1], shrink=0.9, pad=0.01,
+                             label=model.units[comp] + (" (|error|, std)" if c == 3 else ""))
             if r == 2:
                 ax.set_xlabel("x [um]")
         axes[r, 2].text(0.03, 0.92, f"MAE/std {mae[r]:.2%}", transform=axes[r, 2].transAxes, color="w", fontsize=9)
