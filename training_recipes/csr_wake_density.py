@@ -5,7 +5,7 @@ mapping a charge density on the grid to its 3-D steady-state CSR wake.
     python training_recipes/csr_wake_density.py --device cuda
     python training_recipes/csr_wake_density.py --smoke --out /tmp/d
 
-lambda on the 32^3 grid (+-48 um) -> a *linear* U-Net of 4 levels (4, 8, 16, 32 maps, two 3^3
+lambda on the 32^3 grid (+-48 um) -> a *linear* U-Net of 4 levels (8, 16, 32, 64 maps, two 3^3
 convolutions per level, average pooling, transposed convolutions and skip concatenation, no
 activations and no biases) -> Ws, Wx, Wy. The wake is a linear functional of lambda (a convolution
 with the Green functions), so the network is made exactly linear: a hard constraint, which also
