@@ -542,7 +542,7 @@ class UNetArchitecture(_SurrogateArch):
     kind: Literal["unet"]
     channels: list[Channels] = Field(
         min_length=2, max_length=MAX_LEVELS, description="feature maps per level, finest first; each "
-                                                          "further level halves the grid (max pooling)")
+                                                          "further level halves the grid (pooling)")
     convs_per_level: int = Field(default=2, ge=1, le=4)
     activation: Activation | Literal["identity"] = Field(
         description="identity with bias false and pooling avg: the network is exactly linear in lambda, as the "

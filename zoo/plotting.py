@@ -133,7 +133,7 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
         sig = None
         label = f"out of distribution: {which}"
     pred, _ = _predict(model, x_in)
-    mean, std = _predict(model, x_in, mc_samples=mc_samples, seed=seed)
+    _, std = _predict(model, x_in, mc_samples=mc_samples, seed=seed)
     pred, std = pred[0], std[0]
     mae = relative_mae(pred[None], true[None])[0]
     s, x, y = ds.grid.coords
@@ -147,13 +147,13 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
         vmax = float(max(np.abs(t).max(), np.abs(p).max()))
         emax = float(max(e.max(), sd.max()))
         panels = [(t, "truth (CSR computation)", "RdBu_r", -vmax, vmax), (p, "prediction", "RdBu_r", -vmax, vmax),
-                  (e, f"|error| (MAE/std {mae[r]:.2%})", "magma", 0, emax),
+                  (e, "|error|", "magma", 0, emax),
                   (sd, f"MC dropout std ({mc_samples} passes)", "magma", 0, emax)]
         for c, (img, title, cmap, lo, hi) in enumerate(panels):
             ax = axes[r, c]
             im = ax.imshow(img, origin="lower", extent=ext, aspect="auto", cmap=cmap, vmin=lo, vmax=hi)
             if r == 0:
-                ax.set_title(title if c != 2 else "|error|", fontsize=10)
+                ax.set_title(title, fontsize=10)
             if c == 0:
                 ax.set_ylabel(f"{comp}, y = {y[iy] * 1e6:+.1f} um\ns [um]")
             if c in (1, 3):
