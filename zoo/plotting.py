@@ -105,20 +105,20 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
     out-of-distribution family of the dataset (``"two-bunch"``, ``"skewed"``, ...; density models).
     Returns what was drawn: the field's label and its relative MAE per component.
     """
-    from .surrogate_data import WakeDataset, load_dataset
-    from .surrogate_validation import COMPONENTS, _predict, relative_mae
+    from .surrogate_validation import COMPONENTS, _predict, checked_dataset, relative_mae
 
     plt = _pyplot()
-    ds = dataset if isinstance(dataset, WakeDataset) else load_dataset(dataset, sha256=model.card.training.dataset.sha256)
+    ds = checked_dataset(model.card, dataset)
     field = model.card.inputs[0].kind == "field"
     if which in ("median", "worst"):
         idx = np.flatnonzero(ds.test)
         inputs = ds.densities(idx) if field else ds.sigma[idx]
-        pred, _ = _predict(model, inputs)
-        err = relative_mae(pred, ds.W[idx]).mean(axis=1)
+        preds, _ = _predict(model, inputs)
+        err = relative_mae(preds, ds.W[idx]).mean(axis=1)
         k = int(np.argmax(err)) if which == "worst" else int(np.argsort(err)[len(err) // 2])
         i = int(idx[k])
         x_in = inputs[k:k + 1]
+        pred = preds[k]
         true = ds.W[i]
         sig = ds.sigma[i]
         label = f"held-out {which}: sigma_s, sigma_x, sigma_y = " + ", ".join(f"{v * 1e6:.1f}" for v in sig) + " um"
@@ -132,9 +132,8 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
         true = ds.ood_W[i]
         sig = None
         label = f"out of distribution: {which}"
-    pred, _ = _predict(model, x_in)
-    _, std = _predict(model, x_in, mc_samples=mc_samples, seed=seed)
-    pred, std = pred[0], std[0]
+        pred = _predict(model, x_in)[0][0]
+    std = _predict(model, x_in, mc_samples=mc_samples, seed=seed)[1][0]
     mae = relative_mae(pred[None], true[None])[0]
     s, x, y = ds.grid.coords
     iy0 = int(np.argmin(np.abs(y)))

@@ -76,6 +76,18 @@ def _values(a: np.ndarray) -> dict:
     return {c: float(v) for c, v in zip(COMPONENTS, a)}
 
 
+def checked_dataset(card, dataset: WakeDataset | str) -> WakeDataset:
+    """The card's training set (a loaded ``WakeDataset`` or the .npz path), checked against the
+    card's sha256 and output grid."""
+    want = card.training.dataset.sha256
+    ds = load_dataset(dataset, sha256=want) if not isinstance(dataset, WakeDataset) else dataset
+    if ds.sha256 != want:
+        raise ValueError(f"dataset {ds.path} has sha256 {ds.sha256}, the card was trained on {want}")
+    if tuple(ds.W.shape[2:]) != card.output.shape:
+        raise ValueError(f"dataset grid {tuple(ds.W.shape[2:])} differs from the card's {card.output.shape}")
+    return ds
+
+
 def validate_surrogate(model, dataset: WakeDataset | str, *, mc_samples: int = 20, seed: int = 0,
                        n_train: int = 32, progress=None) -> SurrogateMetrics:
     """Measure a ``Surrogate`` on its training set's held-out fields; returns card metrics.
@@ -85,12 +97,7 @@ def validate_surrogate(model, dataset: WakeDataset | str, *, mc_samples: int = 2
     from ._version import __version__
 
     card = model.card
-    want = card.training.dataset.sha256
-    ds = load_dataset(dataset, sha256=want) if not isinstance(dataset, WakeDataset) else dataset
-    if ds.sha256 != want:
-        raise ValueError(f"dataset {ds.path} has sha256 {ds.sha256}, the card was trained on {want}")
-    if tuple(ds.W.shape[2:]) != card.output.shape:
-        raise ValueError(f"dataset grid {tuple(ds.W.shape[2:])} differs from the card's {card.output.shape}")
+    ds = checked_dataset(card, dataset)
     if mc_samples < 2:
         raise ValueError("mc_samples must be at least 2")
     t0 = time.perf_counter()
