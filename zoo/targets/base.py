@@ -120,9 +120,9 @@ LINEAR = KernelCoordinate(
     emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) * (hi - lo) + lo)
 
 
-def _arcsine_fraction(w, lib):
-    return (2.0 / np.pi) * lib.atan2(lib.sqrt(w), lib.sqrt(1.0 - w)) if lib is torch else \
-        (2.0 / np.pi) * np.arctan2(np.sqrt(w), np.sqrt(1.0 - w))
+def _arcsine_fraction(w: torch.Tensor) -> torch.Tensor:
+    """(2/pi) atan2(sqrt(w), sqrt(1 - w)), the arcsine coordinate's fraction of the support."""
+    return (2.0 / np.pi) * torch.atan2(torch.sqrt(w), torch.sqrt(1.0 - w))
 
 
 #: x = lo + (hi - lo) (2/pi) atan2(sqrt(w), sqrt(1 - w)): x - lo ~ sqrt(w) and hi - x ~ sqrt(1 - w),
@@ -210,7 +210,7 @@ class Target:
         """
         if coordinate == "arcsine" and "arcsine" in self.coordinates:
             lo, hi = self.torch_support(k, prev, params)
-            return lo + (hi - lo) * _arcsine_fraction(w, torch)
+            return lo + (hi - lo) * _arcsine_fraction(w)
         if coordinate != "linear":
             raise ValueError(f"target {self.id!r} has no coordinate {coordinate!r}; "
                              f"allowed: {', '.join(self.coordinates)}")
