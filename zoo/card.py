@@ -20,7 +20,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .checks import check_revision, read_bounded_file, shown
+from .checks import NAME_PATTERN, check_revision, read_bounded_file, shown
 from .transform_defs import INPUT_COLUMNS
 
 CARD_FILENAME = "card.json"
@@ -41,6 +41,13 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 Activation = Literal["tanh", "relu", "silu", "gelu"]
+
+# -- header fields every kind of card shares (one definition, used by ModelCard and SurrogateCard)
+SchemaVersion = Annotated[int, Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION,
+                                     description=f"always {SCHEMA_VERSION} (an integer, not true)")]
+CardName = Annotated[str, Field(pattern=NAME_PATTERN,
+                                description="registry name: lower-case letters, digits and '-', at most 64")]
+CardVersion = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$", description="MAJOR.MINOR.PATCH")]
 
 
 class _Strict(BaseModel):
@@ -311,9 +318,9 @@ class _CardFile(_Strict):
 
 
 class ModelCard(_CardFile):
-    schema_version: int = Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description=f"always {SCHEMA_VERSION} (an integer, not true)")
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    schema_version: SchemaVersion
+    name: CardName
+    version: CardVersion
     kind: ModelKind = Field(default="sampler", description="what the model is; selects its builder in "
                             "zoo.load: 'sampler' (an inverse-CDF sampler, zoo.Sampler)")
     summary: str
@@ -655,9 +662,9 @@ class SurrogateMetrics(_Strict):
 class SurrogateCard(_CardFile):
     """The card of a field surrogate (kind "surrogate"): inputs, output grid, network, provenance."""
 
-    schema_version: int = Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION, description=f"always {SCHEMA_VERSION}")
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    schema_version: SchemaVersion
+    name: CardName
+    version: CardVersion
     kind: Literal["surrogate"] = Field(description="a field surrogate (zoo.load returns a zoo.Surrogate)")
     summary: str
     inputs: list[SurrogateInput] = Field(min_length=1, max_length=8)
