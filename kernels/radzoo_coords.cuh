@@ -25,6 +25,8 @@ __device__ __forceinline__ float rz_asinh(float x) { return asinhf(x); }
 __device__ __forceinline__ double rz_asinh(double x) { return asinh(x); }
 __device__ __forceinline__ float rz_cbrt(float x) { return cbrtf(x); }
 __device__ __forceinline__ double rz_cbrt(double x) { return cbrt(x); }
+__device__ __forceinline__ float rz_sin(float x) { return sinf(x); }
+__device__ __forceinline__ double rz_sin(double x) { return sin(x); }
 
 // Supports and coordinates are defined with their targets (Target.kernel_support,
 // Target.kernel_coordinates in zoo/targets/) and emitted by zoo/cuda/codegen.py:

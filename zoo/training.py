@@ -228,13 +228,25 @@ def write_model(model: InverseCDFModel, out_dir: str | Path, *, validate_model: 
     return card
 
 
+def _parse_hidden(text: str) -> list[int] | list[list[int]]:
+    """'64,64,64' -> [64, 64, 64]; '96,96,96/32,32' -> [[96, 96, 96], [32, 32]] (one per component)."""
+    try:
+        lists = [[int(h) for h in part.split(",")] for part in text.split("/")]
+    except ValueError:
+        raise SystemExit(f"--hidden: comma-separated integer widths, one list per component separated by '/' "
+                         f"(e.g. 64,64,64 or 96,96,96/32,32); got {text!r}") from None
+    return lists[0] if len(lists) == 1 else lists
+
+
 def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict], hidden: list[int],
               activation: str, output_transform: dict | list[dict], recipe: str, seed: int, steps: int,
               u_transform: str = "identity", residual: bool = False,
               batch_size: int, parameter_grid: dict[str, int], version: str = "0.1.0",
               citation: str = "", license: str = "MIT") -> ModelCard:
     """A card for a model about to be trained (hash, counts, loss and metrics filled in later).
-    ``output_transform``: one dict for every subnet, or a list with one per component."""
+    ``output_transform``: one dict for every subnet, or a list with one per component; ``hidden``:
+    the widths of every subnet (``[96, 96, 96]``) or a list with one per component
+    (``[[96, 96, 96], [32, 32]]``)."""
     from .targets import get_target
 
     target = get_target(target_id)
@@ -243,7 +255,11 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     per_k = output_transform if isinstance(output_transform, list) else [output_transform] * target.dim
     if len(per_k) != target.dim:
         raise ValueError(f"output_transform: one per component ({target.dim}) or one for all; got {len(per_k)}")
-    subnets = [dict(n_inputs=1 + k + n_params, hidden=hidden, activation=activation,
+    per_k_hidden = hidden if hidden and isinstance(hidden[0], (list, tuple)) else [hidden] * target.dim
+    if len(per_k_hidden) != target.dim:
+        raise ValueError(f"hidden: one list of widths for all subnets or one per component ({target.dim}); "
+                         f"got {len(per_k_hidden)}")
+    subnets = [dict(n_inputs=1 + k + n_params, hidden=list(per_k_hidden[k]), activation=activation,
                     output_transform=per_k[k], u_transform=u_transform,
                     residual=residual) for k in range(target.dim)]
     from .card import Architecture
@@ -280,7 +296,8 @@ def recipe_hyperparameters(args, card: ModelCard) -> dict:
     keep = ("objective", "steps", "batch_size", "lr", "lbfgs_rounds", "lbfgs_iterations", "lbfgs_batch",
             "table_u", "seed", "smoke")
     out = {k: getattr(args, k) for k in keep if hasattr(args, k)}
-    out["hidden"] = ",".join(str(w) for w in card.architecture.subnets[0].hidden)
+    per_k = [",".join(str(w) for w in sub.hidden) for sub in card.architecture.subnets]
+    out["hidden"] = per_k[0] if len(set(per_k)) == 1 else "/".join(per_k)   # the --hidden syntax
     return out
 
 
@@ -310,7 +327,8 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     ap.add_argument("--lbfgs-batch", type=int, default=lbfgs_batch)
     ap.add_argument("--table-u", type=int, default=table_u, help="u values per parameter point (quantile tables)")
     ap.add_argument("--seed", type=int, default=seed)
-    ap.add_argument("--hidden", default=None, help="hidden widths, e.g. 64,64,64 (default: the recipe's)")
+    ap.add_argument("--hidden", default=None, help="hidden widths, e.g. 64,64,64 for every subnet, or one list per "
+                                                   "component separated by '/', e.g. 96,96,96/32,32 (default: the recipe's)")
     ap.add_argument("--device", default="cpu", help="torch device for training, e.g. cuda")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--checkpoint-dir", default=None, help="default: checkpoints/<name>/ in the repository")
@@ -325,7 +343,7 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else Path(default_out).parents[1] / "checkpoints" / name
     if args.smoke and args.checkpoint_dir is None:
         ckpt_dir = Path(args.out) / ".checkpoints"
-    widths = {"hidden": [int(h) for h in args.hidden.split(",")]} if args.hidden else {}
+    widths = {"hidden": _parse_hidden(args.hidden)} if args.hidden else {}
     card = make_card(seed=args.seed, steps=args.steps, batch_size=args.batch_size, **widths)
     torch.manual_seed(args.seed)  # the initial weights are part of the seeded run
     model = InverseCDFModel(card)

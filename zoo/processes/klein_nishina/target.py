@@ -147,15 +147,19 @@ _X_SERIES = 0.5
 _INV_ODD_FACT = [1.0 / float(__import__("math").factorial(2 * j + 1)) for j in range(1, 13)]
 
 
-def x_minus_sin(x):
-    """x - sin x >= 0, relative-accurate for x >= 0 (power series below x = 1/2)."""
-    x = np.asarray(x, dtype=np.float64)
-    xs = np.minimum(x, _X_SERIES)
+def x_minus_sin(x, *, lib=np):
+    """x - sin x >= 0, relative-accurate for x >= 0 (power series below x = 1/2); numpy (float64)
+    or torch (the tensor's dtype)."""
+    if lib is np:
+        x = np.asarray(x, dtype=np.float64)
+        xs = np.minimum(x, _X_SERIES)
+    else:
+        xs = x.clamp_max(_X_SERIES)
     x2 = xs * xs
-    acc = np.zeros_like(xs)
+    acc = lib.zeros_like(xs)
     for c in reversed(_INV_ODD_FACT):     # x^3 (1/3! - x^2 (1/5! - x^2 (1/7! - ...)))
         acc = c - x2 * acc
-    return np.where(x < _X_SERIES, xs * x2 * acc, x - np.sin(x))
+    return lib.where(x < _X_SERIES, xs * x2 * acc, x - lib.sin(x))
 
 
 def phi_mass(phi, a_minus_b, b):
@@ -183,6 +187,18 @@ HALF_PI = 0.5 * np.pi
 PI2_6 = np.pi ** 2 / 6.0
 
 
+def azimuth_alpha_beta(eps, k, *, lib=np):
+    """(alpha, beta) = (1 - e, e), clamped away from 0: the azimuthal density is proportional to
+    1 - e cos 2 phi, e = h / (a + h), a = A - B, h = B / 2 (each computed without cancellation)."""
+    t = (1.0 - eps) / eps
+    cos_t = (k - t) / k
+    h = (t / k) * (2.0 - t / k)
+    a = (1.0 - eps) ** 2 / eps + 2.0 * cos_t * cos_t
+    if lib is np:
+        return np.maximum(a / (a + h), _ALPHA_MIN), np.maximum(h / (a + h), _BETA_MIN)
+    return (a / (a + h)).clamp_min(_ALPHA_MIN), (h / (a + h)).clamp_min(_BETA_MIN)
+
+
 def azimuth_cubic_constants(eps, k, *, lib=np):
     """(c0, c1, K) of the ``azimuth_cubic`` coordinate at energy share eps and energy k.
 
@@ -195,14 +211,7 @@ def azimuth_cubic_constants(eps, k, *, lib=np):
     Root: x = c0 sinh(asinh(c1 m) / 3), c0 = 2 sqrt(alpha / (3 gamma)), c1 = (3 sqrt 3 / 2) N
     sqrt(gamma) / alpha^(3/2); K = 6 gamma N / (alpha + 3 gamma)^2 bends m so the mirrored quarters
     join with zero curvature, as the exact CDF does at its density maxima."""
-    t = (1.0 - eps) / eps
-    cos_t = (k - t) / k
-    h = (t / k) * (2.0 - t / k)
-    a = (1.0 - eps) ** 2 / eps + 2.0 * cos_t * cos_t
-    if lib is np:
-        alpha, beta = np.maximum(a / (a + h), _ALPHA_MIN), np.maximum(h / (a + h), _BETA_MIN)
-    else:
-        alpha, beta = (a / (a + h)).clamp_min(_ALPHA_MIN), (h / (a + h)).clamp_min(_BETA_MIN)
+    alpha, beta = azimuth_alpha_beta(eps, k, lib=lib)
     gamma = PI2_6 * beta
     norm = alpha + gamma
     c0 = 2.0 * lib.sqrt(alpha / (3.0 * gamma))
@@ -304,6 +313,145 @@ KN_AZIMUTH_C = (
     "return (j & 1) ? (j + 1) * 1.5707963267948966 - psi : j * 1.5707963267948966 + psi;")
 
 
+#: Newton steps of the ``azimuth_kepler`` coordinate from the cubic's root (max |4 C - r| per
+#: quarter in fp64: 0.10 from the cubic alone, 5.9e-3 after one step, 7.8e-5 after two, 3.0e-8 after
+#: three, at every e in [0, 1 - 1e-12])
+KEPLER_STEPS = 3
+#: terms of the x - sin x series in the kernel and its emulation (x^3 .. x^15; below x = 1/2 the
+#: first omitted term is < 1e-18 of the sum)
+_KEPLER_SERIES = _INV_ODD_FACT[:7]
+
+
+def azimuth_kepler_constants(eps, k, *, lib=np):
+    """(c0, c1, alpha) of the ``azimuth_kepler`` coordinate: the cubic's root (``azimuth_cubic_constants``
+    without the bend, K = 0) starts Newton's method on the quarter's Kepler equation; beta = 1 - alpha."""
+    alpha, beta = azimuth_alpha_beta(eps, k, lib=lib)
+    gamma = PI2_6 * beta
+    norm = alpha + gamma
+    c0 = 2.0 * lib.sqrt(alpha / (3.0 * gamma))
+    c1 = 2.598076211353316 * norm * lib.sqrt(gamma) / (alpha * lib.sqrt(alpha))
+    return c0, c1, alpha
+
+
+def _kepler_x_minus_sin(x, lib, series):
+    xs = lib.minimum(x, x * 0 + _X_SERIES) if lib is np else x.clamp_max(_X_SERIES)
+    x2 = xs * xs
+    acc = lib.zeros_like(xs)
+    for c in reversed(series):
+        acc = c - x2 * acc
+    return lib.where(x < _X_SERIES, xs * x2 * acc, x - lib.sin(x))
+
+
+def _kepler_psi(r, c0, c1, alpha, *, lib, series=_INV_ODD_FACT, t=None):
+    """psi in [0, pi/2] with alpha psi + (beta/2)(2 psi - sin 2 psi) = (pi/2) r (beta = 1 - alpha):
+    the quarter's CDF (from the density minimum) equal to r. numpy in type t, or torch."""
+    cast = (lambda v: np.asarray(v).astype(t)) if lib is np else (lambda v: v)
+    one, half, hp = (t(1), t(0.5), t(HALF_PI)) if lib is np else (1.0, 0.5, HALF_PI)
+    alpha = cast(alpha)
+    beta = cast(one - alpha)
+    psi = cast(hp * c0 * (sinh_third_asinh(cast(c1 * r), lib=lib)))
+    target = cast(hp * r)
+    for _ in range(KEPLER_STEPS):
+        sn = cast(lib.sin(psi))
+        f = cast(alpha * psi + half * beta * cast(_kepler_x_minus_sin(cast(psi + psi), lib, series)) - target)
+        fp = cast(alpha + (beta + beta) * sn * sn)
+        psi = cast(lib.clip(cast(psi - f / fp), 0.0, HALF_PI)) if lib is np else (psi - f / fp).clamp(0.0, HALF_PI)
+    return psi
+
+
+def azimuth_kepler_of_w(w, c0, c1, alpha, *, lib=torch):
+    """The ``azimuth_kepler`` coordinate: w in [0, 1] -> phi in [0, 2 pi], the exact inverse CDF of
+    the azimuth (to 3e-8 in C, ``KEPLER_STEPS``) at the given eps and k.
+
+    The quarters of [0, 2 pi) are mirrored as in ``azimuth_cubic`` (r the distance in quarters from
+    the nearest density minimum); within a quarter the CDF is Kepler's equation in 2 psi,
+    4 C = [alpha psi + (beta/2)(2 psi - sin 2 psi)] / (pi/2), solved for 4 C = r by Newton's method
+    from the cubic's root (its small-psi expansion, exact as r -> 0, so the tails keep their relative
+    accuracy). The network's residual then only corrects 3e-8: the chained model's eps is learned,
+    phi given eps is computed (the solution of Kepler's equation is what no MLP beats)."""
+    s = 4.0 * w
+    j = lib.clip(lib.floor(s), 0.0, 3.0)
+    odd = (j == 1.0) | (j == 3.0)
+    r = lib.where(odd, (j + 1.0) - s, s - j)
+    psi = _kepler_psi(r, c0, c1, alpha, lib=lib)
+    return lib.where(odd, (j + 1.0) * HALF_PI - psi, j * HALF_PI + psi)
+
+
+def _kepler_emulate_prep(p, prev):
+    c0, c1, alpha = azimuth_kepler_constants(np.asarray(prev, dtype=np.float64)[:, 0], np.asarray(p[0], dtype=np.float64))
+    return (c0, c1), alpha
+
+
+def _kepler_emulate_map(w, lo, hi, c, g, t):
+    """rz_map_kn_kepler in numpy: the map in type t, the final quarter offset in fp64."""
+    w = w.astype(t)
+    s = (t(4) * w).astype(t)
+    j = np.clip(np.floor(s), 0, 3)
+    odd = (j == 1) | (j == 3)
+    r = np.where(odd, (j + 1).astype(t) - s, s - j.astype(t)).astype(t)
+    psi = _kepler_psi(r, c[0], c[1], g, lib=np, series=[t(v) for v in _KEPLER_SERIES], t=t).astype(np.float64)
+    return np.where(odd, (j + 1) * HALF_PI - psi, j * HALF_PI + psi)
+
+
+_KEPLER_SERIES_C = " - x2 * (".join(f"{v!r}" for v in _KEPLER_SERIES[1:])   # 1/5! - x2 (1/7! - x2 (...))
+KN_KEPLER_CUDA = (
+    "// polarized Klein-Nishina `azimuth_kepler`, p[0] = k, prev[0] = eps: quarters mirrored as in\n"
+    "// `azimuth_cubic`; per quarter Kepler's equation alpha psi + (beta/2)(2 psi - sin 2 psi) = (pi/2) r\n"
+    f"// solved by {KEPLER_STEPS} Newton steps from the cubic's root (m.c0, m.c1); m.g = alpha, beta = 1 - alpha\n"
+    "__device__ __forceinline__ void rz_prep_kn_kepler(const double* p, const double* prev, RzMap& m) {\n"
+    "    const double k = p[0], eps = prev[0];\n"
+    "    const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
+    "    const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
+    "    const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
+    "    m.c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * ga)));\n"
+    "    m.c1 = (rz_map_t)(2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al)));\n"
+    "    m.g = al;\n"
+    "}\n"
+    "__device__ __forceinline__ rz_map_t rz_kepler_xms(rz_map_t x) {   // x - sin x, series below 1/2\n"
+    "    const rz_map_t xs = x < (rz_map_t)0.5 ? x : (rz_map_t)0.5, x2 = xs * xs;\n"
+    f"    const rz_map_t acc = (rz_map_t){_KEPLER_SERIES[0]!r} - x2 * ({_KEPLER_SERIES_C}" + ")" * (len(_KEPLER_SERIES) - 2) + ");\n"
+    "    return x < (rz_map_t)0.5 ? xs * x2 * acc : x - rz_sin(x);\n"
+    "}\n"
+    "__device__ __forceinline__ double rz_map_kn_kepler(rz_map_t w, const RzMap& m) {\n"
+    "    const rz_map_t s = (rz_map_t)4 * w;\n"
+    "    const int j = min(max((int)floor(s), 0), 3);\n"
+    "    const rz_map_t r = (j & 1) ? (rz_map_t)(j + 1) - s : s - (rz_map_t)j;\n"
+    "    const rz_map_t al = (rz_map_t)m.g, be = (rz_map_t)(1.0 - m.g), hp = (rz_map_t)1.5707963267948966;\n"
+    "    const rz_map_t z = m.c1 * r, zb = z > (rz_map_t)1 ? z : (rz_map_t)1;\n"
+    "    const rz_map_t cb = rz_cbrt(zb * ((rz_map_t)1 + rz_sqrt((rz_map_t)1 + (rz_map_t)1 / (zb * zb))));\n"
+    "    rz_map_t psi = hp * m.c0 * (z <= (rz_map_t)1 ? rz_sinh(rz_asinh(z) / (rz_map_t)3) : (rz_map_t)0.5 * (cb - (rz_map_t)1 / cb));\n"
+    "    const rz_map_t target = hp * r;\n"
+    f"    for (int i = 0; i < {KEPLER_STEPS}; ++i) {{\n"
+    "        const rz_map_t sn = rz_sin(psi);\n"
+    "        const rz_map_t f = al * psi + (rz_map_t)0.5 * be * rz_kepler_xms(psi + psi) - target;\n"
+    "        psi = psi - f / (al + (be + be) * sn * sn);\n"
+    "        psi = psi < (rz_map_t)0 ? (rz_map_t)0 : (psi > hp ? hp : psi);\n"
+    "    }\n"
+    "    return (j & 1) ? (j + 1) * 1.5707963267948966 - (double)psi : j * 1.5707963267948966 + (double)psi;\n"
+    "}")
+KN_KEPLER_C = (
+    "const double k = p[0], eps = prev[0];\n"
+    "const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
+    "const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
+    "const double al = fmax(a / (a + h), 1e-20), be = 1.0 - al, ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
+    "const double c0 = 2.0 * sqrt(al / (3.0 * ga)), c1 = 2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al));\n"
+    "const double s = 4.0 * w;\n"
+    "const int j = s < 1.0 ? 0 : s < 2.0 ? 1 : s < 3.0 ? 2 : 3;\n"
+    "const double r = (j & 1) ? (j + 1) - s : s - j;\n"
+    "const double z = c1 * r, zb = z > 1.0 ? z : 1.0;\n"
+    "const double cb = cbrt(zb * (1.0 + sqrt(1.0 + 1.0 / (zb * zb))));\n"
+    "double psi = 1.5707963267948966 * c0 * (z <= 1.0 ? sinh(asinh(z) / 3.0) : 0.5 * (cb - 1.0 / cb));\n"
+    f"for (int i = 0; i < {KEPLER_STEPS}; ++i) {{\n"
+    "    const double x = psi + psi, xs = x < 0.5 ? x : 0.5, x2 = xs * xs, sn = sin(psi);\n"
+    f"    const double acc = {_KEPLER_SERIES[0]!r} - x2 * ({_KEPLER_SERIES_C}" + ")" * (len(_KEPLER_SERIES) - 2) + ");\n"
+    "    const double f = al * psi + 0.5 * be * (x < 0.5 ? xs * x2 * acc : x - sin(x)) - 1.5707963267948966 * r;\n"
+    "    psi = psi - f / (al + 2.0 * be * sn * sn);\n"
+    "    psi = psi < 0.0 ? 0.0 : (psi > 1.5707963267948966 ? 1.5707963267948966 : psi);\n"
+    "}\n"
+    "(void)lo; (void)hi;\n"
+    "return (j & 1) ? (j + 1) * 1.5707963267948966 - psi : j * 1.5707963267948966 + psi;")
+
+
 class KleinNishinaPolarized(KleinNishina):
     """Compton scattering of a linearly polarized photon of energy ``k`` (m_e c^2, electron rest
     frame) on an electron at rest: eps = k'/k as ``klein-nishina`` (the marginal is the same), then
@@ -317,8 +465,9 @@ class KleinNishinaPolarized(KleinNishina):
     id = "klein-nishina-polarized"
     variables = (EPS_SPEC, VariableSpec("phi", "rad", "azimuth of the scattered photon from the incident "
                                         "polarization vector, in [0, 2 pi)"))
-    #: eps: as ``klein-nishina``; phi: ``linear`` (2 pi w) or ``azimuth_cubic`` (``azimuth_of_w``)
-    coordinates = ("linear", "log_eps", "azimuth_cubic")
+    #: eps: as ``klein-nishina``; phi: ``linear`` (2 pi w), ``azimuth_cubic`` (``azimuth_of_w``) or
+    #: ``azimuth_kepler`` (``azimuth_kepler_of_w``, the exact inverse CDF)
+    coordinates = ("linear", "log_eps", "azimuth_cubic", "azimuth_kepler")
     c_support = ("if (k == 0) { *lo = 1.0 / (1.0 + 2.0 * p[0]); *hi = 1.0; }\n"
                  "else { *lo = 0.0; *hi = 6.283185307179586; }")
     kernel_support = KernelSupport(
@@ -332,11 +481,13 @@ class KleinNishinaPolarized(KleinNishina):
                             (np.zeros_like(np.asarray(p[0], dtype=np.float64)),
                              np.full_like(np.asarray(p[0], dtype=np.float64), TWO_PI))))
 
-    c_coordinates = {**KleinNishina.c_coordinates, "azimuth_cubic": KN_AZIMUTH_C}
+    c_coordinates = {**KleinNishina.c_coordinates, "azimuth_cubic": KN_AZIMUTH_C, "azimuth_kepler": KN_KEPLER_C}
     kernel_coordinates = {
         **KleinNishina.kernel_coordinates,
         "azimuth_cubic": KernelCoordinate("kn_azimuth", KN_AZIMUTH_CUDA, emulate_prep=_azimuth_emulate_prep,
                                           emulate_map=_azimuth_emulate_map, uses_prev=True),
+        "azimuth_kepler": KernelCoordinate("kn_kepler", KN_KEPLER_CUDA, emulate_prep=_kepler_emulate_prep,
+                                           emulate_map=_kepler_emulate_map, uses_prev=True),
     }
 
     def component_support(self, k, prev, params):
@@ -390,7 +541,10 @@ class KleinNishinaPolarized(KleinNishina):
         if coordinate == "azimuth_cubic":
             c0, c1, K = azimuth_cubic_constants(prev[..., 0], params["k"], lib=torch)
             return azimuth_of_w(w, c0, c1, K)
+        if coordinate == "azimuth_kepler":
+            c0, c1, alpha = azimuth_kepler_constants(prev[..., 0], params["k"], lib=torch)
+            return azimuth_kepler_of_w(w, c0, c1, alpha)
         if coordinate != "linear":
-            raise ValueError(f"target {self.id!r}: phi (component 1) has the coordinates 'linear' and "
-                             f"'azimuth_cubic'; got {coordinate!r}")
+            raise ValueError(f"target {self.id!r}: phi (component 1) has the coordinates 'linear', "
+                             f"'azimuth_cubic' and 'azimuth_kepler'; got {coordinate!r}")
         return w * TWO_PI
