@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from zoo.training import base_card, recipe_main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-HIDDEN = [64, 64, 64]
+HIDDEN = [96, 96, 96]
 
 
 def make_card(*, seed, steps, batch_size, name="ic-isotropic-2d", hidden=HIDDEN):
     return base_card(
-        version="0.1.0",
+        version="0.2.0",
         name=name,
         summary="Inverse Compton scattering of an electron (Lorentz factor gamma >> 1) in an isotropic "
                 "monochromatic photon field (energy eps0, m_e c^2) as a chain: mu = cos theta of the "
@@ -46,5 +46,5 @@ def make_card(*, seed, steps, batch_size, name="ic-isotropic-2d", hidden=HIDDEN)
 
 if __name__ == "__main__":
     recipe_main(make_card, default_out=str(ROOT / "registry" / "ic-isotropic-2d"), objective="tail-quantile",
-                steps=12000, batch_size=8192, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
+                steps=20000, batch_size=8192, lr=3e-3, lbfgs_rounds=2, lbfgs_iterations=300,
                 lbfgs_batch=65536, table_u=257)
