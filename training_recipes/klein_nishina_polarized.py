@@ -13,7 +13,7 @@ is Kepler's equation in 2 phi, which the coordinate solves by three Newton steps
 start (to 3e-8 in C, relative-accurate in the tails; zoo.processes.klein_nishina.target.azimuth_kepler_of_w),
 so the phi subnet (residual, 2 x 32) only has to stay at zero. v0.1.0 learned phi through a linear
 coordinate (KS 2.1e-2), v0.2.0 through the ``azimuth_cubic`` approximation (dC/dw in [0.66, 2.2];
-KS 4.1e-3 with 3 x 96 after 14000 steps, 2.x e-3 after 24000): the network's error in the phi
+KS max 4.1e-3 with 3 x 96 after 14000 steps, 2.9e-3 after 24000): the network's error in the phi
 correction was the whole error of the model. The second subnet sees eps through its coordinate
 (2 w_eps - 1) and log10 k. Training draws k from 128 log-spaced values over [1e-6, 1e6] with 2049
 (u_eps, u_phi) pairs each; the validator holds out the log-midpoints and checks the phi conditional
