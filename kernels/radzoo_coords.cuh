@@ -25,8 +25,10 @@ __device__ __forceinline__ float rz_asinh(float x) { return asinhf(x); }
 __device__ __forceinline__ double rz_asinh(double x) { return asinh(x); }
 __device__ __forceinline__ float rz_cbrt(float x) { return cbrtf(x); }
 __device__ __forceinline__ double rz_cbrt(double x) { return cbrt(x); }
-__device__ __forceinline__ float rz_sin(float x) { return sinf(x); }
-__device__ __forceinline__ double rz_sin(double x) { return sin(x); }
+// sin x for x in [0, pi] (the Kepler coordinate): through sinpi, whose range reduction is exact and
+// needs no local memory (sin/sinf keep a Payne-Hanek slow path with a local array for large x)
+__device__ __forceinline__ float rz_sin(float x) { return sinpif(x * 0.318309886183790672f); }
+__device__ __forceinline__ double rz_sin(double x) { return sinpi(x * 0.31830988618379067); }
 
 // Supports and coordinates are defined with their targets (Target.kernel_support,
 // Target.kernel_coordinates in zoo/targets/) and emitted by zoo/cuda/codegen.py:

@@ -333,13 +333,22 @@ def azimuth_kepler_constants(eps, k, *, lib=np):
     return c0, c1, alpha
 
 
+def _kernel_sin(x, lib):
+    """sin x for x in [0, pi] as the kernel takes it (sinpi(x / pi): no local memory) in numpy, in x's
+    type (sinpi correctly rounded); torch.sin for torch."""
+    if lib is not np:
+        return torch.sin(x)
+    t = x.dtype.type
+    return np.sin(np.pi * (x * t(1.0 / np.pi)).astype(np.float64)).astype(t)
+
+
 def _kepler_x_minus_sin(x, lib, series):
     xs = lib.minimum(x, x * 0 + _X_SERIES) if lib is np else x.clamp_max(_X_SERIES)
     x2 = xs * xs
     acc = lib.zeros_like(xs)
     for c in reversed(series):
         acc = c - x2 * acc
-    return lib.where(x < _X_SERIES, xs * x2 * acc, x - lib.sin(x))
+    return lib.where(x < _X_SERIES, xs * x2 * acc, x - _kernel_sin(x, lib))
 
 
 def _kepler_psi(r, c0, c1, alpha, *, lib, series=_INV_ODD_FACT, t=None):
@@ -352,7 +361,7 @@ def _kepler_psi(r, c0, c1, alpha, *, lib, series=_INV_ODD_FACT, t=None):
     psi = cast(hp * c0 * (sinh_third_asinh(cast(c1 * r), lib=lib)))
     target = cast(hp * r)
     for _ in range(KEPLER_STEPS):
-        sn = cast(lib.sin(psi))
+        sn = cast(_kernel_sin(psi, lib))
         f = cast(alpha * psi + half * beta * cast(_kepler_x_minus_sin(cast(psi + psi), lib, series)) - target)
         fp = cast(alpha + (beta + beta) * sn * sn)
         psi = cast(lib.clip(cast(psi - f / fp), 0.0, HALF_PI)) if lib is np else (psi - f / fp).clamp(0.0, HALF_PI)
