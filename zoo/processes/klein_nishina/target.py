@@ -219,6 +219,28 @@ def azimuth_cubic_constants(eps, k, *, lib=np):
     return c0, c1, 6.0 * gamma * norm / ((alpha + 3.0 * gamma) * (alpha + 3.0 * gamma))
 
 
+def _fold_quarters(w, *, lib=torch, t=None):
+    """(j, odd, r) of the azimuth coordinates: the quarter j = floor(4 w) of [0, 2 pi), mirrored on odd
+    j, and r in [0, 1] the distance in quarters from the nearest density minimum. torch, or numpy in
+    the map type t (the kernel's emulation)."""
+    if t is None:
+        s = 4.0 * w
+        j = lib.clip(lib.floor(s), 0.0, 3.0)
+        odd = (j == 1.0) | (j == 3.0)
+        return j, odd, lib.where(odd, (j + 1.0) - s, s - j)
+    s = (t(4) * w.astype(t)).astype(t)
+    j = np.clip(np.floor(s), 0, 3)
+    odd = (j == 1) | (j == 3)
+    return j, odd, np.where(odd, (j + 1).astype(t) - s, s - j.astype(t)).astype(t)
+
+
+def _unfold_quarters(j, odd, psi, *, lib=torch):
+    """phi = j pi/2 + psi (j even) or (j + 1) pi/2 - psi (j odd), the offset in fp64 (as the kernel)."""
+    if lib is np:
+        j = j.astype(np.float64)   # j comes in the map type: (j + 1) pi/2 in fp32 would be off by 1e-7
+    return lib.where(odd, (j + 1.0) * HALF_PI - psi, j * HALF_PI + psi)
+
+
 def azimuth_of_w(w, c0, c1, K, *, lib=torch):
     """The ``azimuth_cubic`` coordinate: w in [0, 1] -> phi in [0, 2 pi].
 
@@ -228,14 +250,11 @@ def azimuth_of_w(w, c0, c1, K, *, lib=torch):
     root, ``azimuth_cubic_constants``), phi = j pi/2 + psi (j even) or (j + 1) pi/2 - psi (j odd).
     The exact map u -> w is then smooth with dC/dw in [0.65, 2.2] for every e, where the
     ``linear`` coordinate meets cube roots at phi = 0, pi, 2 pi as theta -> 90 deg (Thomson)."""
-    s = 4.0 * w
-    j = lib.clip(lib.floor(s), 0.0, 3.0)
-    odd = (j == 1.0) | (j == 3.0)
-    r = lib.where(odd, (j + 1.0) - s, s - j)
+    j, odd, r = _fold_quarters(w, lib=lib)
     q = 1.0 - r
     m = r + 0.5 * K * r * q * q
     psi = HALF_PI * c0 * sinh_third_asinh(c1 * m, lib=lib)
-    return lib.where(odd, (j + 1.0) * HALF_PI - psi, j * HALF_PI + psi)
+    return _unfold_quarters(j, odd, psi, lib=lib)
 
 
 def sinh_third_asinh(z, *, lib=torch):
@@ -257,11 +276,7 @@ def _azimuth_emulate_prep(p, prev):
 
 def _azimuth_emulate_map(w, lo, hi, c, g, t):
     """rz_map_kn_azimuth in numpy: the map in type t, the final quarter offset in fp64."""
-    w = w.astype(t)
-    s = (t(4) * w).astype(t)
-    j = np.clip(np.floor(s), 0, 3)
-    odd = (j == 1) | (j == 3)
-    r = np.where(odd, (j + 1).astype(t) - s, s - j.astype(t)).astype(t)
+    j, odd, r = _fold_quarters(w, lib=np, t=t)
     q = (t(1) - r).astype(t)
     m = (r + (t(0.5) * np.asarray(g).astype(t)) * r * q * q).astype(t)
     z = (c[1] * m).astype(t)
@@ -269,20 +284,27 @@ def _azimuth_emulate_map(w, lo, hi, c, g, t):
     cb = np.cbrt((zb * (t(1) + np.sqrt((t(1) + t(1) / (zb * zb)).astype(t)))).astype(t)).astype(t)
     sh = np.where(z <= t(1), np.sinh((np.arcsinh(zs) / t(3)).astype(t)), (t(0.5) * (cb - t(1) / cb)).astype(t))
     psi = (t(HALF_PI) * c[0] * sh.astype(t)).astype(t)
-    psi = psi.astype(np.float64)
-    return np.where(odd, (j + 1) * HALF_PI - psi, j * HALF_PI + psi)
+    return _unfold_quarters(j, odd, psi.astype(np.float64), lib=np)
+
+
+#: the constants both azimuth coordinates start from (alpha = al, (pi^2/6) beta = ga; as
+#: ``azimuth_alpha_beta``), in C (p[0] = k, prev[0] = eps), and the CUDA prep's first lines
+_AZIMUTH_CONSTANTS_C = (
+    "const double k = p[0], eps = prev[0];\n"
+    "const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
+    "const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
+    "const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
+)
+_AZIMUTH_PREP_CUDA = "".join("    " + line + "\n" for line in _AZIMUTH_CONSTANTS_C.splitlines()) + (
+    "    m.c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * ga)));\n"
+    "    m.c1 = (rz_map_t)(2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al)));\n")
 
 
 KN_AZIMUTH_CUDA = (
     "// polarized Klein-Nishina `azimuth_cubic`, p[0] = k, prev[0] = eps: quarters of [0, 2 pi) mirrored\n"
     "// about the density maxima, psi = (pi/2) c0 sinh(asinh(c1 m) / 3) the root of alpha x + gamma x^3 = N m\n"
     "__device__ __forceinline__ void rz_prep_kn_azimuth(const double* p, const double* prev, RzMap& m) {\n"
-    "    const double k = p[0], eps = prev[0];\n"
-    "    const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
-    "    const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
-    "    const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
-    "    m.c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * ga)));\n"
-    "    m.c1 = (rz_map_t)(2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al)));\n"
+    + _AZIMUTH_PREP_CUDA +
     "    m.g = 6.0 * ga * nn / ((al + 3.0 * ga) * (al + 3.0 * ga));\n"
     "}\n"
     "__device__ __forceinline__ double rz_map_kn_azimuth(rz_map_t w, const RzMap& m) {\n"
@@ -297,10 +319,7 @@ KN_AZIMUTH_CUDA = (
     "    return (j & 1) ? (j + 1) * 1.5707963267948966 - psi : j * 1.5707963267948966 + psi;\n"
     "}")
 KN_AZIMUTH_C = (
-    "const double k = p[0], eps = prev[0];\n"
-    "const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
-    "const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
-    "const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
+    _AZIMUTH_CONSTANTS_C +
     "const double c0 = 2.0 * sqrt(al / (3.0 * ga)), c1 = 2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al));\n"
     "const double K = 6.0 * ga * nn / ((al + 3.0 * ga) * (al + 3.0 * ga));\n"
     "const double s = 4.0 * w;\n"
@@ -378,12 +397,8 @@ def azimuth_kepler_of_w(w, c0, c1, alpha, *, lib=torch):
     from the cubic's root (its small-psi expansion, exact as r -> 0, so the tails keep their relative
     accuracy). The network's residual then only corrects 3e-8: the chained model's eps is learned,
     phi given eps is computed (the solution of Kepler's equation is what no MLP beats)."""
-    s = 4.0 * w
-    j = lib.clip(lib.floor(s), 0.0, 3.0)
-    odd = (j == 1.0) | (j == 3.0)
-    r = lib.where(odd, (j + 1.0) - s, s - j)
-    psi = _kepler_psi(r, c0, c1, alpha, lib=lib)
-    return lib.where(odd, (j + 1.0) * HALF_PI - psi, j * HALF_PI + psi)
+    j, odd, r = _fold_quarters(w, lib=lib)
+    return _unfold_quarters(j, odd, _kepler_psi(r, c0, c1, alpha, lib=lib), lib=lib)
 
 
 def _kepler_emulate_prep(p, prev):
@@ -393,13 +408,9 @@ def _kepler_emulate_prep(p, prev):
 
 def _kepler_emulate_map(w, lo, hi, c, g, t):
     """rz_map_kn_kepler in numpy: the map in type t, the final quarter offset in fp64."""
-    w = w.astype(t)
-    s = (t(4) * w).astype(t)
-    j = np.clip(np.floor(s), 0, 3)
-    odd = (j == 1) | (j == 3)
-    r = np.where(odd, (j + 1).astype(t) - s, s - j.astype(t)).astype(t)
-    psi = _kepler_psi(r, c[0], c[1], g, lib=np, series=[t(v) for v in _KEPLER_SERIES], t=t).astype(np.float64)
-    return np.where(odd, (j + 1) * HALF_PI - psi, j * HALF_PI + psi)
+    j, odd, r = _fold_quarters(w, lib=np, t=t)
+    psi = _kepler_psi(r, c[0], c[1], g, lib=np, series=[t(v) for v in _KEPLER_SERIES], t=t)
+    return _unfold_quarters(j, odd, psi.astype(np.float64), lib=np)
 
 
 _KEPLER_SERIES_C = " - x2 * (".join(f"{v!r}" for v in _KEPLER_SERIES[1:])   # 1/5! - x2 (1/7! - x2 (...))
@@ -408,12 +419,7 @@ KN_KEPLER_CUDA = (
     "// `azimuth_cubic`; per quarter Kepler's equation alpha psi + (beta/2)(2 psi - sin 2 psi) = (pi/2) r\n"
     f"// solved by {KEPLER_STEPS} Newton steps from the cubic's root (m.c0, m.c1); m.g = alpha, beta = 1 - alpha\n"
     "__device__ __forceinline__ void rz_prep_kn_kepler(const double* p, const double* prev, RzMap& m) {\n"
-    "    const double k = p[0], eps = prev[0];\n"
-    "    const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
-    "    const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
-    "    const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
-    "    m.c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * ga)));\n"
-    "    m.c1 = (rz_map_t)(2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al)));\n"
+    + _AZIMUTH_PREP_CUDA +
     "    m.g = al;\n"
     "}\n"
     "__device__ __forceinline__ rz_map_t rz_kepler_xms(rz_map_t x) {   // x - sin x, series below 1/2\n"
@@ -439,10 +445,7 @@ KN_KEPLER_CUDA = (
     "    return (j & 1) ? (j + 1) * 1.5707963267948966 - (double)psi : j * 1.5707963267948966 + (double)psi;\n"
     "}")
 KN_KEPLER_C = (
-    "const double k = p[0], eps = prev[0];\n"
-    "const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
-    "const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
-    "const double al = fmax(a / (a + h), 1e-20), be = 1.0 - al, ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
+    _AZIMUTH_CONSTANTS_C + "const double be = 1.0 - al;\n"
     "const double c0 = 2.0 * sqrt(al / (3.0 * ga)), c1 = 2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al));\n"
     "const double s = 4.0 * w;\n"
     "const int j = s < 1.0 ? 0 : s < 2.0 ? 1 : s < 3.0 ? 2 : 3;\n"
