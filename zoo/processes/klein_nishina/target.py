@@ -147,19 +147,16 @@ _X_SERIES = 0.5
 _INV_ODD_FACT = [1.0 / float(__import__("math").factorial(2 * j + 1)) for j in range(1, 13)]
 
 
-def x_minus_sin(x, *, lib=np):
-    """x - sin x >= 0, relative-accurate for x >= 0 (power series below x = 1/2); numpy (float64)
-    or torch (the tensor's dtype)."""
-    if lib is np:
-        x = np.asarray(x, dtype=np.float64)
-        xs = np.minimum(x, _X_SERIES)
-    else:
-        xs = x.clamp_max(_X_SERIES)
+def x_minus_sin(x):
+    """x - sin x >= 0, relative-accurate for x >= 0 (power series below x = 1/2); the float64
+    reference (the Kepler coordinate's map has its own form, ``_kepler_x_minus_sin``)."""
+    x = np.asarray(x, dtype=np.float64)
+    xs = np.minimum(x, _X_SERIES)
     x2 = xs * xs
-    acc = lib.zeros_like(xs)
+    acc = np.zeros_like(xs)
     for c in reversed(_INV_ODD_FACT):     # x^3 (1/3! - x^2 (1/5! - x^2 (1/7! - ...)))
         acc = c - x2 * acc
-    return lib.where(x < _X_SERIES, xs * x2 * acc, x - lib.sin(x))
+    return np.where(x < _X_SERIES, xs * x2 * acc, x - np.sin(x))
 
 
 def phi_mass(phi, a_minus_b, b):
@@ -362,6 +359,8 @@ def _kernel_sin(x, lib):
 
 
 def _kepler_x_minus_sin(x, lib, series):
+    """x - sin x as the Kepler map computes it: torch, or numpy in x's type with the kernel's
+    series length and its sin (``x_minus_sin`` is the float64 reference of the target's CDF)."""
     xs = lib.minimum(x, x * 0 + _X_SERIES) if lib is np else x.clamp_max(_X_SERIES)
     x2 = xs * xs
     acc = lib.zeros_like(xs)
