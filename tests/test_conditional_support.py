@@ -105,3 +105,59 @@ def test_generated_kernel_evaluates_the_support_after_the_earlier_components(sam
 
             ptx = nvrtc.compile_source(src, "sm_80", kind="ptx", use_cache=False)
             assert b"mma.sync.aligned.m16n8k16" in ptx
+
+
+# -- an earlier output's extra input column (SubnetCard.earlier_extra_inputs) ---------------------
+@pytest.fixture(scope="module")
+def tail_sampler():
+    """The triangle chain with x2's subnet also fed log_tail(w1) = ln(1 - w1) / (12 ln 2) + 1."""
+    register_target(Triangle())
+    try:
+        card = base_card(name="triangle-tail-test", summary="earlier_extra_inputs test model",
+                         target_id="triangle-test", parameters=[], hidden=[16, 16], activation="tanh",
+                         output_transform={"squash": "sigmoid", "coordinate": "linear"},
+                         recipe="tests/test_conditional_support.py", seed=0, steps=0, batch_size=1,
+                         parameter_grid={}, earlier_extra_inputs=("log_tail",))
+        torch.manual_seed(4)
+        model = InverseCDFModel(card)
+        with torch.no_grad():   # make the log_tail column matter: a strong weight on it
+            model.net.subnets[1].layers[0].weight[:, 2] *= 8.0
+        yield Sampler(card, ".", model.net.state_dict())
+    finally:
+        unregister_target("triangle-test")
+
+
+def test_earlier_extra_input_is_a_network_input_in_every_form(tail_sampler):
+    card = tail_sampler.card
+    assert [s.n_inputs for s in card.architecture.subnets] == [1, 3]   # u | u, 2 w1 - 1, log_tail(w1)
+    u = np.random.default_rng(2).random((4000, 2))
+    u[:200, 0] = 1.0 - np.geomspace(1e-7, 1e-2, 200)                   # w1 near 1: the column's range
+    xt = tail_sampler.ppf(torch.from_numpy(u), dtype=torch.float64).numpy()
+    # the column enters: dropping its weights changes x2 (so the agreements below can fail)
+    other = InverseCDFModel(card)
+    state = {k: v.clone() for k, v in tail_sampler.model.net.state_dict().items()}
+    state["subnets.1.layers.0.weight"][:, 2] = 0.0
+    other.net.load_state_dict(state)
+    with torch.no_grad():
+        xo = other(torch.from_numpy(u), {})[0].numpy()
+    assert np.max(np.abs(xo[:, 1] - xt[:, 1])) > 1e-2
+    # the kernel's emulation (fp32 w, logf): as the triangle test above, split-f16 vs fp32 torch
+    blob = codegen.pack(card, tail_sampler.model.net.state_dict())
+    xe, _ = emulate.emulate(card, blob, u, {})
+    np.testing.assert_allclose(xe, xt, rtol=0, atol=1e-5)
+    # the generated kernel calls the column's device function on w1
+    src = codegen.generate(card)
+    assert "rz_earlier_log_tail(w0[0])" in src and "rz_earlier_log_tail(w1[0])" in src
+
+
+def test_earlier_extra_input_c_export_matches_torch(tail_sampler, tmp_path):
+    from test_export import CC, Library, torch_reference
+
+    if CC is None:
+        pytest.skip("no C compiler (gcc/cc) on this machine")
+    u = np.random.default_rng(3).random((2000, 2))
+    u[:100, 0] = 1.0 - np.geomspace(1e-9, 1e-2, 100)
+    lib = Library(tail_sampler, tmp_path, "float64")
+    ref = torch_reference(tail_sampler, u, np.zeros((len(u), 0)), "float64")
+    # float64 network in C and torch: libm vs torch transcendentals (1e-12 as tests/test_export.py)
+    np.testing.assert_allclose(lib.ppf(u, np.zeros((len(u), 0))), ref, rtol=1e-12, atol=1e-15)

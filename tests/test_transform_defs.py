@@ -1,6 +1,7 @@
 """Contract of every registered transform (zoo/transform_defs.py): one object, every form.
 
-For each squash, u transform and parameter input column: the torch form behaves at both ends,
+For each squash, u transform, parameter input column and earlier-output column: the torch form
+behaves at both ends,
 the inverse (squashes) inverts it, the kernel emulation agrees with torch to float32 rounding,
 the C form (zoo export) agrees with torch to float64 rounding, and the CUDA device code compiles
 (NVRTC, when the cuda extra is installed). A new transform is added to the registries and this
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from zoo.transform_defs import INPUT_COLUMNS, SQUASHES, U_TRANSFORMS, cuda_definitions
+from zoo.transform_defs import EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES, U_TRANSFORMS, cuda_definitions
 
 CC = shutil.which("gcc") or shutil.which("cc")
 Z = np.concatenate([np.linspace(-30, 30, 2001), [-1e6, 1e6, 0.0, 1.0, 0.5]])
@@ -83,6 +84,26 @@ def test_input_column_contract(name, tmp_path):
     assert f"float {col.cuda_fn}(double p" in col.cuda
 
 
+#: earlier outputs w as the kernel holds them (fp32 squash outputs), dense near both ends
+W32 = np.unique(np.concatenate([np.linspace(0, 1, 2001), 1 - np.geomspace(2.0**-26, 0.5, 400),
+                                np.geomspace(1e-12, 0.5, 200)]).astype(np.float32)).astype(np.float64)
+
+
+@pytest.mark.parametrize("name", EARLIER_COLUMNS)
+def test_earlier_column_contract(name, tmp_path):
+    col = EARLIER_COLUMNS[name]
+    tv = col.torch(torch.from_numpy(W32)).numpy()
+    assert np.all(np.abs(tv) <= 1.0) and tv[0] == pytest.approx(1.0, abs=1e-15)   # in [-1, 1]
+    assert tv[-1] == pytest.approx(-1.0, abs=1e-15) and np.all(np.diff(tv) <= 0)  # w = 1: -1; monotone
+    # fp32 rounding of the column (|col| <= 1: 6e-8) and of ln(1 - w) (|ln| <= 16.6: 1e-6, times the
+    # 0.12 scale); with logf's 1-ulp error model twice that: measured 1.2e-7 / 2.8e-7
+    assert np.max(np.abs(col.emulate(W32, None) - tv)) <= 2e-7
+    assert np.max(np.abs(col.emulate(W32, np.random.default_rng(0)) - tv)) <= 4e-7
+    if CC:
+        np.testing.assert_allclose(c_eval(col.c, "w", W32, tmp_path), tv, rtol=1e-14, atol=1e-15)
+    assert f"float {col.cuda_fn}(float w)" in col.cuda
+
+
 def test_every_transforms_device_code_compiles():
     from zoo import cuda
 
@@ -93,6 +114,7 @@ def test_every_transforms_device_code_compiles():
     calls = [f"out[0] += {s.cuda_fn}(x);" for s in SQUASHES.values()]
     calls += [f"out[0] += {t.cuda_fn}(x);" for t in U_TRANSFORMS.values() if t.cuda_fn]
     calls += [f"out[0] += {c.cuda_fn}((double)x, 0.5f, 2.0f);" for c in INPUT_COLUMNS.values()]
+    calls += [f"out[0] += {c.cuda_fn}(x);" for c in EARLIER_COLUMNS.values()]
     src = cuda_definitions() + '\nextern "C" __global__ void k(float *out, float x) {\n    ' + "\n    ".join(calls) + "\n}\n"
     ptx = nvrtc.compile_source(src, "sm_80", kind="ptx", name="transforms.cu", use_cache=False).decode()
     assert ".entry k(" in ptx

@@ -126,11 +126,12 @@ class OutputTransform(_Strict):
 class SubnetCard(_Strict):
     """One dense sub-network H_k of eq. 16 (a single one for 1-D targets).
 
-    Inputs, in order: u_k, the earlier outputs (as w_j in [0, 1], scaled to [-1, 1]),
-    then for each parameter its scaled value followed by its scaled ``extra_inputs``.
+    Inputs, in order: u_k, the earlier outputs (each w_j in [0, 1] as 2 w_j - 1, followed by
+    its ``earlier_extra_inputs``), then for each parameter its scaled value followed by its
+    scaled ``extra_inputs``.
     """
 
-    n_inputs: int = Field(ge=1, le=1 + MAX_SUBNETS + 2 * MAX_PARAMETERS)
+    n_inputs: int = Field(ge=1, le=1 + 2 * MAX_SUBNETS + 2 * MAX_PARAMETERS)
     hidden: list[Annotated[int, Field(ge=1, le=MAX_WIDTH)]] = Field(min_length=1, max_length=MAX_HIDDEN_LAYERS)
     activation: Activation
     output_transform: OutputTransform
@@ -146,6 +147,12 @@ class SubnetCard(_Strict):
         default=False,
         description="raw output z = (network output) + (the u input after u_transform): the "
                     "network learns the departure of the map from the identity")
+    earlier_extra_inputs: list[Literal["log_tail"]] = Field(
+        default_factory=list, max_length=1,
+        description="further inputs derived from each earlier output w_j, after its 2 w_j - 1 column; "
+                    "log_tail: ln(max(1 - w_j, 2^-24)) / (12 ln 2) + 1 in [-1, 1], which resolves the top "
+                    "end w_j -> 1 on a log scale (ic-isotropic-2d: z given mu depends on b(mu) = "
+                    "2 gamma eps0 (1 - mu), which spans decades as mu -> 1)")
 
     @property
     def parameter_count(self) -> int:
@@ -343,10 +350,11 @@ class ModelCard(_CardFile):
             raise ValueError("kind 'mlp' is for 1-D targets; use 'chained'")
         n_params = sum(p.n_inputs for p in self.target.parameters)
         for k, sub in enumerate(subnets):
-            want = 1 + k + n_params
+            per_earlier = 1 + len(sub.earlier_extra_inputs)
+            want = 1 + k * per_earlier + n_params
             if sub.n_inputs != want:
-                raise ValueError(f"subnet {k} must have n_inputs = 1 + {k} + {n_params} (parameter columns) "
-                                 f"= {want}, got {sub.n_inputs}")
+                raise ValueError(f"subnet {k} must have n_inputs = 1 + {k} x {per_earlier} (earlier outputs) + "
+                                 f"{n_params} (parameter columns) = {want}, got {sub.n_inputs}")
         names = [p.name for p in self.target.parameters]
         if len(set(names)) != len(names):
             raise ValueError("parameter names must be unique")
@@ -362,8 +370,12 @@ class ModelCard(_CardFile):
 
     def measured_digest(self) -> str:
         """sha256 of everything the validator's numbers depend on (see ``Metrics.digest``)."""
+        arch = self.architecture.model_dump(mode="json")
+        for sub in arch["subnets"]:   # fields added later enter only when set (older digests stay valid)
+            if not sub["earlier_extra_inputs"]:
+                del sub["earlier_extra_inputs"]
         what = {"target": self.target.model_dump(mode="json"),
-                "architecture": self.architecture.model_dump(mode="json"),
+                "architecture": arch,
                 "weights_sha256": self.weights.sha256,
                 "parameter_grid": self.training.parameter_grid}
         return hashlib.sha256(json.dumps(what, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

@@ -14,7 +14,7 @@ from torch import nn
 from .card import ModelCard
 from .nets import build_network
 from .targets import Target, get_target
-from .transforms import parameter_columns, squash, to_physical, transform_u
+from .transforms import earlier_columns, parameter_columns, squash, to_physical, transform_u
 
 
 class InverseCDFModel(nn.Module):
@@ -62,7 +62,7 @@ class InverseCDFModel(nn.Module):
         z_params = self.scaled_parameters(params, n, u.to(net_dtype))
         xs, ws, zs = [], [], []
         for k, (subnet, spec) in enumerate(zip(self.net.subnets, self.card.architecture.subnets)):
-            earlier = [2.0 * (w.detach() if detach_conditioning else w).to(net_dtype) - 1.0 for w in ws]
+            earlier = earlier_columns(ws, spec.earlier_extra_inputs, net_dtype, detach_conditioning)
             v_k = transform_u(u[:, k].to(torch.float64), spec.u_transform)
             inputs = torch.cat([v_k[:, None].to(net_dtype), *(e[:, None] for e in earlier), z_params], dim=1)
             if fixed_w is not None and k < fixed_w.shape[1]:

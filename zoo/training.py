@@ -240,13 +240,14 @@ def _parse_hidden(text: str) -> list[int] | list[list[int]]:
 
 def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict], hidden: list[int],
               activation: str, output_transform: dict | list[dict], recipe: str, seed: int, steps: int,
-              u_transform: str = "identity", residual: bool = False,
+              u_transform: str = "identity", residual: bool = False, earlier_extra_inputs: tuple[str, ...] = (),
               batch_size: int, parameter_grid: dict[str, int], version: str = "0.1.0",
               citation: str = "", license: str = "MIT") -> ModelCard:
     """A card for a model about to be trained (hash, counts, loss and metrics filled in later).
     ``output_transform``: one dict for every subnet, or a list with one per component; ``hidden``:
     the widths of every subnet (``[96, 96, 96]``) or a list with one per component
-    (``[[96, 96, 96], [32, 32]]``)."""
+    (``[[96, 96, 96], [32, 32]]``); ``earlier_extra_inputs``: further columns of each earlier output
+    for the subnets after the first (``SubnetCard.earlier_extra_inputs``)."""
     from .targets import get_target
 
     target = get_target(target_id)
@@ -259,9 +260,11 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     if len(per_k_hidden) != target.dim:
         raise ValueError(f"hidden: one list of widths for all subnets or one per component ({target.dim}); "
                          f"got {len(per_k_hidden)}")
-    subnets = [dict(n_inputs=1 + k + n_params, hidden=list(per_k_hidden[k]), activation=activation,
-                    output_transform=per_k[k], u_transform=u_transform,
-                    residual=residual) for k in range(target.dim)]
+    extra = list(earlier_extra_inputs)
+    subnets = [dict(n_inputs=1 + k * (1 + len(extra)) + n_params, hidden=list(per_k_hidden[k]),
+                    activation=activation, output_transform=per_k[k], u_transform=u_transform,
+                    residual=residual, **({"earlier_extra_inputs": extra} if extra and k else {}))
+               for k in range(target.dim)]
     from .card import Architecture
 
     arch = {"kind": "mlp" if target.dim == 1 else "chained", "subnets": subnets}

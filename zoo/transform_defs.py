@@ -1,4 +1,5 @@
-"""One definition per transform: each squash, u transform and parameter input column is one
+"""One definition per transform: each squash, u transform, parameter input column and earlier-output
+column is one
 object holding every form of it that the zoo evaluates.
 
 * ``torch``: the reference form (float64 tensors), used by ``zoo.model`` and training;
@@ -9,7 +10,7 @@ object holding every form of it that the zoo evaluates.
 * ``c``: a C99 expression for ``zoo export``.
 
 ``zoo.cuda.codegen``, ``zoo.cuda.emulate``, ``zoo.transforms`` and ``zoo.export`` iterate over
-the registries below (``SQUASHES``, ``U_TRANSFORMS``, ``INPUT_COLUMNS``); a new transform is one
+the registries below (``SQUASHES``, ``U_TRANSFORMS``, ``INPUT_COLUMNS``, ``EARLIER_COLUMNS``); a new transform is one
 object here (and its name in the card's Literal), and tests/test_transform_defs.py checks every
 registered object in every form. Coordinates and supports belong to the targets.
 """
@@ -80,6 +81,22 @@ class InputColumn:
     @property
     def cuda_fn(self) -> str:
         return f"rz_scale_{self.name}"
+
+
+@dataclass(frozen=True)
+class EarlierColumn:
+    """A further network input derived from an earlier output w_j in [0, 1] of a chain
+    (``SubnetCard.earlier_extra_inputs``), after its 2 w_j - 1 column, already in [-1, 1]."""
+
+    name: str
+    torch: Callable[[torch.Tensor], torch.Tensor]   # float64 w -> float64 column
+    emulate: Callable[[np.ndarray, Optional[np.random.Generator]], np.ndarray]   # fp32 w -> fp32, as the kernel
+    cuda: str
+    c: str                                          # C99 expression of {w} (double)
+
+    @property
+    def cuda_fn(self) -> str:
+        return f"rz_earlier_{self.name}"
 
 
 # -- squashes ---------------------------------------------------------------------------------
@@ -203,8 +220,35 @@ INPUT_COLUMNS: dict[str, InputColumn] = {c.name: c for c in (
 )}
 
 
+# -- earlier-output input columns -----------------------------------------------------------------
+#: log_tail: 1 - w floored at 2^-24 (the kernel's fp32 sigmoid reaches 1 - 2^-24 before 1)
+LOG_TAIL_FLOOR = 2.0**-24
+#: log_tail = ln(max(1 - w, 2^-24)) * LOG_TAIL_SCALE + 1: 1 at w = 0, -1 at the floor
+LOG_TAIL_SCALE = 1.0 / (12.0 * math.log(2.0))
+
+
+def _emulate_log_tail(w, rng=None):
+    w32 = np.asarray(w).astype(f32)
+    t = np.log(np.maximum(f32(1) - w32, f32(LOG_TAIL_FLOOR)).astype(np.float64))   # logf: 1 ulp error model
+    if rng is not None:
+        t = t * (1.0 + LOGF_REL_ERR * rng.choice(np.array([-1.0, 1.0]), size=t.shape))
+    return (t.astype(f32) * f32(LOG_TAIL_SCALE) + f32(1)).astype(f32)
+
+
+EARLIER_COLUMNS: dict[str, EarlierColumn] = {c.name: c for c in (
+    EarlierColumn(
+        "log_tail",   # resolves w -> 1 on a log scale (a variable whose scale of interest is 1 - x)
+        torch=lambda w: torch.log((1.0 - w).clamp_min(LOG_TAIL_FLOOR)) * LOG_TAIL_SCALE + 1.0,
+        emulate=_emulate_log_tail,
+        cuda=("// log_tail: ln(max(1 - w, 2^-24)) / (12 ln 2) + 1 in [-1, 1] (1 - w exact in fp32 above 1/2)\n"
+              "__device__ __forceinline__ float rz_earlier_log_tail(float w) {\n"
+              f"    return logf(fmaxf(1.0f - w, 0x1p-24f)) * {_f32_literal(LOG_TAIL_SCALE)} + 1.0f;\n}}"),
+        c=f"(log(fmax(1.0 - ({{w}}), 0x1p-24)) * {LOG_TAIL_SCALE.hex()} + 1.0)"),
+)}
+
+
 def cuda_definitions() -> str:
     """The device code of every registered transform (the generated kernel includes it)."""
     parts = [s.cuda for s in SQUASHES.values()] + [t.cuda for t in U_TRANSFORMS.values() if t.cuda] + \
-        [c.cuda for c in INPUT_COLUMNS.values()]
+        [c.cuda for c in INPUT_COLUMNS.values()] + [c.cuda for c in EARLIER_COLUMNS.values()]
     return "// ---- transforms (zoo/transform_defs.py) ----\n" + "\n".join(parts)

@@ -4,6 +4,8 @@
   [-1, 1], with T the card's ``input_transform`` (identity or log10) and [lo, hi]
   the trained domain; each of the parameter's ``extra_inputs`` (T = inverse_square:
   1/Z^2) adds one more column scaled the same way.
+* An earlier output w_j of a chain enters as 2 w_j - 1, then as each of the subnet's
+  ``earlier_extra_inputs`` (log_tail: ln(1 - w_j) on [-1, 1]).
 * The raw output z becomes w in [0, 1] through the card's ``squash``, then the
   physical sample through the target's ``coordinate`` (see ``OutputTransform``).
 """
@@ -16,7 +18,7 @@ import torch
 from .card import OutputTransform, ParameterCard
 from .targets import Target
 
-from .transform_defs import (INPUT_COLUMNS, SQUASHES, TANH_PAPER_ALPHA, TANH_PAPER_BETA,  # noqa: F401
+from .transform_defs import (EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES, TANH_PAPER_ALPHA, TANH_PAPER_BETA,  # noqa: F401
                              U_TRANSFORMS)
 
 
@@ -35,6 +37,20 @@ def scale_parameter(value: torch.Tensor, spec: ParameterCard) -> torch.Tensor:
 def parameter_columns(value: torch.Tensor, spec: ParameterCard) -> list[torch.Tensor]:
     """All network input columns of one parameter: the scaled value, then its extra inputs."""
     return [scale_parameter(value, spec), *(_affine(value, kind, spec.domain) for kind in spec.extra_inputs)]
+
+
+def earlier_columns(ws: list[torch.Tensor], extra: list[str], dtype: torch.dtype,
+                    detach: bool = True) -> list[torch.Tensor]:
+    """The network input columns (in ``dtype``, the network's) of the earlier outputs w_j (float64,
+    in [0, 1]) of a chain: for each, 2 w_j - 1 (from w_j in ``dtype``), then its
+    ``earlier_extra_inputs`` (``SubnetCard``; from w_j in float64), all in [-1, 1].
+    ``detach``: no gradient flows back into the earlier sub-networks (eq. 17)."""
+    cols = []
+    for w in ws:
+        w = w.detach() if detach else w
+        cols.append(2.0 * w.to(dtype) - 1.0)
+        cols += [_lookup(EARLIER_COLUMNS, kind, "earlier_extra_inputs").torch(w).to(dtype) for kind in extra]
+    return cols
 
 
 def _lookup(table: dict, kind: str, what: str):

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..card import ModelCard
-from ..transform_defs import (INPUT_COLUMNS, SQUASHES as SQUASH_DEFS, TANH_PAPER_ALPHA, TANH_PAPER_BETA,
+from ..transform_defs import (EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES as SQUASH_DEFS, TANH_PAPER_ALPHA, TANH_PAPER_BETA,
                               U_TRANSFORMS as U_TRANSFORM_DEFS, cuda_definitions)
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -48,7 +48,8 @@ SPLIT_SHIFT = 11
 #: the card fields the generated kernel implements, per card class: a new field that changes the
 #: sampled map must be added here with its kernel code (tests/test_cuda_codegen.py checks the set)
 CARD_FIELDS = {
-    "SubnetCard": {"n_inputs", "hidden", "activation", "output_transform", "u_transform", "residual"},
+    "SubnetCard": {"n_inputs", "hidden", "activation", "output_transform", "u_transform", "residual",
+                   "earlier_extra_inputs"},
     "OutputTransform": {"squash", "coordinate"},
     "ParameterCard": {"name", "unit", "domain", "input_transform", "extra_inputs"},
 }
@@ -149,6 +150,10 @@ def check_supported(card: ModelCard) -> None:
         if getattr(s, "u_transform", "identity") not in U_TRANSFORMS:
             raise UnsupportedModel(f"{card.name}: subnet {k}: u_transform {s.u_transform!r} has no kernel code "
                                    "(add it to zoo/transform_defs.py U_TRANSFORMS)")
+        missing = [e for e in getattr(s, "earlier_extra_inputs", ()) if e not in EARLIER_COLUMNS]
+        if missing:
+            raise UnsupportedModel(f"{card.name}: subnet {k}: earlier_extra_inputs {missing} have no kernel code "
+                                   "(add them to zoo/transform_defs.py EARLIER_COLUMNS)")
         if s.output_transform.squash not in SQUASHES or s.activation not in ACTIVATIONS:
             raise UnsupportedModel(f"{card.name}: subnet {k}: no kernel code for squash "
                                    f"{s.output_transform.squash!r} / activation {s.activation!r}")
@@ -327,8 +332,10 @@ def _forward_source(card: ModelCard, dim: int) -> str:
     for k, s in enumerate(card.architecture.subnets):
         u_fn = U_TRANSFORMS[getattr(s, "u_transform", "identity")]
         for r in (0, 1):
-            items = [f"{u_fn}(u{r}[{k}])" if u_fn else f"u{r}[{k}]"] + [f"2.0f * w{r}[{j}] - 1.0f" for j in range(k)] + \
-                    [f"zp{r}[{i}]" for i in range(n_cols)]
+            earlier = [col for j in range(k) for col in
+                       [f"2.0f * w{r}[{j}] - 1.0f",
+                        *(f"{EARLIER_COLUMNS[e].cuda_fn}(w{r}[{j}])" for e in getattr(s, "earlier_extra_inputs", ()))]]
+            items = [f"{u_fn}(u{r}[{k}])" if u_fn else f"u{r}[{k}]"] + earlier + [f"zp{r}[{i}]" for i in range(n_cols)]
             lines.append(f"    const float x{r}_{k}[{s.n_inputs}] = {{{', '.join(items)}}};")
         sq = SQUASHES[s.output_transform.squash]
         lines += [f"    float z0_{k}, z1_{k};",

@@ -24,7 +24,7 @@ from typing import Mapping
 import numpy as np
 
 from ..card import ModelCard
-from ..transform_defs import ATAN2F_REL_ERR, INPUT_COLUMNS, SQUASHES, U_TRANSFORMS  # noqa: F401
+from ..transform_defs import ATAN2F_REL_ERR, EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES, U_TRANSFORMS  # noqa: F401
 from . import codegen
 
 #: relative error scale assumed for tanh.approx.f32 / .f16x2 (PTX ISA: about 2^-11)
@@ -243,7 +243,10 @@ def emulate(card: ModelCard, blob: bytes, u: np.ndarray, params: Mapping[str, np
     ws, xs = [], []
     for k, (net, spec) in enumerate(zip(nets, card.architecture.subnets)):
         u_k = u_input(u[:, k], getattr(spec, "u_transform", "identity"), rng)
-        cols = [u_k] + [(f32(2) * w - f32(1)).astype(f32) for w in ws] + list(zp)
+        earlier = [col for w in ws for col in [(f32(2) * w - f32(1)).astype(f32),
+                                               *(EARLIER_COLUMNS[e].emulate(w, rng)
+                                                 for e in getattr(spec, "earlier_extra_inputs", ()))]]
+        cols = [u_k] + earlier + list(zp)
         x = np.stack(cols, axis=1).astype(f32)
         h = (x @ net["w_in"].T + net["b_in"]).astype(f32)
         for (w16, bias), w_lo in zip(net["mma"], net["mma_lo"]):

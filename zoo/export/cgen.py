@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from ..card import ModelCard
-from ..transform_defs import INPUT_COLUMNS, SQUASHES, U_TRANSFORMS
+from ..transform_defs import EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES, U_TRANSFORMS
 
 #: samples per block in the C batch function (the width compilers vectorise over)
 BLOCK = 16
@@ -328,6 +328,9 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
             two, one = ("2.0f", "1.0f") if ctype == "float" else ("2.0", "1.0")
             L.append(f"            in[{col}][s] = {two} * ({ctype})w[{j}][s] - {one};")
             col += 1
+            for extra in sub.earlier_extra_inputs:
+                L.append(f"            in[{col}][s] = ({ctype}){EARLIER_COLUMNS[extra].c.format(w=f'w[{j}][s]')};")
+                col += 1
         for expr in pcols:
             L.append(f"            in[{col}][s] = {expr};")
             col += 1
