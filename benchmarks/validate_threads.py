@@ -32,7 +32,7 @@ def main() -> None:
     ap.add_argument("--model", default="bessel-test")
     ap.add_argument("--load", type=int, default=1, help="busy processes competing for the CPU (default 1)")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--points", type=int, default=4, help="held-out values per parameter (default 4)")
+    ap.add_argument("--points", type=int, default=4, help="random held-out points (default 4)")
     args = ap.parse_args()
     s = zoo.load(args.model)
     params = {p.name: p.domain[0] * 0.5 + p.domain[1] * 0.5 for p in s.card.target.parameters}
@@ -47,7 +47,7 @@ def main() -> None:
                               (f"torch default ({torch.get_num_threads()} threads)", False)):
             ctx = contextlib.nullcontext() if policy else _policy_off()
             with ctx:
-                v = seconds(lambda: validation.validate(s.model, n_per_param=args.points), args.repeat)
+                v = seconds(lambda: validation.validate(s.model, n_points=args.points), args.repeat)
                 p = seconds(lambda: [s.ppf(u, **params) for _ in range(50)], args.repeat)
             rows.append((label, v, p))
     finally:

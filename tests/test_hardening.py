@@ -443,7 +443,7 @@ def test_validation_runs_small_batches_on_one_thread(bessel):
 
     before = torch.get_num_threads()
     seen = []
-    validate(bessel.model, n_per_param=2, u_grid=256, js_bins=10,
+    validate(bessel.model, n_points=2, u_grid=256, js_bins=10,
              progress=lambda i, n, r: seen.append(torch.get_num_threads()))
     assert seen and set(seen) == {1}
     assert torch.get_num_threads() == before

@@ -100,12 +100,12 @@ def test_an_out_of_tree_process_loads_samples_validates_and_compiles(toy_distrib
                      recipe="tests/test_processes.py", seed=0, steps=0, batch_size=1, parameter_grid={"a": 4})
     torch.manual_seed(0)
     model = InverseCDFModel(card)
-    card = write_model(model, tmp_path / "model", validation_kwargs=dict(n_per_param=2, u_grid=256, js_bins=20))
+    card = write_model(model, tmp_path / "model", validation_kwargs=dict(n_points=2, u_grid=256, js_bins=20))
     s = zoo.load(tmp_path / "model")
     assert s.card.metrics is not None and s.card.metrics.n_points == 2
     x = s.sample(1000, a=2.0, generator=torch.Generator().manual_seed(0))
     assert bool(((x >= 0) & (x <= 1)).all())
-    m = validate(s.model, n_per_param=2, u_grid=256, js_bins=20)
+    m = validate(s.model, n_points=2, u_grid=256, js_bins=20)
     assert m.ks_max == pytest.approx(s.card.metrics.ks_max, rel=1e-9)
     src = codegen.generate(s.card)
     assert "rz_support_unit(0, p, nullptr, m[0])" in src

@@ -75,10 +75,10 @@ def test_heldout_values_are_never_training_values():
 
 def test_validation_detects_a_damaged_network():
     s = zoo.load("bessel-test")
-    good = validate(s.model, n_per_param=2, u_grid=512, js_bins=50)
+    good = validate(s.model, n_points=2, u_grid=512, js_bins=50)
     with torch.no_grad():
         s.model.net.subnets[0].layers[-1].bias += 0.3
-    bad = validate(s.model, n_per_param=2, u_grid=512, js_bins=50)
+    bad = validate(s.model, n_points=2, u_grid=512, js_bins=50)
     assert bad.ks_max > good.ks_max + 0.05 and bad.js_median > good.js_median
 
 
@@ -94,7 +94,7 @@ RTOL = 1e-9
 @pytest.mark.parametrize("name", ["bessel-test", "gaussian-2d", "ic-isotropic"])
 def test_card_metrics_are_reproduced_by_the_validator(name):
     s = zoo.load(name)
-    m = validate(s.model, n_per_param=8, u_grid=s.card.metrics.u_grid, js_bins=s.card.metrics.js_bins)
+    m = validate(s.model, u_grid=s.card.metrics.u_grid, js_bins=s.card.metrics.js_bins)
     card = s.card.metrics
     assert m.n_points == card.n_points
     assert m.digest == card.digest == s.card.measured_digest()

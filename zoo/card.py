@@ -42,6 +42,23 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 Activation = Literal["tanh", "relu", "silu", "gelu"]
 
+# -- text: every free-text field of a card has a character set and a length (issue 23). A card
+# from the Hub is untrusted input; its text reaches terminals, docs and generated C/C++/CUDA/
+# Fortran sources (where zoo.sourcetext encodes it per context as well). Refused anywhere: C0/C1
+# control characters (line breaks among them), the Unicode line/paragraph separators, zero-width
+# and bidirectional controls ("Trojan Source"), the byte-order mark.
+TEXT_PATTERN = (r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                r"\u2066-\u2069\ufeff]*$")
+MAX_SHORT_TEXT = 200        # units, names, hardware, versions of tools, file paths
+MAX_TEXT = 4000             # summaries, citations, losses, command lines, descriptions
+ShortText = Annotated[str, Field(pattern=TEXT_PATTERN, max_length=MAX_SHORT_TEXT,
+                                 description=f"one line of text, at most {MAX_SHORT_TEXT} characters")]
+Text = Annotated[str, Field(pattern=TEXT_PATTERN, max_length=MAX_TEXT,
+                            description=f"one paragraph of text (no line breaks), at most {MAX_TEXT} characters")]
+#: a name code uses: a keyword argument in Python, an argument name in the C/Fortran exports
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$",
+                                  description="letter, then letters, digits, '_'; at most 32")]
+
 # -- header fields every kind of card shares (one definition, used by ModelCard and SurrogateCard)
 SchemaVersion = Annotated[int, Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION,
                                      description=f"always {SCHEMA_VERSION} (an integer, not true)")]
@@ -57,8 +74,8 @@ class _Strict(BaseModel):
 class ParameterCard(_Strict):
     """A physical parameter Z the network is conditioned on."""
 
-    name: str
-    unit: str
+    name: Identifier
+    unit: ShortText
     domain: tuple[Finite, Finite] = Field(description="trained range [lo, hi], in `unit`")
     input_transform: Literal["identity", "log10"] = Field(
         description="applied before the affine map of the domain onto [-1, 1]")
@@ -93,14 +110,14 @@ class ParameterCard(_Strict):
 
 
 class VariableCard(_Strict):
-    name: str
-    unit: str
+    name: Identifier
+    unit: ShortText
 
 
 class TargetCard(_Strict):
     """Which exact distribution the model samples, and on which parameter domain."""
 
-    id: str = Field(max_length=64)
+    id: Annotated[str, Field(pattern=NAME_PATTERN)] = Field(description="the exact target's registry id")
     variables: list[VariableCard] = Field(min_length=1, max_length=MAX_SUBNETS)
     parameters: list[ParameterCard] = Field(max_length=MAX_PARAMETERS)
     sample_dtype: Literal["float32", "float64"] = Field(
@@ -120,7 +137,7 @@ class OutputTransform(_Strict):
     """
 
     squash: Literal["sigmoid", "clamp", "tanh_paper"]
-    coordinate: str
+    coordinate: Identifier
 
 
 class SubnetCard(_Strict):
@@ -177,7 +194,7 @@ class Architecture(_Strict):
 
 
 class WeightsCard(_Strict):
-    file: str = Field(pattern=r"^[A-Za-z0-9._-]+\.safetensors$")
+    file: str = Field(pattern=r"^[A-Za-z0-9._-]+\.safetensors$", max_length=128)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     parameter_count: int = Field(ge=1, le=MAX_WEIGHTS)
     dtype: Literal["float32"]
@@ -186,20 +203,20 @@ class WeightsCard(_Strict):
 class TrainingCard(_Strict):
     """Provenance of the weights, written by the recipe."""
 
-    recipe: str
+    recipe: ShortText
     seed: int
-    loss: str
+    loss: Text
     steps: int = Field(ge=0)
     batch_size: int = Field(ge=1)
     final_loss: Optional[NonNegative] = Field(description="null until trained")
-    parameter_grid: dict[str, int] = Field(
+    parameter_grid: dict[Identifier, int] = Field(
         description="number of values per parameter in the training list (spaced evenly "
                     "in the parameter's input transform, endpoints included); the "
                     "validator holds out the midpoints")
-    hardware: str
+    hardware: ShortText
     wall_time_s: NonNegative
-    torch_version: str
-    hyperparameters: dict[str, Optional[bool | int | Finite | str]] = Field(
+    torch_version: ShortText
+    hyperparameters: dict[Identifier, Optional[bool | int | Finite | ShortText]] = Field(
         default_factory=dict,
         description="the recipe's settings for this run (objective, steps, learning rate, L-BFGS rounds, "
                     "widths, ...), as data; written by the recipe")
@@ -208,7 +225,7 @@ class TrainingCard(_Strict):
 class ParamPoint(_Strict):
     """A metric's value at one held-out point."""
 
-    params: dict[str, Finite]
+    params: dict[Identifier, Finite]
     component: int = Field(ge=0, description="k of the (conditional) CDF C_k measured")
     value: NonNegative
 
@@ -238,7 +255,7 @@ class Metrics(_Strict):
     does not match is refused, so edited cards cannot keep stale metrics.
     """
 
-    zoo_version: str
+    zoo_version: ShortText
     digest: str = Field(pattern=r"^[0-9a-f]{64}$",
                         description="sha256 of what was measured (ModelCard.measured_digest)")
     n_points: int = Field(ge=1, description="held-out (parameter, conditioning) points")
@@ -255,6 +272,10 @@ class Metrics(_Strict):
         default_factory=list, max_length=16,
         description="relative tail-mass errors at quantile levels u (both ends), see TailMetric")
     monotone: bool = Field(description="ppf non-decreasing in u on the grid at every point")
+    heldout: Optional[str] = Field(
+        default=None, max_length=400,
+        description="how the held-out points were chosen (written by the validator; absent on cards "
+                    "measured on the older midpoint grid)")
     wall_time_s: NonNegative
 
     def tail(self, u: float) -> "TailMetric | None":
@@ -266,7 +287,7 @@ class HubSource(_Strict):
     """Where the weights live on the Hugging Face Hub when not bundled."""
 
     repo_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=200)
-    revision: str = "main"
+    revision: ShortText = "main"
 
     @field_validator("revision")
     @classmethod
@@ -318,10 +339,9 @@ class _CardFile(_Strict):
 
     def write(self, path: str | Path) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a card."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
+        from .files import atomic_write
+
+        atomic_write(path, self.to_json(), what="card path")
 
 
 class ModelCard(_CardFile):
@@ -330,15 +350,15 @@ class ModelCard(_CardFile):
     version: CardVersion
     kind: ModelKind = Field(default="sampler", description="what the model is; selects its builder in "
                             "zoo.load: 'sampler' (an inverse-CDF sampler, zoo.Sampler)")
-    summary: str
+    summary: Text
     target: TargetCard
     architecture: Architecture
     weights: WeightsCard
     training: TrainingCard
     metrics: Optional[Metrics] = None
     source: Optional[HubSource] = None
-    license: str
-    citation: str
+    license: Text
+    citation: Text
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -402,14 +422,14 @@ class SurrogateInput(_Strict):
     """One input of a surrogate: a scalar with a trained domain, or a field on the output grid."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="the keyword of `predict`")
-    unit: str
+    unit: ShortText
     kind: Literal["scalar", "field"] = Field(
         description="scalar: one number (or one per batch entry) within `domain`; field: an array of the "
                     "output grid's shape, (n_s, n_x, n_y), or a batch of them")
     domain: Optional[tuple[Finite, Finite]] = Field(
         default=None, description="scalars: the trained range [lo, hi] in `unit` (predict refuses values "
                                   "outside it); fields: null")
-    description: str = ""
+    description: Text = ""
 
     @model_validator(mode="after")
     def _domain_ok(self):
@@ -445,8 +465,8 @@ class GridAxis(_Strict):
 
 class OutputComponent(_Strict):
     name: Literal["Ws", "Wx", "Wy"]
-    unit: str
-    description: str = ""
+    unit: ShortText
+    description: Text = ""
     y_parity: Literal["even", "odd"] = Field(
         description="symmetry in y of this component for a bunch symmetric in y (Ws, Wx even, Wy odd)")
 
@@ -590,12 +610,12 @@ SurrogateArchitecture = Annotated[Union[SigmaMLPArchitecture, UNetArchitecture],
 class DatasetCard(_Strict):
     """The training set's provenance: how to regenerate it and the sha256 of its content."""
 
-    generator: str = Field(description="the script that generates it (relative to the repository)")
-    command: str = Field(description="the command line that regenerates exactly this set")
+    generator: ShortText = Field(description="the script that generates it (relative to the repository)")
+    command: Text = Field(description="the command line that regenerates exactly this set")
     sha256: Hex64 = Field(description="sha256 of the content (zoo.surrogate_data.content_sha256: every array's "
                                       "name, dtype, shape and bytes), independent of the file's container")
-    densities: str = Field(description="what the training densities are, e.g. 'gaussian'")
-    sampling: str = Field(description="how the inputs were drawn, e.g. 'grid 6x6x6' or 'latin-hypercube 216'")
+    densities: Text = Field(description="what the training densities are, e.g. 'gaussian'")
+    sampling: Text = Field(description="how the inputs were drawn, e.g. 'grid 6x6x6' or 'latin-hypercube 216'")
     seed: int
     n_train: int = Field(ge=1)
     n_test: int = Field(ge=1)
@@ -604,22 +624,22 @@ class DatasetCard(_Strict):
     grid_n: tuple[int, int, int]
     grid_extent_m: tuple[tuple[Finite, Finite], tuple[Finite, Finite], tuple[Finite, Finite]]
     generation_wall_time_s: NonNegative
-    generation_hardware: str
+    generation_hardware: ShortText
 
 
 class SurrogateTraining(_Strict):
     """Provenance of the weights, written by the recipe."""
 
-    recipe: str
+    recipe: ShortText
     seed: int
-    loss: str
+    loss: Text
     steps: int = Field(ge=0)
     batch_size: int = Field(ge=1)
     final_loss: Optional[NonNegative] = Field(description="null until trained")
-    hardware: str
+    hardware: ShortText
     wall_time_s: NonNegative
-    torch_version: str
-    hyperparameters: dict[str, Optional[bool | int | Finite | str]] = Field(default_factory=dict)
+    torch_version: ShortText
+    hyperparameters: dict[Identifier, Optional[bool | int | Finite | ShortText]] = Field(default_factory=dict)
     dataset: DatasetCard
 
 
@@ -637,7 +657,7 @@ class ComponentValues(_Strict):
 class OODMetric(_Strict):
     """Accuracy on held-out densities unlike the training ones (one family, e.g. two bunches)."""
 
-    name: str = Field(max_length=64)
+    name: ShortText = Field(max_length=64)
     n: int = Field(ge=1)
     mae_relative: ComponentValues
     calibration_2sigma: ComponentValues
@@ -654,7 +674,7 @@ class SurrogateMetrics(_Strict):
     ``digest`` ties the numbers to the card (SurrogateCard.measured_digest) as for samplers.
     """
 
-    zoo_version: str
+    zoo_version: ShortText
     digest: Hex64
     n_test: int = Field(ge=1)
     n_train_measured: int = Field(ge=0, description="training fields measured for train_mae_relative")
@@ -678,7 +698,7 @@ class SurrogateCard(_CardFile):
     name: CardName
     version: CardVersion
     kind: Literal["surrogate"] = Field(description="a field surrogate (zoo.load returns a zoo.Surrogate)")
-    summary: str
+    summary: Text
     inputs: list[SurrogateInput] = Field(min_length=1, max_length=8)
     output: SurrogateOutput
     architecture: SurrogateArchitecture
@@ -686,8 +706,8 @@ class SurrogateCard(_CardFile):
     training: SurrogateTraining
     metrics: Optional[SurrogateMetrics] = None
     source: Optional[HubSource] = None
-    license: str
-    citation: str
+    license: Text
+    citation: Text
 
     @model_validator(mode="after")
     def _consistent(self):

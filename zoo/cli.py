@@ -63,6 +63,8 @@ def npy_path(out: str) -> Path:
     if path.suffix != ".npy":
         path = path.with_name(path.name + ".npy")
     parent = path.parent if str(path.parent) else Path(".")
+    if len(os.fsencode(path.name)) > 255 or len(os.fsencode(str(path))) >= 4096:
+        raise ValueError(f"--out {str(out)[:80]!r}...: the path is too long for the filesystem")
     if not parent.is_dir():
         raise ValueError(f"--out {out}: folder {parent} does not exist")
     if path.is_dir():
@@ -97,9 +99,10 @@ def cmd_sample(args) -> int:
         print(f"error: {_sample_error(err)}", file=sys.stderr)
         return 2
     if out is not None:
-        tmp = out.with_name(out.name + ".tmp.npy")
-        np.save(tmp, x.numpy())
-        tmp.replace(out)
+        from .files import atomic_write
+
+        arr = x.numpy()
+        atomic_write(out, lambda f: np.save(f, arr), what="--out")
         print(f"wrote {tuple(x.shape)} samples to {out}")
     else:
         np.savetxt(sys.stdout, x.numpy(), fmt="%.17g" if args.exact else "%.10g")  # exact: every float64 digit
@@ -125,7 +128,7 @@ def cmd_validate(args) -> int:
     def progress(i, n, r):
         print(f"\r  point {i}/{n}: KS {r.ks:.2e}  JS {r.js:.2e}", end="", file=sys.stderr, flush=True)
 
-    metrics = validate(model, n_per_param=args.points, u_grid=args.u_grid, js_bins=args.js_bins, progress=progress)
+    metrics = validate(model, n_points=args.points, u_grid=args.u_grid, js_bins=args.js_bins, progress=progress)
     print(file=sys.stderr)
     print(json.dumps(metrics.model_dump(mode="json"), indent=2))
     if s.card.metrics is not None and not args.write_card:
@@ -211,7 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     p.add_argument("--plot", metavar="FILE.png", help="draw sampled histograms over the exact pdf")
     p.add_argument("--write-card", action="store_true", help="store the measured metrics on the card")
-    p.add_argument("--points", type=count_type("--points"), default=8, help="held-out values per parameter (default 8)")
+    p.add_argument("--points", type=count_type("--points"), default=None,
+                   help="random held-out parameter points (default: 32 for one parameter, 64 for two; "
+                        "zoo.validation.heldout_points)")
     p.add_argument("--u-grid", type=count_type("--u-grid"), default=1 << 14,
                    help="u grid for the KS distance (default 16384)")
     p.add_argument("--js-bins", type=count_type("--js-bins"), default=1000)

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from .card import ModelCard
+from .files import atomic_write
 from .targets import Target
 from .targets.base import bisect_increasing
 from .transforms import inverse_squash, squash, to_physical
@@ -197,7 +198,5 @@ def build_table(card: ModelCard, target: Target, lists: dict[str, np.ndarray], n
     table["weight"] = np.maximum(weight / weight.mean(axis=0), WEIGHT_FLOOR)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **table)
-        tmp.replace(path)
+        atomic_write(path, lambda f: np.savez(f, **table), what="quantile table cache")
     return {k: torch.as_tensor(v) for k, v in table.items()}

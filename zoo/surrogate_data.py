@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import atomic_write
+
 #: bumped when the generator's output for the same spec changes
 GENERATOR_VERSION = 1
 #: the seed paper's domain of every sigma [m]
@@ -276,9 +278,7 @@ def generate(spec: DatasetSpec, path: str | Path, *, command: str = "", stream=s
             "per_wake_s": round(t_wakes / max(n_all, 1), 4),
             "wall_time_s": round(time.perf_counter() - t0, 2), "hardware": _hardware()}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
-    tmp.replace(path)
+    atomic_write(path, lambda f: np.savez(f, meta=np.array(json.dumps(meta)), **arrays), what="dataset path")
     print(f"[csr_wakes] wrote {path} ({path.stat().st_size / 1e6:.0f} MB, sha256 {digest[:12]}...) in "
           f"{meta['wall_time_s']:.0f} s", file=stream, flush=True)
     return WakeDataset(path, {**arrays, "meta": np.array(json.dumps(meta))}, meta, digest)

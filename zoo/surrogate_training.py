@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from . import weights as weights_io
+from .files import atomic_write
 from .card import CARD_FILENAME, SigmaMLPArchitecture, SurrogateCard, UNetArchitecture
 from .surrogate_data import INPUT_NAMES, DatasetSpec, WakeDataset, generate
 from .surrogate_nets import build_surrogate_network, mirror_y
@@ -182,11 +183,10 @@ def train(net: torch.nn.Module, card: SurrogateCard, ds: WakeDataset, *, steps: 
         if checkpoint is None:
             return
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        tmp = checkpoint.with_name(checkpoint.name + ".tmp")
-        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
-                    "torch_rng": torch.get_rng_state(), "step": step, "elapsed": elapsed0 + time.perf_counter() - t0,
-                    "losses": losses}, tmp)
-        tmp.replace(checkpoint)
+        state = {"net": net.state_dict(), "opt": opt.state_dict(), "gen": gen.get_state(),
+                 "torch_rng": torch.get_rng_state(), "step": step, "elapsed": elapsed0 + time.perf_counter() - t0,
+                 "losses": losses}
+        atomic_write(checkpoint, lambda f: torch.save(state, f), what="checkpoint")
 
     t0 = time.perf_counter()
     start = step

@@ -20,6 +20,7 @@ import torch
 
 from . import weights as weights_io
 from .card import CARD_FILENAME, ModelCard
+from .files import atomic_write
 from .model import InverseCDFModel
 from .targets import torch_component_cdf
 from .validation import training_values, validate
@@ -157,11 +158,10 @@ def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: f
         if ckpt is None:
             return
         ckpt.parent.mkdir(parents=True, exist_ok=True)
-        tmp = ckpt.with_name(ckpt.name + ".tmp")
-        torch.save({"net": model.net.state_dict(), "opt": opt.state_dict(), "step": step, "round": rnd,
-                    "rng": json.dumps(rng.bit_generator.state), "tail": tail, "final": final,
-                    "elapsed": elapsed0 + time.perf_counter() - t0}, tmp)
-        tmp.replace(ckpt)
+        state = {"net": model.net.state_dict(), "opt": opt.state_dict(), "step": step, "round": rnd,
+                 "rng": json.dumps(rng.bit_generator.state), "tail": tail, "final": final,
+                 "elapsed": elapsed0 + time.perf_counter() - t0}
+        atomic_write(ckpt, lambda f: torch.save(state, f), what="checkpoint")
 
     t0 = time.perf_counter()
     for step in range(start, steps + 1):
@@ -388,7 +388,7 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
         update={"final_loss": final if math.isfinite(final) and final >= 0 else None, "wall_time_s": wall, "loss": loss,
                 "hardware": hardware_description(args.device),
                 "hyperparameters": recipe_hyperparameters(args, card)})})
-    vkw = dict(n_per_param=3, u_grid=1024, js_bins=100) if args.smoke else None
+    vkw = dict(n_points=3, u_grid=1024, js_bins=100) if args.smoke else None
     print(f"[{name}] validating against the exact target on held-out points ...", file=sys.stderr, flush=True)
     card = write_model(model, args.out, validation_kwargs=vkw)
     m = card.metrics

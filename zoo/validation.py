@@ -1,8 +1,8 @@
 """Accuracy of a model against its exact target (the only writer of card metrics).
 
-For every held-out point (parameter values never in the training list, and for
-chained models a set of conditioning values of the earlier variables) and every
-component k of the chain:
+For every held-out point (parameter values drawn at random inside the trained domain, never a
+training value: ``heldout_points``; for chained models a set of conditioning values of the
+earlier variables) and every component k of the chain:
 
 * KS distance of the map: sup over a dense u grid of |C_k(ppf_k(u)) - u|, with C_k
   the exact (conditional) CDF. A perfect map scores 0; sampling noise plays no part.
@@ -42,8 +42,9 @@ from .targets.base import bisect_increasing
 #: quantile levels of the tail metrics (both ends)
 TAIL_LEVELS = (1e-6, 1e-4, 1e-2)
 
-#: conditioning values of x_0 for the conditionals of chained models, as w in [0, 1]
-CONDITIONING_W = (0.1, 0.3, 0.5, 0.7, 0.9)
+#: conditioning values of the earlier components for the conditionals of chained models, as w in
+#: [0, 1]: the bulk and both far ends (issue 23: the worst conditional sat at w = 0.999)
+CONDITIONING_W = (0.001, 0.1, 0.3, 0.5, 0.7, 0.9, 0.999)
 
 
 def training_values(spec, n: int) -> np.ndarray:
@@ -56,7 +57,8 @@ def training_values(spec, n: int) -> np.ndarray:
 
 def heldout_values(spec, n_train: int, n_heldout: int) -> np.ndarray:
     """Midpoints (in the input transform) between consecutive training values, n_heldout of
-    them spread from the first to the last midpoint, so never a training value."""
+    them spread from the first to the last midpoint, so never a training value. (A fixed grid
+    for plots, emulation checks and tests; the card metrics use ``heldout_points``.)"""
     t = training_values(spec, n_train)
     mids = np.sqrt(t[:-1] * t[1:]) if spec.input_transform == "log10" else 0.5 * (t[:-1] + t[1:])
     idx = np.unique(np.round(np.linspace(0, len(mids) - 1, min(n_heldout, len(mids)))).astype(int))
@@ -64,13 +66,86 @@ def heldout_values(spec, n_train: int, n_heldout: int) -> np.ndarray:
 
 
 def heldout_grid(card: ModelCard, n_per_param: int) -> list[dict[str, float]]:
-    """Cartesian product of held-out values of every parameter (one empty point if none)."""
+    """Cartesian product of held-out midpoints of every parameter (one empty point if none)."""
     axes = [(p.name, heldout_values(p, card.training.parameter_grid[p.name], n_per_param))
             for p in card.target.parameters]
     points: list[dict[str, float]] = [{}]
     for name, values in axes:
         points = [{**pt, name: float(v)} for pt in points for v in values]
     return points
+
+
+#: random held-out points of the card metrics, by number of parameters (issue 23: at least 32
+#: for one parameter, 64 for two); a model without parameters has one point
+HELDOUT_POINTS = {0: 1, 1: 32, 2: 64}
+#: seed of the held-out draw (fixed, so the card metrics are reproducible)
+HELDOUT_SEED = 20261207
+#: a drawn value closer than this fraction of the training spacing to a training value is
+#: redrawn, so no held-out point sits on (or within rounding of) a training node
+MIN_NODE_DISTANCE = 1e-3
+
+
+def default_heldout_count(card: ModelCard) -> int:
+    P = len(card.target.parameters)
+    return HELDOUT_POINTS.get(P, 32 * P)
+
+
+def heldout_points(card: ModelCard, n_points: int | None = None, seed: int = HELDOUT_SEED) -> list[dict[str, float]]:
+    """Random held-out parameter points inside the trained domain (the card metrics' set).
+
+    Each parameter is drawn uniformly in its input transform (log-uniform where the card trains
+    on log10, i.e. where the domain spans decades). The first points are the corners (every
+    parameter in its first or last training cell), then the edges (one parameter in an end
+    cell, the others anywhere), then points anywhere. A value within ``MIN_NODE_DISTANCE`` of a
+    training spacing of a training value is redrawn: no point is ever a training value.
+    """
+    specs = list(card.target.parameters)
+    P = len(specs)
+    if P == 0:
+        return [{}]
+    n = default_heldout_count(card) if n_points is None else int(n_points)
+    if n < 1:
+        raise ValueError(f"n_points must be >= 1, got {n_points!r}")
+    rng = np.random.default_rng(seed)
+    grids = [card.training.parameter_grid[p.name] for p in specs]
+    cells = [1.0 / max(g - 1, 1) for g in grids]          # training spacing in t in [0, 1]
+
+    def draw(j: int, where: str) -> float:
+        while True:
+            c = cells[j]
+            t = {"lo": rng.uniform(0.0, c), "hi": rng.uniform(1.0 - c, 1.0), "any": rng.uniform(0.0, 1.0)}[where]
+            if abs(t / c - round(t / c)) > MIN_NODE_DISTANCE:
+                return t
+
+    plan: list[tuple[str, ...]] = [tuple("lo" if (m >> j) & 1 == 0 else "hi" for j in range(P))
+                                   for m in range(2 ** P)]                      # corners
+    for j in range(P):                                                          # edges
+        for end in ("lo", "hi"):
+            plan.append(tuple(end if i == j else "any" for i in range(P)))
+    plan = plan[:n] + [("any",) * P] * max(0, n - len(plan))
+    points = []
+    for where in plan:
+        pt = {}
+        for j, spec in enumerate(specs):
+            t = draw(j, where[j])
+            lo, hi = spec.domain
+            if spec.input_transform == "log10":
+                v = 10.0 ** (math.log10(lo) + t * (math.log10(hi) - math.log10(lo)))
+            else:
+                v = lo + t * (hi - lo)
+            pt[spec.name] = float(min(max(v, lo), hi))
+        points.append(pt)
+    return points
+
+
+def heldout_description(card: ModelCard, n_points: int | None, seed: int) -> str:
+    P = len(card.target.parameters)
+    if P == 0:
+        return "no parameters: one point"
+    n = default_heldout_count(card) if n_points is None else n_points
+    cond = f"; conditioning w {list(CONDITIONING_W)}" if len(card.target.variables) > 1 else ""
+    return (f"{n} random points (zoo.validation.heldout_points, seed {seed}): uniform in each parameter's "
+            f"input transform, {2 ** P} corners and {2 * P} edges included, none on a training value{cond}")
 
 
 @dataclass
@@ -185,9 +260,12 @@ def component_views(model: InverseCDFModel, points: list[dict[str, float]]):
                 yield _ComponentView(model, params, k, [w] * k)
 
 
-def validate(model: InverseCDFModel, *, n_per_param: int = 8, u_grid: int = 1 << 14,
-             js_bins: int = 1000, progress=None) -> Metrics:
+def validate(model: InverseCDFModel, *, n_points: int | None = None, seed: int = HELDOUT_SEED,
+             u_grid: int = 1 << 14, js_bins: int = 1000, progress=None) -> Metrics:
     """Measure a model against its exact target on held-out points; returns card metrics.
+
+    ``n_points`` random parameter points (``heldout_points``; default ``HELDOUT_POINTS`` by the
+    number of parameters), each with every conditional of a chain at ``CONDITIONING_W``.
 
     Evaluates a float64 copy of the network (see the module docstring) on one torch thread
     (every batch here is small, see ``zoo._threads``).
@@ -198,7 +276,7 @@ def validate(model: InverseCDFModel, *, n_per_param: int = 8, u_grid: int = 1 <<
     model64 = InverseCDFModel(model.card, model.target)
     model64.net.load_state_dict(model.net.state_dict())
     model = model64.to(torch.float64).eval()
-    points = heldout_grid(model.card, n_per_param)
+    points = heldout_points(model.card, n_points, seed)
     results = []
     views = list(component_views(model, points))
     with single_thread(), torch.no_grad():
@@ -219,4 +297,5 @@ def validate(model: InverseCDFModel, *, n_per_param: int = 8, u_grid: int = 1 <<
         ks_median=float(np.median(ks)), ks_max=float(ks.max()),
         worst=ParamPoint(params=worst.params, component=worst.k, value=worst.ks),
         js_bins=js_bins, js_median=float(np.median(js)), js_max=float(js.max()), js_reference=js_ref,
-        tails=tail_metrics(results), monotone=all(r.monotone for r in results), wall_time_s=round(time.perf_counter() - t0, 2))
+        tails=tail_metrics(results), monotone=all(r.monotone for r in results),
+        heldout=heldout_description(model.card, n_points, seed), wall_time_s=round(time.perf_counter() - t0, 2))

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save_file
+from safetensors.torch import save as safetensors_bytes
 
 from .card import Architecture, WeightsCard
 from .checks import read_bounded_file
+from .files import atomic_write
 from .nets import expected_shapes
 
 
@@ -97,8 +98,6 @@ def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dic
 def save(state: dict[str, torch.Tensor], path: str | Path) -> tuple[str, int]:
     """Write float32 weights (atomically); returns (sha256, parameter count)."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
     tensors = {k: v.detach().to(torch.float32).contiguous().cpu() for k, v in state.items()}
-    save_file(tensors, str(tmp))
-    tmp.replace(path)
+    atomic_write(path, safetensors_bytes(tensors), what="weights path")
     return sha256_file(path), sum(t.numel() for t in tensors.values())

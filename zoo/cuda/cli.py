@@ -5,6 +5,8 @@ import json
 import sys
 from pathlib import Path
 
+from ..files import atomic_write
+
 BENCH_FILE = "benchmarks.json"
 
 
@@ -14,9 +16,7 @@ def record_benchmark(folder: str | Path, result: dict) -> Path:
     path = Path(folder) / BENCH_FILE
     data = json.loads(path.read_text()) if path.is_file() else {}
     data[result["gpu"]] = result
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
+    atomic_write(path, json.dumps(data, indent=2, sort_keys=True) + "\n", what="benchmark file")
     return path
 
 

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from ..files import atomic_write
+
 BASE_OPTIONS = ("-std=c++17", "--fmad=true")
 
 
@@ -100,10 +102,8 @@ def compile_source(source: str, arch: str = "sm_90", *, kind: str = "cubin", nam
     if use_cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(out)
-            tmp.replace(path)
-        except OSError:
+            atomic_write(path, out, what="NVRTC cache file")
+        except (OSError, ValueError):
             pass  # a read-only cache is not an error
     return out
 

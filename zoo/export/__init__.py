@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import atomic_write, make_folder
 from .cgen import c_identifier, generate_c, generate_fortran
 
 LANGS = ("c", "cuda", "fortran")
@@ -42,9 +43,8 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
         raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
+    out = make_folder(out, what="out")       # before any work: a bad --out is named at once
     s = name_or_dir if isinstance(name_or_dir, Sampler) else load(name_or_dir)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     ident = c_identifier(s.card.name)
     state = s.model.net.state_dict()
     files: dict[str, str] = {}
@@ -56,11 +56,7 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
             files.update(generate_fortran(s.card))
     written = []
     for fname, text in files.items():
-        path = out / fname
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
-        written.append(path)
+        written.append(atomic_write(out / fname, text, what="out"))
     return written
 
 

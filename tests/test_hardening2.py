@@ -1,0 +1,77 @@
+"""Issue 23, the second hardening: one test (or family) per defect class of the second fuzzing
+campaign; each failed on main before the fix (card text into code: tests/test_sourcetext.py).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import zoo
+from zoo.cli import main
+from zoo.export import export
+from zoo.registry import bundled_registry_dir
+
+
+@pytest.fixture(scope="module")
+def bessel():
+    return zoo.load("bessel-test")
+
+
+def copy_model(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name
+    shutil.copytree(bundled_registry_dir() / name, folder)
+    return folder
+
+
+# -- 1.2 files are never written through a planted link -----------------------------------------
+@pytest.mark.parametrize("planted", ["radzoo_bessel_test.h.tmp", "radzoo_bessel_test.h"])
+def test_export_never_writes_through_a_planted_link(bessel, tmp_path, planted):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / planted).symlink_to(victim)
+    (header,) = export(bessel, "c", out)
+    assert victim.read_text() == "precious\n"                        # the link's target is untouched
+    assert header.is_file() and not header.is_symlink() and "radzoo_bessel_test_ppf" in header.read_text()
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]  # no leftovers
+
+
+def test_sample_out_never_writes_through_a_planted_link(tmp_path, capsys):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    out = tmp_path / "x.npy"
+    out.symlink_to(victim)
+    (tmp_path / "x.npy.tmp.npy").symlink_to(victim)
+    assert main(["sample", "bessel-test", "-n", "10", "--param", "theta=1", "--out", str(out)]) == 0
+    assert victim.read_text() == "precious\n" and np.load(out).shape == (10,)
+
+
+def test_export_out_naming_a_file_or_too_long_is_a_clear_error(tmp_path, capsys):
+    f = tmp_path / "a_file"
+    f.write_text("x")
+    with pytest.raises(ValueError, match="out .* is an existing file; it must name a folder"):
+        export("bessel-test", "c", f)
+    assert main(["export", "bessel-test", "--lang", "c", "--out", str(f)]) == 2
+    assert "existing file" in capsys.readouterr().err
+    long = tmp_path / ("d" * 300)
+    with pytest.raises(ValueError, match="too long for the filesystem"):
+        export("bessel-test", "c", long)
+    assert main(["export", "bessel-test", "--lang", "c", "--out", str(long)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: out") and "Traceback" not in err
+    assert f.read_text() == "x"
+
+
+def test_sample_out_too_long_is_a_clear_error(tmp_path, capsys):
+    out = tmp_path / ("x" * 300 + ".npy")
+    assert main(["sample", "bessel-test", "-n", "10", "--param", "theta=1", "--out", str(out)]) == 2
+    assert "too long for the filesystem" in capsys.readouterr().err
