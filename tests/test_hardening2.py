@@ -75,3 +75,64 @@ def test_sample_out_too_long_is_a_clear_error(tmp_path, capsys):
     out = tmp_path / ("x" * 300 + ".npy")
     assert main(["sample", "bessel-test", "-n", "10", "--param", "theta=1", "--out", str(out)]) == 2
     assert "too long for the filesystem" in capsys.readouterr().err
+
+
+# -- 1.6 deep JSON: a ValueError naming the file on every parse path ------------------------------
+@pytest.mark.parametrize("depth", [40, 1000, 100000])
+def test_deeply_nested_cards_are_value_errors_naming_the_file(tmp_path, depth):
+    from zoo.card import parse_card_json, read_card
+
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    (folder / "card.json").write_text('{"kind": ' * depth + '"sampler"' + "}" * depth)
+    for call in (lambda: read_card(folder / "card.json"), lambda: zoo.load(folder)):
+        with pytest.raises(ValueError, match=r"card.json.*nested too deeply"):
+            call()
+    with pytest.raises(ValueError, match="nested too deeply"):
+        parse_card_json((folder / "card.json").read_text())
+    assert main(["info", str(folder)]) == 2
+
+
+# -- 1.4 one plug-in cannot break the zoo ---------------------------------------------------------
+PLUGINS = {
+    "reuses_bundled": ("from zoo.processes.bessel_test import BesselTest\n"
+                       "class Impostor(BesselTest):\n    pass\nTARGETS = (Impostor(),)\n",
+                       "target id 'bessel-test' is a bundled process"),
+    "empty_id": ("from zoo.processes.bessel_test import BesselTest\n"
+                 "class Empty(BesselTest):\n    id = ''\nTARGETS = (Empty(),)\n", "empty id"),
+    "exits": ("raise SystemExit(3)\n", "SystemExit"),
+    "interrupts": ("raise KeyboardInterrupt\n", "KeyboardInterrupt"),
+    "not_a_target": ("TARGETS = (42,)\n", "is not a Target"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PLUGINS))
+def test_a_broken_plugin_is_skipped_with_a_warning_naming_it(kind, tmp_path, monkeypatch, capsys):
+    import importlib
+
+    from zoo import targets
+
+    src, match = PLUGINS[kind]
+    mod = f"radzoo_bad_{kind}"
+    (tmp_path / f"{mod}.py").write_text(src)
+    dist = tmp_path / f"{mod}-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {mod}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[radzoo.processes]\nbad = {mod}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.invalidate_caches()
+    try:
+        with pytest.warns(RuntimeWarning, match=rf"plug-in entry point 'bad' \({mod}\) of distribution '{mod}'.*{match}"):
+            targets.discover(force=True)
+        # every bundled model still loads and samples, through the API and the CLI
+        for name in zoo.list(kind="sampler"):
+            zoo.load(name)
+        assert type(targets.get_target("bessel-test")).__name__ == "BesselTest"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            assert main(["sample", "bessel-test", "-n", "3", "--param", "theta=1"]) == 0
+    finally:
+        sys.modules.pop(mod, None)
+        monkeypatch.undo()
+        importlib.invalidate_caches()
+        targets.discover(force=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import math
 import warnings
 from pathlib import Path
@@ -766,12 +767,30 @@ CARD_CLASSES = {"sampler": ModelCard, "surrogate": SurrogateCard}
 AnyCard = Union[ModelCard, SurrogateCard]
 
 
+#: nesting levels a card's JSON may have (the deepest card today has 6)
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def json_depth(text) -> int:
+    """The deepest nesting of arrays and objects in JSON text (strings skipped), with no recursion."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", errors="replace")
+    depth = deepest = 0
+    for m in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', str(text))):
+        depth += 1 if m.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def card_kind(text: str) -> str:
     """The ``kind`` a card's JSON text declares ("sampler" when absent or unreadable: the sampler
     card then reports what is wrong, as it always has)."""
     try:
+        check_json_text(text)          # deep nesting, duplicate keys: refused by the card's parser
         obj = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "sampler"
     kind = obj.get("kind", "sampler") if isinstance(obj, dict) else "sampler"
     return kind if isinstance(kind, str) and kind in CARD_CLASSES else "sampler"
@@ -826,7 +845,11 @@ def _no_constant(name):
 
 
 def check_json_text(text) -> None:
-    """Refuse JSON that parsers read differently: duplicate keys, NaN/Infinity, deep nesting."""
+    """Refuse JSON that parsers read differently: duplicate keys, NaN/Infinity, deep nesting
+    (over ``MAX_JSON_DEPTH`` levels, counted before any recursive parser sees the text)."""
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"JSON nested too deeply ({depth} levels; a card has at most {MAX_JSON_DEPTH})")
     try:
         json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except RecursionError:

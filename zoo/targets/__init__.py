@@ -48,15 +48,41 @@ def discover(*, force: bool = False) -> None:
             register_target(target)
     from importlib.metadata import entry_points
 
+    bundled = set(_TARGETS)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        try:
-            targets = _targets_of(ep.load())
-        except Exception as err:  # noqa: BLE001 - one broken plug-in must not break the zoo
-            warnings.warn(f"radzoo: process entry point {ep.name!r} ({ep.value}) failed to load: {err}",
-                          RuntimeWarning, stacklevel=2)
-            continue
-        for target in targets:
-            register_target(target)
+        _load_plugin(ep, bundled)
+
+
+def _plugin_name(ep) -> str:
+    dist = getattr(ep, "dist", None)
+    dist_name = getattr(dist, "name", None) or (dist.metadata["Name"] if dist is not None else None)
+    return f"entry point {ep.name!r} ({ep.value}) of distribution {dist_name or 'unknown'!r}"
+
+
+def _load_plugin(ep, bundled: set[str]) -> None:
+    """Register one entry point's targets; anything wrong with it (an import that raises, even
+    ``SystemExit`` or ``KeyboardInterrupt``; an empty or bundled id; not a Target) skips it with
+    a ``RuntimeWarning`` naming the entry point and its distribution. Bundled models always load."""
+    def skip(why: str) -> None:
+        warnings.warn(f"radzoo: skipped the {ENTRY_POINT_GROUP} plug-in {_plugin_name(ep)}: {why}",
+                      RuntimeWarning, stacklevel=4)
+
+    try:
+        targets = _targets_of(ep.load())
+    except BaseException as err:  # noqa: BLE001 - one broken plug-in must not break the zoo
+        skip(f"loading it raised {type(err).__name__}: {err}")
+        return
+    for target in targets:
+        tid = getattr(target, "id", None)
+        if not isinstance(tid, str) or not tid:
+            skip(f"a target has an empty id ({type(target).__name__})")
+        elif tid in bundled:
+            skip(f"target id {tid!r} is a bundled process's; a plug-in cannot replace it")
+        else:
+            try:
+                register_target(target)
+            except (TypeError, ValueError) as err:
+                skip(str(err))
 
 
 def register_target(target: Target) -> Target:
