@@ -136,3 +136,34 @@ def test_a_broken_plugin_is_skipped_with_a_warning_naming_it(kind, tmp_path, mon
         monkeypatch.undo()
         importlib.invalidate_caches()
         targets.discover(force=True)
+
+
+# -- 1.5 surrogates are bounded like samplers ------------------------------------------------------
+def test_surrogate_batches_that_cannot_fit_are_refused_before_any_work(monkeypatch):
+    import zoo.surrogate as S
+
+    g = zoo.load("csr-wake-gaussian")
+    calls = []
+    monkeypatch.setattr(S.Surrogate, "_run", lambda self, *a: calls.append(a) or (_ for _ in ()).throw(AssertionError))
+    sig = np.full(10**6, 5e-6)                      # 10^6 triples: 393 GB of float32 fields
+    with pytest.raises(ValueError, match=r"predict at most \d+ inputs per call"):
+        g.predict(sigma_s=sig, sigma_x=sig, sigma_y=sig)
+    with pytest.raises(ValueError, match=r"mc_samples=1000 is 2000 network passes|predict at most 100 inputs"):
+        g.predict(sigma_s=sig[:200], sigma_x=5e-6, sigma_y=5e-6, mc_samples=1000)
+    with pytest.raises(ValueError, match="mc_samples = 10000 is more than the 1000 allowed"):
+        g.predict(sigma_s=5e-6, sigma_x=5e-6, sigma_y=5e-6, mc_samples=10000)
+    d = zoo.load("csr-wake-density")
+    lam = np.broadcast_to(np.ones(d.shape, dtype=np.float32), (20000, *d.shape))   # a 20,000-density view
+    monkeypatch.setattr("zoo.sampler.memory_of", lambda dev: 2 << 30)               # a 2 GiB machine
+    with pytest.raises(ValueError, match=r"needs 7.32 GiB .* predict at most 5461 inputs per call"):
+        d.predict(density=lam)
+    assert calls == []                               # refused before any network pass
+
+
+def test_surrogate_predict_returns_its_grid_axes():
+    g = zoo.load("csr-wake-gaussian")
+    w = g.predict(sigma_s=5e-6, sigma_x=5e-6, sigma_y=5e-6)
+    assert set(w["coords"]) == {"s", "x", "y"}
+    for k, axis in enumerate(g.card.output.axes):
+        c = w["coords"][axis.name]
+        assert c.shape == (w["Ws"].shape[k],) and c[0] == axis.extent[0] and c[-1] == axis.extent[1]

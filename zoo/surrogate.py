@@ -15,7 +15,8 @@ in metres (as ``zoo.processes.csr_wake``), wakes in 1/m^2 per bunch electron (``
 ``zoo.processes.csr_wake`` turns them into eV/m for a charge). Scalar inputs outside the trained
 domain are refused (ValueError naming the input, the domain and its unit).
 
-Outputs are float32 numpy arrays on the card's grid (``coords``), indexed [i_s, i_x, i_y]; a batch
+Outputs are float32 numpy arrays on the card's grid (``coords``, also returned by ``predict`` under
+the key ``coords``: the s, x, y axes in metres), indexed [i_s, i_x, i_y]; a batch
 of inputs (1-D arrays of equal length, or densities of shape (B, n_s, n_x, n_y)) gives arrays with
 a leading batch axis. With ``mc_samples=N`` (N >= 2) the network runs N times with its dropout
 active (Monte Carlo dropout, Gal & Ghahramani 2016): the fields are the mean of the N passes and
@@ -36,8 +37,11 @@ from .surrogate_nets import build_surrogate_network, set_mc_dropout
 
 #: inputs evaluated per network call (bounds memory for large batches)
 CHUNK = 8
-#: at most this many Monte Carlo passes
-MAX_MC_SAMPLES = 10000
+#: at most this many Monte Carlo passes per input (the dropout std converges long before)
+MAX_MC_SAMPLES = 1000
+#: at most this many network passes per call (inputs x max(mc_samples, 1)): ~1 hour on a CPU core
+#: at 32^3 (44-72 ms a pass); split larger jobs into several calls
+MAX_PASSES = 100_000
 
 
 class Surrogate:
@@ -103,15 +107,19 @@ class Surrogate:
         """The fields for the card's inputs, passed by name (``sigma_s=..., sigma_x=..., sigma_y=...``
         for a sigma model, ``density=...`` for a density model): a dict of ``Ws``, ``Wx``, ``Wy``
         arrays on the grid, and with ``mc_samples >= 2`` also ``std`` (a dict of the same keys).
-        See the module docstring."""
+        ``coords`` holds the grid's axes (s, x, y) in metres. A call whose outputs would not fit in
+        the available memory, or that would run more than ``MAX_PASSES`` network passes, is refused
+        before any work, naming the largest batch that fits. See the module docstring."""
         n_mc = check_count("mc_samples", mc_samples, maximum=MAX_MC_SAMPLES)
         if n_mc == 1:
             raise ValueError("mc_samples must be 0 (no uncertainty) or at least 2 (Monte Carlo dropout passes)")
         if seed is not None:
             seed = check_seed("seed", seed)
+        self._check_size(self._batch_of(inputs), n_mc)     # from the shapes alone, before any copy
         x, batched = self._inputs(inputs)
+        self._check_size(x.shape[0], n_mc)
         mean, std = self._run(x, n_mc, seed)
-        out: dict = {}
+        out: dict = {"coords": self.coords}
         for k, name in enumerate(self.components):
             out[name] = mean[:, k] if batched else mean[0, k]
         if std is not None:
@@ -173,16 +181,49 @@ class Surrogate:
             raise ValueError(f"{spec.name} must be non-negative (a charge density, {spec.unit})")
         return (t if t.dim() == 4 else t[None]), t.dim() == 4
 
+    def _batch_of(self, inputs: dict) -> int:
+        """The batch size the inputs' shapes imply (1 if unknown here; ``_inputs`` checks them)."""
+        batch = 1
+        for spec in self.card.inputs:
+            shape = getattr(inputs.get(spec.name), "shape", None)
+            if isinstance(shape, tuple) or isinstance(shape, torch.Size):
+                if spec.kind == "field" and len(shape) == 4:
+                    batch = max(batch, int(shape[0]))
+                elif spec.kind == "scalar" and len(shape) == 1:
+                    batch = max(batch, int(shape[0]))
+        return batch
+
+    def _check_size(self, batch: int, n_mc: int) -> None:
+        """Refuse, before any work, a call whose float32 outputs (fields, and their std with
+        Monte Carlo passes) exceed the available memory, or whose passes exceed MAX_PASSES."""
+        from .sampler import memory_of
+
+        per_input = 3 * int(np.prod(self.shape)) * 4 * (2 if n_mc else 1)
+        need = batch * per_input
+        if need > 1 << 28:
+            total = memory_of(torch.device("cpu"))
+            if total and need > total:
+                raise ValueError(f"a batch of {batch} inputs needs {need / 2**30:.3g} GiB for its fields"
+                                 f"{' and their std' if n_mc else ''}, more than the {total / 2**30:.3g} GiB "
+                                 f"available; predict at most {total // per_input} inputs per call, in batches")
+        passes = batch * max(n_mc, 1)
+        if passes > MAX_PASSES:
+            raise ValueError(f"a batch of {batch} inputs with mc_samples={n_mc} is {passes} network passes, more "
+                             f"than {MAX_PASSES} per call; predict at most {MAX_PASSES // max(n_mc, 1)} inputs "
+                             f"per call with mc_samples={n_mc}, in batches")
+
     def _run(self, x: torch.Tensor, n_mc: int, seed: int | None) -> tuple[np.ndarray, np.ndarray | None]:
         net = self.net
-        outs, stds = [], []
+        B = x.shape[0]
+        outs = np.empty((B, 3, *self.shape), dtype=np.float32)      # allocated once: no concatenation peak
+        stds = np.empty_like(outs) if n_mc else None
         with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
             if seed is not None:
                 torch.manual_seed(seed)
             for start in range(0, x.shape[0], CHUNK):
                 xb = x[start:start + CHUNK].to(self.device)
                 if n_mc == 0:
-                    outs.append(net(xb).float().cpu().numpy())
+                    outs[start:start + CHUNK] = net(xb).float().cpu().numpy()
                     continue
                 set_mc_dropout(net, True)
                 try:   # Welford: mean and variance without keeping the N passes
@@ -195,6 +236,6 @@ class Surrogate:
                         m2 += d * (w - mean)
                 finally:
                     set_mc_dropout(net, False)
-                outs.append(mean.float().cpu().numpy())
-                stds.append(torch.sqrt(m2 / (n_mc - 1)).float().cpu().numpy())
-        return np.concatenate(outs), (np.concatenate(stds) if stds else None)
+                outs[start:start + CHUNK] = mean.float().cpu().numpy()
+                stds[start:start + CHUNK] = torch.sqrt(m2 / (n_mc - 1)).float().cpu().numpy()
+        return outs, stds
