@@ -199,6 +199,8 @@ class HubServer:
         self.requests: list[Request] = []
         #: when set to a status code, every request is answered with it (a Hub outage)
         self.outage: Optional[int] = None
+        #: when set, every API POST (create repo/branch, preupload, commit) stalls until the server stops
+        self.api_stall = False
         self._lock = threading.RLock()
         self._repos: dict[tuple[str, str], _Repo] = {}
         self._faults: dict[str, deque] = {}
@@ -477,6 +479,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.hub._log(self._record)
         if self.hub.outage:
             self._send_error_json(self.hub.outage, None, "the test Hub is having an outage")
+            return
+        if self.hub.api_stall and self.command == "POST":
+            self.hub.release.wait(120)          # a stalled endpoint: no answer until the server stops
+            self._hang_up()
             return
         for method, pattern, name in self.ROUTES:
             if method != self.command:

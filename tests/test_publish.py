@@ -263,3 +263,36 @@ def test_without_a_valid_token_nothing_is_published_and_the_card_is_unchanged(va
         publish(model.folder, REPO, token=token)
     assert hub_server.resolve(REPO) is None
     assert ModelCard.read(model.folder / CARD_FILENAME) == card
+
+
+# -- issue 23, 1.3: publish has a deadline; a bad revision is a bad revision; --out before the commit
+def test_publish_gives_up_at_the_hub_timeout_against_a_stalling_endpoint(validated, hub_server, monkeypatch):
+    import time
+
+    model, card = validated
+    monkeypatch.setenv("RADZOO_HUB_TIMEOUT", "1.5")
+    hub_server.api_stall = True
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(HubError, match=r"publishing to radzoo-test/published: creating the repository: .*1.5 s"):
+            publish(model.folder, REPO, token=TOKEN)
+        assert time.monotonic() - t0 < 10
+    finally:
+        hub_server.api_stall = False
+    assert ModelCard.read(model.folder / CARD_FILENAME) == card
+
+
+@pytest.mark.parametrize("revision", ["bad branch", "a..b", "x~1", "ref:", "", "-x", "a\nb", "br/", "x.lock"])
+def test_a_bad_revision_is_reported_as_a_bad_revision(validated, hub_server, revision):
+    with pytest.raises(PublishError, match="bad revision"):
+        publish(validated[0].folder, REPO, token=TOKEN, revision=revision)
+    assert hub_server.requests == []
+
+
+def test_a_bad_out_is_refused_before_any_request(validated, hub_server, tmp_path):
+    f = tmp_path / "a_file"
+    f.write_text("x")
+    for out in (f, tmp_path / ("d" * 300)):
+        with pytest.raises(ValueError, match="--out"):
+            publish(validated[0].folder, REPO, token=TOKEN, out_dir=out)
+    assert hub_server.requests == []

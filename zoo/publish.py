@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,9 @@ from typing import Optional
 from pydantic import ValidationError
 
 from .card import CARD_FILENAME, AnyCard, HubSource, ModelCard, SurrogateCard, read_card
-from .hub import HubError
+from .checks import env_seconds
+from .files import make_folder
+from .hub import DEFAULT_TIMEOUT_S, TIMEOUT_ENV, HubError, _with_deadline
 
 README_FILENAME = "README.md"
 #: licenses the Hub knows by these ids (lower case); anything else is published as "other"
@@ -283,15 +286,22 @@ Citation: {card.citation}
 
 
 # -- publishing ------------------------------------------------------------------------------
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^[/.-]|[/.]$|\.lock$|^@$")
+
+
 def _check_repo_id(repo_id: str, revision: str) -> None:
+    """The repository id and the branch, checked before any request (each error names which)."""
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     try:
-        HubSource(repo_id=repo_id, revision=revision)
+        HubSource(repo_id=repo_id)
         validate_repo_id(repo_id)
     except (ValidationError, HFValidationError):
         raise PublishError(f"bad repo id {repo_id!r}: expected ORG/NAME (letters, digits, '.', '_', '-')") from None
-    if not revision or len(revision) == 40 and all(c in "0123456789abcdef" for c in revision):
+    if not isinstance(revision, str) or not revision or len(revision) > 200 or _BAD_REF.search(revision):
+        raise PublishError(f"bad revision {revision!r}: --revision names a branch (letters, digits, '.', '_', '-', "
+                           "'/'; no spaces, '..', '~', '^', ':', '?', '*', '[', '\\', '@{'; as git check-ref-format)")
+    if len(revision) == 40 and all(c in "0123456789abcdef" for c in revision):
         raise PublishError(f"--revision {revision!r}: publish onto a branch name (e.g. main), not a commit sha")
 
 
@@ -304,7 +314,7 @@ def _destination(card: AnyCard, folder: Path, out_dir: Optional[Path], data: byt
             raise PublishError(f"{card.name!r} is a bundled registry model: pass --out DIR for the published "
                                f"card-only folder (--out {folder} pins the bundled card itself)")
         return folder / CARD_FILENAME
-    out_dir = Path(out_dir).expanduser().resolve()
+    out_dir = make_folder(Path(out_dir).expanduser(), what="--out").resolve()  # a bad --out fails before the commit
     existing = out_dir / CARD_FILENAME
     if existing.is_file() and out_dir != folder:
         other = read_card(existing)
@@ -364,15 +374,23 @@ def publish(name_or_dir: str | Path, repo_id: str, *, revision: str = "main", to
                   CommitOperationAdd(CARD_FILENAME, hub_card.to_json().encode()),
                   CommitOperationAdd(README_FILENAME, hub_readme(card, repo_id).encode())]
     api = HfApi(token=token or os.environ.get("HF_TOKEN") or None)
+    deadline = env_seconds(TIMEOUT_ENV, DEFAULT_TIMEOUT_S)    # the same deadline as zoo.load, per step
     step = "creating the repository"
     try:
-        api.create_repo(repo_id, repo_type="model", private=True if private else None, exist_ok=True)
+        _with_deadline(lambda: api.create_repo(repo_id, repo_type="model", private=True if private else None,
+                                               exist_ok=True), deadline, f"publishing to {repo_id}: {step}")
         if revision != "main":
             step = f"creating branch {revision!r}"
-            api.create_branch(repo_id, branch=revision, exist_ok=True)
+            _with_deadline(lambda: api.create_branch(repo_id, branch=revision, exist_ok=True), deadline,
+                           f"publishing to {repo_id}: {step}")
         step = "the commit"
-        info = api.create_commit(repo_id, operations, revision=revision,
-                                 commit_message=commit_message or f"radzoo: publish {card.name} v{card.version}")
+        info = _with_deadline(
+            lambda: api.create_commit(repo_id, operations, revision=revision,
+                                      commit_message=commit_message or f"radzoo: publish {card.name} v{card.version}"),
+            deadline, f"publishing to {repo_id}: the commit (it may still land: look at the repository before "
+                      "publishing again)")
+    except HubError:
+        raise
     except Exception as err:  # noqa: BLE001 - every transport/HTTP failure of huggingface_hub becomes a HubError
         raise _hub_error(err, repo_id, step) from err
 
