@@ -167,3 +167,41 @@ def test_surrogate_predict_returns_its_grid_axes():
     for k, axis in enumerate(g.card.output.axes):
         c = w["coords"][axis.name]
         assert c.shape == (w["Ws"].shape[k],) and c[0] == axis.extent[0] and c[-1] == axis.extent[1]
+
+
+# -- 1.8 smaller ones ----------------------------------------------------------------------------
+def _edited(tmp_path, name, edit):
+    folder = copy_model(tmp_path, name)
+    obj = json.loads((folder / "card.json").read_text())
+    obj["metrics"] = None
+    edit(obj)
+    (folder / "card.json").write_text(json.dumps(obj))
+    return folder
+
+
+def test_a_float32_sample_dtype_for_a_float64_target_is_refused(tmp_path):
+    folder = _edited(tmp_path, "ic-isotropic", lambda o: o["target"].__setitem__("sample_dtype", "float32"))
+    with pytest.raises(ValueError, match="sample_dtype float32 is too narrow for target 'inverse-compton-isotropic'"):
+        zoo.load(folder)
+
+
+def test_earlier_extra_inputs_on_the_first_subnet_are_refused(tmp_path):
+    def edit(o):
+        sub = o["architecture"]["subnets"][0]
+        sub["earlier_extra_inputs"] = ["log_tail"]
+    folder = _edited(tmp_path, "ic-isotropic-2d", edit)
+    with pytest.raises(ValueError, match=r"subnets\[0\] has no earlier output"):
+        zoo.load(folder)
+
+
+def test_a_second_cpu_device_is_refused(bessel):
+    for dev in ("cpu:1", "cpu:7"):
+        with pytest.raises(ValueError, match="one CPU device"):
+            bessel.sample(4, theta=1.0, device=dev)
+    assert bessel.sample(4, theta=1.0, device="cpu:0").shape == (4,)
+
+
+def test_an_over_long_weights_file_name_is_a_card_error(tmp_path):
+    folder = _edited(tmp_path, "bessel-test", lambda o: o["weights"].__setitem__("file", "w" * 300 + ".safetensors"))
+    with pytest.raises(ValueError, match=r"invalid model card .*weights.file"):
+        zoo.load(folder)

@@ -191,6 +191,9 @@ class Architecture(_Strict):
     def _bounded(self):
         if self.parameter_count > MAX_WEIGHTS:
             raise ValueError(f"architecture has {self.parameter_count} weights; at most {MAX_WEIGHTS} are allowed")
+        if self.subnets[0].earlier_extra_inputs:
+            raise ValueError("subnets[0] has no earlier output: earlier_extra_inputs must be empty there "
+                             f"(got {list(self.subnets[0].earlier_extra_inputs)})")
         return self
 
 

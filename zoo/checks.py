@@ -108,6 +108,8 @@ def check_device(value: Any, name: str = "device") -> torch.device:
     except (RuntimeError, ValueError):
         raise ValueError(f"{name} {shown(value)} is not a device; allowed: 'cpu', 'cuda', 'cuda:N'") from None
     if dev.type == "cpu":
+        if dev.index not in (None, 0):
+            raise ValueError(f"{name} {shown(value)}: there is one CPU device; allowed: 'cpu', 'cuda', 'cuda:N'")
         return dev
     if dev.type != "cuda":
         raise ValueError(f"{name} {shown(value)}: only 'cpu' and 'cuda' devices are supported")

@@ -83,6 +83,10 @@ def check_card_against_target(card: ModelCard, target: Target) -> None:
         if p.domain[0] < spec.domain[0] or p.domain[1] > spec.domain[1]:
             raise ValueError(f"card {card.name!r}: trained domain of {p.name!r} {list(p.domain)} exceeds the "
                              f"target's physical domain {list(spec.domain)}")
+    if card.target.sample_dtype == "float32" and target.min_sample_dtype == "float64":
+        raise ValueError(f"card {card.name!r}: sample_dtype float32 is too narrow for target {target.id!r}, whose "
+                         "samples need float64 (float32 rounding leaves the support or exceeds the accuracy "
+                         "goal); allowed: float64")
     for k, sub in enumerate(card.architecture.subnets):
         if sub.output_transform.coordinate not in target.coordinates:
             raise ValueError(f"card {card.name!r}: subnet {k} uses coordinate {sub.output_transform.coordinate!r}; "

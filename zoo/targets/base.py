@@ -156,6 +156,11 @@ class Target:
     coordinates: tuple[str, ...] = ("linear",)
     #: whether histograms/JS bins over the support should be log-spaced
     log_binning: bool = False
+    #: the narrowest dtype this target's samples may be returned in (a card's ``sample_dtype``
+    #: may not be narrower: float32 rounding of a sample can leave the support or exceed the KS
+    #: goal where the support spans decades or ends in a steep tail). Every bundled target
+    #: needs float64; a target whose samples keep their accuracy in float32 may say so.
+    min_sample_dtype: str = "float64"
     #: a parameter point of reference (e.g. the seed paper's section 4.4 point for inverse
     #: Compton): the validator reports the JS divergence there, benchmarks sample there
     reference_point: dict | None = None
