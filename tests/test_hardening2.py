@@ -205,3 +205,26 @@ def test_an_over_long_weights_file_name_is_a_card_error(tmp_path):
     folder = _edited(tmp_path, "bessel-test", lambda o: o["weights"].__setitem__("file", "w" * 300 + ".safetensors"))
     with pytest.raises(ValueError, match=r"invalid model card .*weights.file"):
         zoo.load(folder)
+
+
+# -- 1.7 exact mode at tiny u: monotone, inside the support, and a warning ---------------------------
+@pytest.mark.parametrize("name,params", [("synchrotron", {}), ("quantum-synchrotron", {"chi": 1.0})])
+def test_exact_mode_below_the_float64_floor_is_monotone_and_warns(name, params):
+    from zoo.sampler import ExactModeWarning
+
+    s = zoo.load(name)
+    u = torch.tensor(np.logspace(-320, -20, 301), dtype=torch.float64)
+    u[0] = 5e-324
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        x = s.ppf(u, exact=True, **params).numpy()
+    assert np.all(np.diff(x) >= 0), "exact mode must be monotone in u"
+    assert np.all(x >= 0) and np.all(x <= float(s.target.component_support(0, None, {k: np.float64(v) for k, v in params.items()})[1]))
+    tiny = np.finfo(np.float64).tiny
+    assert np.all((x == 0) | (x >= tiny)), "no subnormal samples"
+    assert any(issubclass(w.category, ExactModeWarning) and "cannot be met in float64" in str(w.message) for w in caught)
+    assert s.last_refinement["floored"] == int(np.sum(x == 0)) > 0
+    # above the floor the claim holds: |C(x)/u - 1| <= 1e-12 (or the nearest float64)
+    C = s.target.cdf(x, **params) if params else s.target.cdf(x)
+    big = x > 0
+    assert np.max(np.abs(C[big] / u.numpy()[big] - 1)) <= 1e-11

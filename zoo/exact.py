@@ -14,7 +14,14 @@ by bisection. A point is done when
   where the support is far from zero, e.g. a 1e-6 tail that sits within 1e-10 relative of
   eps0 = 1e-2, or the Klein-Nishina top end of inverse Compton within an ulp of eps_max), or
 * ``capped``: ``max_iter`` iterations passed (``RefineResult.capped`` counts them; the
-  Sampler warns).
+  Sampler warns), or
+* ``floored``: at a support end at 0, the tail mass is below what any normal float64 sample
+  carries: u < C(x_f), x_f = 2.2e-308 the smallest normal float64 (or 1 - u < S(-x_f) at an upper
+  end at 0). The answer is the end itself (the exact quantile is a subnormal number, where
+  the targets' CDFs lose all precision), counted in ``RefineResult.floored``: the
+  Sampler warns that the 1e-12 bound is not met there. Every other lower-tail answer is
+  >= x_f (upper: <= x_f), so the map stays monotone in u and inside the support (issue 23: at
+  u < 1e-103 synchrotron returned arbitrary subnormals, C(x)/u up to 1e195).
 
 The exact CDF, survival function and pdf are the target's float64 numpy functions (CPU);
 x(w) and dx/dw are the target's torch coordinate (autograd). Tensors on a GPU are moved to
@@ -48,6 +55,7 @@ class RefineResult:
     converged: int
     resolution: int
     capped: int
+    floored: int = 0
 
 
 def _x_and_slope(target, k, w, prev, params, coordinate):
@@ -111,8 +119,23 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
     x_hi = np.nextafter(np.broadcast_to(np.asarray(hi_s, dtype=np.float64), (n,)), np.inf).copy()
     in_x = np.zeros(n, dtype=bool)
     iterations = np.zeros(n, dtype=np.int64)
-    state = np.zeros(n, dtype=np.int8)          # 0 active, 1 converged, 2 resolution, 3 capped
-    active = np.arange(n)
+    state = np.zeros(n, dtype=np.int8)          # 0 active, 1 converged, 2 resolution, 3 capped, 4 floored
+    # the float64 floor of each tail: the smallest normal sample above the lower end (the largest
+    # below the upper end) and its tail mass; a smaller mass maps onto the end itself
+    lo_b = np.broadcast_to(np.asarray(lo_s, dtype=np.float64), (n,))
+    hi_b = np.broadcast_to(np.asarray(hi_s, dtype=np.float64), (n,))
+    tiny = np.finfo(np.float64).tiny
+    # (only where an end is 0: the subnormal numbers next to it, on which CDFs with power-law ends lose
+    # all precision; near a non-zero end the x bracket below resolves the last ulp as usual)
+    x_floor = np.where(lower, np.where(lo_b == 0.0, tiny, lo_b), np.where(hi_b == 0.0, -tiny, hi_b))
+    at_zero = np.where(lower, lo_b == 0.0, hi_b == 0.0)
+    with np.errstate(all="ignore"):
+        floor_mass = np.where(at_zero, _residual(target, k, x_floor, u, np.ones(n), lower, prev, params), 0.0)
+    floored = ~ends & at_zero & np.isfinite(floor_mass) & (mass < floor_mass)
+    w[floored] = np.where(lower[floored], 0.0, 1.0)
+    x[floored] = np.where(lower[floored], lo_b[floored], hi_b[floored])
+    state[floored] = 4
+    active = np.flatnonzero(~floored)
     for it in range(max_iter + 1):
         if active.size == 0:
             break
@@ -191,5 +214,10 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
         w[mw] = w_new[move & ~use_x]
         iterations[active[move]] += 1
         active = active[move]
+    # answers beyond the floor are at least the floor (the quantile is: C(x_floor) <= u there)
+    rest = ~floored & ~ends
+    x[rest & lower] = np.maximum(x[rest & lower], x_floor[rest & lower])
+    x[rest & ~lower] = np.minimum(x[rest & ~lower], x_floor[rest & ~lower])
     return RefineResult(w=w, x=x, iterations=iterations, converged=int(np.sum(state == 1)),
-                        resolution=int(np.sum(state == 2)), capped=int(np.sum(state == 3)))
+                        resolution=int(np.sum(state == 2)), capped=int(np.sum(state == 3)),
+                        floored=int(np.sum(state == 4)))

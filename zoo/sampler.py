@@ -270,18 +270,23 @@ class Sampler:
 
         un, wn = u2.cpu().numpy(), w.cpu().numpy()
         pn = {k: v.cpu().numpy() for k, v in p.items()}
-        xs, counts = [], {"converged": 0, "resolution": 0, "capped": 0, "max_iterations": 0}
+        xs, counts = [], {"converged": 0, "resolution": 0, "capped": 0, "floored": 0, "max_iterations": 0}
         for k, sub in enumerate(self.card.architecture.subnets):
             prev = None if k == 0 else np.stack(xs, axis=1)
             r = refine(self.target, k, un[:, k], wn[:, k], prev, pn, sub.output_transform.coordinate)
             xs.append(r.x)
-            for key in ("converged", "resolution", "capped"):
+            for key in ("converged", "resolution", "capped", "floored"):
                 counts[key] += getattr(r, key)
             counts["max_iterations"] = max(counts["max_iterations"], int(r.iterations.max(initial=0)))
         self.last_refinement = counts
         if counts["capped"]:
             warnings.warn(f"exact=True: {counts['capped']} of {un.shape[0] * self.dim} values reached the cap of "
                           f"{MAX_ITER} iterations before the 1e-12 bound", ExactModeWarning, stacklevel=4)
+        if counts["floored"]:
+            warnings.warn(f"exact=True: {counts['floored']} of {un.shape[0] * self.dim} values have a tail mass (u or "
+                          "1 - u) below that of the smallest normal float64 sample at the support's end: they are "
+                          "the support's end, and the 1e-12 bound cannot be met in float64 there",
+                          ExactModeWarning, stacklevel=4)
         return torch.from_numpy(np.stack(xs, axis=1))
 
     def sample(self, n: int, *, generator: torch.Generator | None = None, device=None, dtype=None,
