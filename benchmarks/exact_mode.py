@@ -31,7 +31,10 @@ from zoo.quantiles import x_of_w  # noqa: E402
 from zoo.targets.base import bisect_increasing  # noqa: E402
 
 
-def timed(fn, repeat=3):
+def timed(fn, repeat=3, label=""):
+    """Best wall time of ``repeat`` calls; a progress line on stderr (runs take minutes)."""
+    if label:
+        print(f"[exact_mode] {label} ({repeat} run{'s' if repeat > 1 else ''}) ...", file=sys.stderr, flush=True)
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -83,16 +86,17 @@ def main() -> None:
         w = bisect_increasing(lambda w: t.cdf(x_of_w(t, 0, w, None, np_params, transform), **params), v, 60)
         return x_of_w(t, 0, w, None, np_params, transform)
 
-    _, sec = timed(lambda: s.ppf(ut, **params))
+    _, sec = timed(lambda: s.ppf(ut, **params), label="network")
     rows.append(("network (default call)", args.n / sec, "-", accuracy(t, params, net)))
-    _, sec = timed(lambda: s.ppf(ut, exact=True, **params), repeat=1)
+    _, sec = timed(lambda: s.ppf(ut, exact=True, **params), repeat=1, label="exact mode")
     info = dict(s.last_refinement)
     rows.append((f"exact mode (max {info['max_iterations']} iterations, {info['resolution']} at float64 "
                  f"resolution, {info['capped']} capped)", args.n / sec, "-", accuracy(t, params, exact)))
     n_b = max(1000, args.n // 20)
-    _, sec = timed(lambda: bisection(u[:n_b]), repeat=1)
+    _, sec = timed(lambda: bisection(u[:n_b]), repeat=1, label="bisection on the exact CDF")
     rows.append(("bisection on the exact CDF, 60 halvings", n_b / sec, "-", accuracy(t, params, bisection)))
     for size in (1024, 65536):
+        print(f"[exact_mode] inverse-CDF table of {size} nodes ...", file=sys.stderr, flush=True)
         v = np.linspace(-18.0, 18.0, size)
         nodes = np.concatenate([[0.0], 1.0 / (1.0 + np.exp(-v)), [1.0]])
         t0 = time.perf_counter()

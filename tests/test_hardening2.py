@@ -228,3 +228,44 @@ def test_exact_mode_below_the_float64_floor_is_monotone_and_warns(name, params):
     C = s.target.cdf(x, **params) if params else s.target.cdf(x)
     big = x > 0
     assert np.max(np.abs(C[big] / u.numpy()[big] - 1)) <= 1e-11
+
+
+# -- 3. what a new user tripped over -------------------------------------------------------------
+@pytest.mark.parametrize("argv", [["--help"], ["schema"], ["info", "ic-isotropic"], ["list", "--help"]])
+def test_light_commands_do_not_import_torch(argv):
+    """`zoo --help`, `schema`, `info` of a sampler: no torch (7-12 s of start-up on a cold disk)."""
+    import subprocess
+
+    code = ("import sys, zoo.cli\n"
+            "try:\n    zoo.cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr)\n")
+    out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    assert out.stderr.strip().endswith("NO-TORCH"), out.stderr[-2000:]
+
+
+def test_zoo_list_takes_a_glob(capsys):
+    assert main(["list", "ic-*"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names == zoo.list("ic-*") and len(names) >= 3
+    assert main(["list", "no-such-*"]) == 2
+    assert "no bundled model matches" in capsys.readouterr().err
+
+
+def test_ppf_takes_a_scalar_u(bessel):
+    x = bessel.ppf(0.5, theta=1.0)
+    assert x.dim() == 0
+    assert float(x) == float(bessel.ppf(torch.tensor([0.5], dtype=torch.float64), theta=1.0)[0])
+    with pytest.raises(TypeError, match="u must be"):
+        bessel.ppf(True, theta=1.0)
+
+
+def test_long_work_shows_a_progress_line(bessel, monkeypatch, capsys):
+    import zoo.progress as P
+
+    monkeypatch.setenv("RADZOO_PROGRESS", "1")
+    monkeypatch.setattr(P, "DELAY_S", 0.0)
+    bessel.ppf(torch.rand(300000, dtype=torch.float64), theta=1.0)
+    assert "bessel-test" in capsys.readouterr().err
+    monkeypatch.setenv("RADZOO_PROGRESS", "0")
+    bessel.ppf(torch.rand(300000, dtype=torch.float64), theta=1.0)
+    assert capsys.readouterr().err == ""

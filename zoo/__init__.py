@@ -9,19 +9,37 @@ field surrogates (CSR wakes) with the same cards, registry, Hub and validation.
 """
 from __future__ import annotations
 
+import importlib
+
 from ._version import __version__
-from .api import list_models, load
-from .card import ModelCard, SurrogateCard
-from .kinds import register_kind
-from .sampler import ExtrapolationWarning, OutOfDomainError, Sampler
-from .surrogate import Surrogate
+
+#: public names and the module that defines each, imported on first use (PEP 562) so that
+#: ``import zoo`` and the command line's light commands do not import torch
+_LAZY = {"list_models": "api", "load": "api", "ModelCard": "card", "SurrogateCard": "card",
+         "register_kind": "kinds", "ExtrapolationWarning": "sampler", "OutOfDomainError": "sampler",
+         "Sampler": "sampler", "ExactModeWarning": "sampler", "Surrogate": "surrogate",
+         "register_target": "targets"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def list(pattern: str = "*", *, kind: str | None = None) -> list[str]:  # noqa: A001 - the public name the users asked for
     """Names of the bundled models (matching a glob ``pattern``, e.g. ``"ic-*"``; of one ``kind``,
     ``"sampler"`` or ``"surrogate"``, if given)."""
+    from .api import list_models
+
     return list_models(pattern, kind=kind)
 
 
-__all__ = ["ExtrapolationWarning", "ModelCard", "OutOfDomainError", "Sampler", "Surrogate", "SurrogateCard", "list",
-           "list_models", "load", "register_kind", "__version__"]
+__all__ = ["ExactModeWarning", "ExtrapolationWarning", "ModelCard", "OutOfDomainError", "Sampler", "Surrogate",
+           "SurrogateCard", "list", "list_models", "load", "register_kind", "register_target", "__version__"]

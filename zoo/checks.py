@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 import numpy as np
-import torch
+
+from ._lazy import torch
 
 #: a registry model name: what ``ModelCard.name`` allows (a name, never a path)
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -28,7 +29,14 @@ _REVISION_RE = re.compile(REVISION_PATTERN)
 MAX_REVISION_LENGTH = 128
 
 #: the output dtypes a sampler can return
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+def _dtypes() -> dict:
+    return {"float32": torch.float32, "float64": torch.float64}
+
+
+def __getattr__(name):   # DTYPES without importing torch at import time
+    if name == "DTYPES":
+        return _dtypes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def shown(value: Any, limit: int = 40) -> str:
@@ -124,17 +132,17 @@ def check_device(value: Any, name: str = "device") -> torch.device:
 def check_dtype(value: Any) -> torch.dtype:
     """``torch.float32``/``torch.float64`` (or their names, or numpy's)."""
     if isinstance(value, torch.dtype):
-        if value in DTYPES.values():
+        if value in _dtypes().values():
             return value
-    elif isinstance(value, str) and value.removeprefix("torch.") in DTYPES:
-        return DTYPES[value.removeprefix("torch.")]
+    elif isinstance(value, str) and value.removeprefix("torch.") in _dtypes():
+        return _dtypes()[value.removeprefix("torch.")]
     elif isinstance(value, (type, np.dtype)):
         try:
             name = np.dtype(value).name
         except TypeError:
             name = ""
-        if name in DTYPES:
-            return DTYPES[name]
+        if name in _dtypes():
+            return _dtypes()[name]
     raise TypeError(f"dtype must be torch.float32 or torch.float64, got {shown(value)}")
 
 

@@ -30,7 +30,9 @@ def cmd_list(args) -> int:
         if table:
             print(("\n" if args.kind is None else "") + table)
         return 0
-    names = list_models(kind=args.kind)
+    names = list_models(args.pattern, kind=args.kind)
+    if not names:
+        raise ValueError(f"no bundled model matches {args.pattern!r}; `zoo list` shows them all")
     width = max([16] + [len(n) for n in names])
     for name in names:
         card, _ = resolve(name)
@@ -192,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="zoo", description="radzoo: pretrained neural samplers for radiative processes")
     sub = ap.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="list bundled models")
+    p.add_argument("pattern", nargs="?", default="*", help='glob over the names, e.g. "ic-*" (default: all)')
     p.add_argument("--markdown", action="store_true", help="print the README's table of models")
     p.add_argument("--kind", choices=["sampler", "surrogate"], default=None, help="only models of this kind")
     p.set_defaults(func=cmd_list)

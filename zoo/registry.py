@@ -20,8 +20,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import torch
-
 from . import hub
 from .card import CARD_FILENAME, AnyCard, HubSource, card_kind, read_card, read_card_text
 from .checks import check_name, check_revision, shown

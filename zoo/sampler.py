@@ -221,8 +221,8 @@ class Sampler:
             **params) -> torch.Tensor:
         """Deterministic network map from u in [0, 1] to samples (the learned inverse CDF).
 
-        ``u`` has shape (n,) for 1-D models, (n, d) otherwise; the result has the same
-        shape, in the units of ``card.target.variables``, as ``dtype`` (default: the card's
+        ``u`` has shape (n,) for 1-D models (or is one number: the result is then a 0-d tensor),
+        (n, d) otherwise; the result has the same shape, in the units of ``card.target.variables``, as ``dtype`` (default: the card's
         ``sample_dtype``; a narrower one is refused) on ``device`` (default: u's device).
         Monotone in u for 1-D models (checked on a dense grid by ``zoo validate``).
 
@@ -238,10 +238,13 @@ class Sampler:
         allow_extrapolation = check_bool("allow_extrapolation", allow_extrapolation)
         exact = check_bool("exact", exact)
         out_dtype = torch.float64 if exact and dtype is None else self._check_dtype(dtype)
-        u2 = self._check_u(u)
+        scalar = self.dim == 1 and isinstance(u, (int, float)) and not isinstance(u, bool) or (
+            self.dim == 1 and getattr(u, "ndim", None) == 0)
+        u2 = self._check_u(torch.as_tensor(u, dtype=torch.float64).reshape(1) if scalar else u)
         dev = check_device(device) if device is not None else check_device(u2.device)
         p = self.check_params(params, u2.shape[0], dev, allow_extrapolation)
-        return self._ppf(u2, p, dev, out_dtype, exact)
+        x = self._ppf(u2, p, dev, out_dtype, exact)
+        return x[0] if scalar else x
 
     def _ppf(self, u2: torch.Tensor, p: dict[str, torch.Tensor], dev: torch.device,
              out_dtype: torch.dtype, exact: bool = False) -> torch.Tensor:
@@ -251,8 +254,10 @@ class Sampler:
         u2 = u2.to(dev, torch.float64)
         out = torch.empty((n, self.dim), dtype=torch.float64, device=dev)
         w = torch.empty((n, self.dim), dtype=torch.float64, device=dev) if exact else None
+        from .progress import bar
+
         with torch.no_grad(), threads_for_rows(n):
-            for start in range(0, n, CHUNK):
+            for start in bar(range(0, n, CHUNK), desc=f"{self.card.name}", unit="chunk"):
                 sl = slice(start, min(start + CHUNK, n))
                 chunk_params = {k: (v[sl] if v.dim() == 1 else v) for k, v in p.items()}
                 x_sl, w_sl = model(u2[sl], chunk_params)
@@ -271,7 +276,9 @@ class Sampler:
         un, wn = u2.cpu().numpy(), w.cpu().numpy()
         pn = {k: v.cpu().numpy() for k, v in p.items()}
         xs, counts = [], {"converged": 0, "resolution": 0, "capped": 0, "floored": 0, "max_iterations": 0}
-        for k, sub in enumerate(self.card.architecture.subnets):
+        from .progress import bar
+
+        for k, sub in enumerate(bar(self.card.architecture.subnets, desc=f"{self.card.name} exact", unit="component")):
             prev = None if k == 0 else np.stack(xs, axis=1)
             r = refine(self.target, k, un[:, k], wn[:, k], prev, pn, sub.output_transform.coordinate)
             xs.append(r.x)

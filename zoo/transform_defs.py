@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
-import torch
+
+from ._lazy import torch
 
 f32 = np.float32
 
@@ -109,7 +110,7 @@ def _emulate_tanh_paper(z):
 SQUASHES: dict[str, Squash] = {s.name: s for s in (
     Squash(
         "sigmoid",
-        torch=torch.sigmoid,
+        torch=lambda z: torch.sigmoid(z),
         inverse=lambda w: torch.log(w.clamp(1e-12, 1.0 - 1e-12)) - torch.log1p(-w.clamp(1e-12, 1.0 - 1e-12)),
         emulate=lambda z: (f32(1) / (f32(1) + np.exp(-z.astype(f32)))).astype(f32),
         cuda="__device__ __forceinline__ float rz_squash_sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }",
@@ -206,7 +207,7 @@ INPUT_COLUMNS: dict[str, InputColumn] = {c.name: c for c in (
                 cuda=("__device__ __forceinline__ float rz_scale_identity(double p, float lo, float s) "
                       "{ return ((float)p - lo) * s - 1.0f; }"),
                 c="({v})"),
-    InputColumn("log10", torch=torch.log10, py=lambda v: math.log10(v) if v > 0 else math.nan,
+    InputColumn("log10", torch=lambda v: torch.log10(v), py=lambda v: math.log10(v) if v > 0 else math.nan,
                 emulate=lambda v: np.log10(np.asarray(v, dtype=np.float64).astype(f32)),
                 cuda=("__device__ __forceinline__ float rz_scale_log10(double p, float lo, float s) "
                       "{ return (log10f((float)p) - lo) * s - 1.0f; }"),

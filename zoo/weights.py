@@ -4,14 +4,18 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import torch
-from safetensors.torch import load as load_safetensors_bytes
-from safetensors.torch import save as safetensors_bytes
+from ._lazy import torch
 
 from .card import Architecture, WeightsCard
 from .checks import read_bounded_file
 from .files import atomic_write
-from .nets import expected_shapes
+
+
+def _st():
+    """safetensors' torch API (imported on first use: it imports torch)."""
+    import safetensors.torch
+
+    return safetensors.torch
 
 
 class WeightsError(ValueError):
@@ -38,6 +42,8 @@ HEADER_PER_TENSOR = 256
 def shapes_of(arch) -> dict[str, tuple[int, ...]]:
     """Tensor names and shapes a card's architecture needs (a sampler's ``Architecture`` or a
     surrogate's, which knows its own)."""
+    from .nets import expected_shapes   # torch: imported when weights are checked
+
     return arch.expected_shapes() if hasattr(arch, "expected_shapes") else expected_shapes(arch)
 
 
@@ -72,7 +78,7 @@ def load_checked(path: str | Path, spec: WeightsCard, arch: Architecture) -> dic
         raise WeightsError(f"weights file {path} has sha256 {digest}, but its card says {spec.sha256}: "
                            "the file is corrupted or does not belong to this card; refusing to load it")
     try:
-        tensors = load_safetensors_bytes(data)
+        tensors = _st().load(data)
     except Exception as err:  # safetensors raises its own error types
         raise WeightsError(f"weights file {path} is not a valid safetensors file: {err}") from None
     want = shapes_of(arch)
@@ -99,5 +105,5 @@ def save(state: dict[str, torch.Tensor], path: str | Path) -> tuple[str, int]:
     """Write float32 weights (atomically); returns (sha256, parameter count)."""
     path = Path(path)
     tensors = {k: v.detach().to(torch.float32).contiguous().cpu() for k, v in state.items()}
-    atomic_write(path, safetensors_bytes(tensors), what="weights path")
+    atomic_write(path, _st().save(tensors), what="weights path")
     return sha256_file(path), sum(t.numel() for t in tensors.values())

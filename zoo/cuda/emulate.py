@@ -336,6 +336,7 @@ def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, ablate: s
     import torch
 
     from ..api import list_models, load
+    from ..progress import bar
     from ..validation import heldout_grid
     from .philox import uniforms
 
@@ -353,7 +354,7 @@ def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, ablate: s
         for mma, tanh in MODES:
             mode = mode_name(mma, tanh)
             dw = dc = 0.0
-            for j, pt in enumerate(points):
+            for j, pt in enumerate(bar(points, desc=f"{name} {mode_name(mma, tanh)}", unit="point")):
                 u = uniforms(n_u, s.dim, seed=j)
                 xe, we = emulate(card, blob, u, pt, mma=mma, tanh=tanh, seed=j)
                 with torch.no_grad():

@@ -9,10 +9,22 @@ Units: energies in m_e c^2; populations are number densities per unit gamma / pe
 eps0 (``total`` sets their integrals, e.g. in cm^-3); spectra are dN/(dt dV deps) in
 units of sigma_T c x [n_e] x [n_ph] per unit eps. See docs/spectra.md.
 """
-from .analytic import Segment, fit_slope, segments, slope_table
-from .montecarlo import MCSpectrum, SpectrumConfig, chi2, monte_carlo_spectrum
-from .populations import PowerLaw, Tabulated, parse_population
-from .reference import reference_spectrum
+import importlib
+
+#: public names and their modules, imported on first use (``zoo spectrum --help`` needs no torch)
+_LAZY = {"Segment": "analytic", "fit_slope": "analytic", "segments": "analytic", "slope_table": "analytic",
+         "MCSpectrum": "montecarlo", "SpectrumConfig": "montecarlo", "chi2": "montecarlo",
+         "monte_carlo_spectrum": "montecarlo", "PowerLaw": "populations", "Tabulated": "populations",
+         "parse_population": "populations", "reference_spectrum": "reference"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["MCSpectrum", "PowerLaw", "Segment", "SpectrumConfig", "Tabulated", "chi2", "fit_slope",
            "monte_carlo_spectrum", "parse_population", "reference_spectrum", "segments", "slope_table"]
