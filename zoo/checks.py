@@ -290,4 +290,4 @@ def require_extra(module: str, extra: str, purpose: str) -> None:
         found = False
     if not found:
         raise ValueError(f"{purpose} needs the optional package {module!r}, which is not installed: "
-                         f"pip install \"radzoo[{extra}]\"")
+                         f"pip install '.[{extra}]' in a radzoo checkout (radzoo is not on PyPI)")

@@ -1,6 +1,6 @@
 """Figures in the style of the seed paper's Fig. 2-4: sampled histograms over the exact pdf.
 
-Needs matplotlib (``pip install radzoo[plot]``).
+Needs matplotlib (``pip install ".[plot]"`` in a radzoo checkout, or ``pip install matplotlib``).
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise RuntimeError("plotting needs matplotlib: pip install 'radzoo[plot]'") from None
+        raise RuntimeError("plotting needs matplotlib: pip install '.[plot]' in a radzoo checkout "
+                           "(or pip install matplotlib)") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt

@@ -23,7 +23,7 @@ def _driver():
     try:
         from cuda.bindings import driver
     except ImportError as err:
-        raise RuntimeError("the CUDA backend needs the cuda extra: pip install 'radzoo[cuda]'") from err
+        raise RuntimeError("the CUDA backend needs the cuda extra: pip install '.[cuda]' in a radzoo checkout") from err
     return driver
 
 

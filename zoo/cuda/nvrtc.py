@@ -25,7 +25,8 @@ def _nvrtc():
     try:
         from cuda.bindings import nvrtc
     except ImportError as err:
-        raise RuntimeError("compiling the CUDA kernel needs the cuda extra: pip install 'radzoo[cuda]'") from err
+        raise RuntimeError("compiling the CUDA kernel needs the cuda extra: pip install '.[cuda]' in a radzoo "
+                           "checkout") from err
     return nvrtc
 
 
