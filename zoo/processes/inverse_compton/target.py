@@ -179,6 +179,15 @@ _PANELS, _PANEL_NODES = 24, 16
 _GL_T, _GL_W = np.polynomial.legendre.leggauss(_PANEL_NODES)
 
 
+def kernel_of_log(s, b):
+    """f(q; b) at q = e^s (s = ln q <= 0), with 1 - q = -expm1(s) and q ln q = q s formed without
+    cancellation: relative-accurate as q -> 1, where f ~ (1 - q) (1 + b^2 / (2 (1 + b)))."""
+    q = np.exp(s)
+    one_minus_q = -np.expm1(s)
+    bq = b * q
+    return 2.0 * q * s + (1.0 + 2.0 * q) * one_minus_q + 0.5 * bq * bq / (1.0 + bq) * one_minus_q
+
+
 def tail_mass(s_a, span, b):
     """∫ f(q; b) / (1 + b q)^2 dq over ln q in [s_a, s_a + span] (units of ``antiderivative``),
     by composite Gauss-Legendre in s = ln q: relative-accurate for any span >= 0, no cancellation.
@@ -189,8 +198,44 @@ def tail_mass(s_a, span, b):
     s = centres[..., None] + 0.5 * h[..., None, None] * _GL_T                     # (..., P, N)
     q = np.exp(s)
     bb = b[..., None, None]
-    integrand = kernel(q, bb) * q / (1.0 + bb * q) ** 2
+    integrand = kernel_of_log(s, bb) * q / (1.0 + bb * q) ** 2
     return 0.5 * h * (integrand * _GL_W).sum(axis=(-1, -2))
+
+
+_SPLIT = 134217729.0   # 2^27 + 1: Dekker's splitting constant for float64
+
+
+def _two_prod(a, b):
+    """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker; no FMA in numpy)."""
+    p = a * b
+    t = _SPLIT * a
+    ah = t - (t - a)
+    al = a - ah
+    t = _SPLIT * b
+    bh = t - (t - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _two_sum(a, b):
+    """(s, e) with s = fl(a + b) and s + e = a + b exactly (Knuth)."""
+    s = a + b
+    bv = s - a
+    return s, (a - (s - bv)) + (b - bv)
+
+
+def one_minus_q_of_eps(eps, gamma, eps0):
+    """1 - q(eps) = (b (gamma - eps) - eps) / (b (gamma - eps)), b = 4 gamma eps0, relative-accurate
+    for the given float64 eps, gamma, eps0 (taken as exact) up to the kinematic end, where the
+    numerator cancels: b and gamma - eps are carried as exact double-double sums and the
+    products as exact two-products, so only the final sum and quotient round (issue 23: the
+    float64 end eps_max - eps erred by 2e-11..2e-8 relative in the upper tail's mass)."""
+    eps, gamma, eps0 = (np.asarray(v, dtype=np.float64) for v in (eps, gamma, eps0))
+    b_hi, b_lo = _two_prod(4.0 * gamma, eps0)                # 4 gamma exact: b = b_hi + b_lo
+    d_hi, d_lo = _two_sum(gamma, -eps)                       # gamma - eps = d_hi + d_lo
+    p, p_lo = _two_prod(b_hi, d_hi)
+    numerator = (p - eps) + (p_lo + b_hi * d_lo + b_lo * d_hi + b_lo * d_lo)
+    return numerator / ((b_hi + b_lo) * (d_hi + d_lo))
 
 
 def log_q_spans(eps, gamma, eps0):
@@ -200,7 +245,7 @@ def log_q_spans(eps, gamma, eps0):
     b = regime_b(gamma, eps0)
     ln_q_min = np.log(q_of_eps(eps0, gamma, eps0))
     lower = np.log1p(gamma * (eps - eps0) / (eps0 * (gamma - eps)))       # q/q_min - 1, exact form
-    one_minus_q = (1.0 + b) * (eps_max(gamma, eps0) - eps) / (b * (gamma - eps))
+    one_minus_q = one_minus_q_of_eps(eps, gamma, eps0)
     with np.errstate(divide="ignore"):
         upper = -np.log1p(-np.clip(one_minus_q, 0.0, 1.0))
     return ln_q_min, lower, np.log(q_of_eps(eps, gamma, eps0)), upper
