@@ -1,6 +1,8 @@
 """The exact mode (zoo.exact, ``ppf/sample(..., exact=True)``): the 1e-12 bound at every held-out
 point of every bundled model, from the deep tails to the median."""
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +11,8 @@ import torch
 import zoo
 from zoo.exact import RTOL, refine
 from zoo.validation import heldout_grid
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 MODELS = zoo.list_models(kind="sampler")
 #: u from the deep tails to the median, both ends (and the ends themselves)
@@ -116,3 +120,92 @@ def test_a_start_whose_x_is_frozen_near_the_support_end_continues_in_x():
     r = exact.refine(t, 0, u, np.array([6.687329856741141e-13]), None, p, "log_eps")
     assert r.capped == 0 and r.iterations[0] <= 3
     _check_bound(t, 0, r.x, u, None, p)
+
+
+def _random_case(s, n, seed):
+    """n random (parameters, u): parameters uniform in each input transform over the trained domain
+    (log-uniform where it spans decades); u: 1e-12 and 1 - 1e-12 at both ends, log-uniform down to
+    1e-12 in each tail, and uniform."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for p in s.card.target.parameters:
+        lo, hi = p.domain
+        params[p.name] = (10 ** rng.uniform(np.log10(lo), np.log10(hi), n) if p.input_transform == "log10"
+                          else rng.uniform(lo, hi, n))
+    q = n // 4
+    tail = 10 ** rng.uniform(-12, -1, q)
+    u = np.concatenate([[1e-12, 1 - 1e-12], tail, 1 - tail, rng.uniform(0, 1, n - 2 * q - 2)])
+    u = np.stack([rng.permutation(u) for _ in range(s.dim)], axis=1)
+    return params, u
+
+
+#: the claim as tested: every value meets |C - u| <= 1e-12 min(u, 1 - u) (C the exact CDF, or the
+#: survival function above u = 1/2), or is the float64 nearest the exact quantile (its float64
+#: neighbours bracket it), at 1000 random (parameters, u) per model, u from 1e-12 to 1 - 1e-12.
+#: The CDFs and survival functions it is checked with are themselves checked against mpmath to
+#: 1e-13 relative down to tail masses of 1e-12 (tests/test_tail_accuracy.py, tests/test_qed.py).
+N_RANDOM = 1000
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_exact_mode_claim_at_random_parameters_and_u(name):
+    s = zoo.load(name)
+    params, u = _random_case(s, N_RANDOM, seed=23)
+    x = s.ppf(torch.from_numpy(u if s.dim > 1 else u[:, 0]), exact=True,
+              **{k: torch.from_numpy(v) for k, v in params.items()}).numpy().reshape(len(u), s.dim)
+    assert s.last_refinement["capped"] == 0 and s.last_refinement["floored"] == 0
+    for k in range(s.dim):
+        _check_bound(s.target, k, x[:, k], u[:, k], x[:, :k] if k else None, params)
+
+
+def _mp_ic_masses(gamma, eps0):
+    """(C, S) of inverse Compton in mpmath (quadrature in ln q to the exact kinematic end)."""
+    from test_tail_accuracy import _ic_mass
+
+    lo = float(zoo.load("ic-isotropic").target.support(gamma=gamma, eps0=eps0)[0])
+    total = _ic_mass(gamma, eps0, lo)
+    return (lambda x: _ic_mass(gamma, eps0, lo, x) / total), (lambda x: _ic_mass(gamma, eps0, x) / total)
+
+
+def _mp_kn_masses(k):
+    """(C, S) of the Klein-Nishina eps distribution in mpmath (quadrature of eps + 1/eps - sin^2)."""
+    import mpmath as mp
+
+    K = mp.mpf(k)
+    lo = 1 / (1 + 2 * K)
+
+    def pdf(e):
+        c = 1 - (1 / e - 1) / K
+        return e + 1 / e - (1 - c * c)
+    total = mp.quad(pdf, [lo, 1])
+    return (lambda x: mp.quad(pdf, [lo, mp.mpf(x)]) / total), (lambda x: mp.quad(pdf, [mp.mpf(x), 1]) / total)
+
+
+@pytest.mark.parametrize("name,params", [("ic-isotropic", {"gamma": 2.66e7, "eps0": 2.89e-6}),
+                                         ("klein-nishina", {"k": 1.77e-6})])
+def test_exact_mode_claim_against_mpmath_where_the_audit_found_it_false(name, params):
+    """Issue 23: ic-isotropic's upper tail at this point missed the bound by 3.1e-11 (1 - u = 1e-6) to
+    2.7e-8 (1e-12) (its survival function erred 2e-11..2e-8 relative); klein-nishina at this k and
+    u = 1e-12 (its support, 3.5e-6 wide below 1, puts the 1e-12 quantile within an ulp of its end).
+    Checked with mpmath (30 digits), not with the target's own CDF."""
+    import mpmath as mp
+
+    mp.mp.dps = 30
+    s = zoo.load(name)
+    u = np.array([1e-12, 1e-9, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-9, 1 - 1e-12])
+    x = s.ppf(torch.from_numpy(u), exact=True, **params).numpy()
+    C, S = _mp_ic_masses(**params) if name == "ic-isotropic" else _mp_kn_masses(**params)
+
+    def residual(v, ui):   # increasing in v; relative to the tail mass (C < 0 below the support)
+        if ui <= 0.5:
+            return float((C(v) - ui) / ui)
+        return float(((1 - mp.mpf(ui)) - S(v)) / (1 - mp.mpf(ui)))
+    for xi, ui in zip(x, u):
+        r = residual(xi, ui)
+        if abs(r) <= RTOL:
+            continue
+        # x is the float64 nearest the exact quantile: the quantile lies within half a step of x
+        half_down = (mp.mpf(xi) + mp.mpf(np.nextafter(xi, -np.inf))) / 2
+        half_up = (mp.mpf(xi) + mp.mpf(np.nextafter(xi, np.inf))) / 2
+        below, above = residual(half_down, ui), residual(half_up, ui)
+        assert below <= 0 <= above, (name, ui, xi, r, below, above)

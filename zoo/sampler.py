@@ -227,7 +227,7 @@ class Sampler:
         Monotone in u for 1-D models (checked on a dense grid by ``zoo validate``).
 
         ``exact=True`` refines every value on the exact CDF (``zoo.exact``) until
-        |C(x) - u| <= 1e-12 min(u, 1 - u), or x is the float64 value nearest the exact quantile
+        |C(x) - u| <= 1e-12 min(u, 1 - u), or x is one of the two float64 values bracketing the exact quantile
         where no float64 value meets that bound, or a small iteration cap is reached
         (``ExactModeWarning`` with the count; ``last_refinement`` holds the counts of the last
         call). The result is float64 unless ``dtype`` says otherwise (rounding to float32 would
