@@ -231,9 +231,10 @@ def test_exact_mode_below_the_float64_floor_is_monotone_and_warns(name, params):
 
 
 # -- 3. what a new user tripped over -------------------------------------------------------------
-@pytest.mark.parametrize("argv", [["--help"], ["schema"], ["info", "ic-isotropic"], ["list", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["schema"], ["info", "ic-isotropic"], ["info", "csr-wake-density"],
+                                  ["list"], ["list", "ic-*"]])
 def test_light_commands_do_not_import_torch(argv):
-    """`zoo --help`, `schema`, `info` of a sampler: no torch (7-12 s of start-up on a cold disk)."""
+    """`zoo --help`, `schema`, `info`, `list`: no torch (7-12 s of start-up on a cold disk)."""
     import subprocess
 
     code = ("import sys, zoo.cli\n"

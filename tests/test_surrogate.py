@@ -682,3 +682,27 @@ def test_training_resumes_from_its_checkpoint_bit_identically(dataset, tmp_path,
             checkpoint_every=5, stream=None)
     got = net.state_dict()
     assert all(torch.equal(got[k], want[k]) for k in want)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_parameter_count_from_the_card_is_the_networks(seed):
+    """The card counts a surrogate's weights without torch (zoo list/info); the network built on
+    torch's meta device must have exactly that many, for random architectures of both kinds."""
+    import math
+
+    from zoo.card import SigmaMLPArchitecture, UNetArchitecture
+    from zoo.surrogate_nets import expected_shapes
+
+    rng = np.random.default_rng(seed)
+    base = {"dropout": 0.1, "output_scale": (1.0, 1.0, 1.0), "y_symmetry": "none"}
+    sigma = SigmaMLPArchitecture(kind="sigma-mlp", n_inputs=int(rng.integers(1, 4)), input_transform="log",
+                                 hidden=[int(h) for h in rng.integers(1, 40, rng.integers(1, 4))],
+                                 latent=(int(rng.integers(1, 9)), 2, 2, 1),
+                                 decoder_channels=[int(c) for c in rng.integers(1, 9, rng.integers(1, 4))],
+                                 activation="gelu", dropout_kind="both", **base)
+    unet = UNetArchitecture(kind="unet", channels=[int(c) for c in rng.integers(1, 9, rng.integers(2, 5))],
+                            convs_per_level=int(rng.integers(1, 4)), bias=bool(seed % 2),
+                            activation="identity" if seed % 3 == 0 else "gelu", pooling="avg",
+                            dropout_kind="spatial", dropout_levels="bottleneck", input_normalization="max", **base)
+    for arch in (sigma, unet):
+        assert arch.parameter_count == sum(math.prod(s) for s in expected_shapes(arch).values())

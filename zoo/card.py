@@ -531,8 +531,13 @@ Channels = Annotated[int, Field(ge=1, le=MAX_CHANNELS)]
 class _SurrogateArch(_Strict):
     @property
     def parameter_count(self) -> int:
-        """Weights of the network (from the card alone: built on torch's meta device, nothing allocated)."""
-        return sum(math.prod(s) for s in self.expected_shapes().values())
+        """Weights of the network, counted from the card alone (no torch: ``zoo list``/``info`` read
+        cards without it). tests/test_surrogate.py checks it against the network built on torch's
+        meta device (``expected_shapes``) for the bundled and random architectures."""
+        return self._count()
+
+    def _count(self) -> int:
+        raise NotImplementedError
 
     def expected_shapes(self) -> dict[str, tuple[int, ...]]:
         from .surrogate_nets import expected_shapes
@@ -561,6 +566,17 @@ class SigmaMLPArchitecture(_SurrogateArch):
                     "(Tompson et al. 2015); both")
     y_symmetry: YSymmetry
     output_scale: OutputScale
+
+    def _count(self) -> int:
+        widths = [self.n_inputs, *self.hidden]
+        n = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))               # MLP
+        n += widths[-1] * math.prod(self.latent) + math.prod(self.latent)          # to_latent
+        n += widths[-1] * 3 + 3                                                     # amplitude
+        ch = self.latent[0]
+        for out in self.decoder_channels:                                          # up 2x2x2, conv 3x3x3
+            n += ch * out * 8 + out + out * out * 27 + out
+            ch = out
+        return n + ch * 3 * 27 + 3                                                  # head 3x3x3
 
     @property
     def decoded_shape(self) -> tuple[int, int, int]:
@@ -601,6 +617,19 @@ class UNetArchitecture(_SurrogateArch):
     input_normalization: Literal["max"] = Field(
         default="max", description="W = max(lambda) * output_scale * f(lambda / max(lambda))")
     output_scale: OutputScale
+
+    def _count(self) -> int:
+        ch, n, b = list(self.channels), self.convs_per_level, 1 if self.bias else 0
+
+        def block(cin, cout):                                       # n 3x3x3 convolutions
+            return cin * cout * 27 + cout * b + (n - 1) * (cout * cout * 27 + cout * b)
+        total, cin = 0, 1
+        for c in ch:                                                # encoder
+            total += block(cin, c)
+            cin = c
+        for i in range(len(ch) - 1):                                # up 2x2x2, then the decoder block
+            total += ch[i + 1] * ch[i] * 8 + ch[i] * b + block(2 * ch[i], ch[i])
+        return total + ch[0] * 3 + 3 * b                            # 1x1x1 head
 
     @property
     def linear(self) -> bool:
