@@ -706,3 +706,20 @@ def test_parameter_count_from_the_card_is_the_networks(seed):
                             dropout_kind="spatial", dropout_levels="bottleneck", input_normalization="max", **base)
     for arch in (sigma, unet):
         assert arch.parameter_count == sum(math.prod(s) for s in expected_shapes(arch).values())
+
+
+def test_offgrid_family_is_off_the_training_grid_and_measured(tmp_path):
+    """benchmarks/csr_offgrid.py's family (issue 23): random sizes, never a training-grid node; the
+    exact wakes are cached, and the metrics are those of the seed (MAE / std, 2-sigma calibration)."""
+    from zoo.surrogate_validation import offgrid_metrics, offgrid_spec
+
+    g = zoo.load("csr-wake-gaussian")
+    spec = offgrid_spec(g.card, 3)
+    assert spec.sampling == "lhs" and spec.n == g.shape[0] and spec.ood_per_kind == 0
+    r = offgrid_metrics(g, tmp_path, n=3, mc_samples=2)
+    nodes = np.linspace(2e-6, 12e-6, 6)
+    assert r["n"] == 3 and np.all(np.min(np.abs(r["sigma"][..., None] - nodes), axis=-1) > 1e-9)
+    assert all(0 < v < 0.5 for v in r["mae_relative"].values())
+    assert all(0 <= v <= 1 for v in r["calibration_2sigma"].values())
+    again = offgrid_metrics(g, tmp_path, n=3, mc_samples=2)           # the wakes come from the cache
+    assert again["dataset_sha256"] == r["dataset_sha256"] and len(list(tmp_path.glob("*.npz"))) == 1

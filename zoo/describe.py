@@ -39,7 +39,42 @@ def models_table() -> str:
         rows.append(f"| {name} | {var} | {architecture_string(card)} | {card.weights.parameter_count} | "
                     f"{m.ks_median:.1e} | {m.ks_max:.1e} | {tail_cell(m, 1e-4)} | {tail_cell(m, 1e-6)} | "
                     f"{m.js_median:.1e} | {ref} | {m.monotone} |")
-    return "\n".join(rows)
+    return "\n".join(rows) + "\n\n" + goals_line()
+
+
+#: the accuracy goals of the sampler cards (issue 4 and 12): KS max, KS median, tail-mass error at 1e-4
+GOALS = {"ks_max": 1e-3, "ks_median": 3e-4, "tail_1e-4": 1e-2}
+
+
+def missed_goals(m) -> list[str]:
+    """The goals a card's metrics miss, each with the measured value and where."""
+    out = []
+    if m.ks_max > GOALS["ks_max"]:
+        w = m.worst
+        at = ", ".join(f"{k} = {v:.3g}" for k, v in w.params.items())
+        out.append(f"KS max {m.ks_max:.2e} (component {w.component} at {at})")
+    if m.ks_median > GOALS["ks_median"]:
+        out.append(f"KS median {m.ks_median:.1e}")
+    t = m.tail(1e-4)
+    if t is not None and max(t.lower_max, t.upper_max) > GOALS["tail_1e-4"]:
+        out.append(f"tail-mass error {max(t.lower_max, t.upper_max):.1e} at u = 1e-4")
+    return out
+
+
+def goals_line() -> str:
+    """One generated sentence under the table: which models meet the goals, which miss what."""
+    from .registry import bundled_names, resolve
+
+    met, missed = [], []
+    for name in bundled_names():
+        card, _ = resolve(name)
+        if card.kind != "sampler" or card.metrics is None:
+            continue
+        miss = missed_goals(card.metrics)
+        (missed.append(f"{name}: {'; '.join(miss)}") if miss else met.append(name))
+    line = (f"Goals: KS max <= {GOALS['ks_max']:g}, KS median <= {GOALS['ks_median']:g}, tail-mass error <= "
+            f"{GOALS['tail_1e-4']:g} at u = 1e-4 (both ends). Met by {', '.join(met) or 'none'}.")
+    return line + (" Missed by " + " / ".join(missed) + "." if missed else "")
 
 
 def tail_cell(m, u: float) -> str:
