@@ -99,7 +99,10 @@ def test_fuzz_ppf_arguments(bessel, u, theta, dtype, exact):
         x = bessel.ppf(u, theta=theta, dtype=dtype, exact=exact)
     except DOCUMENTED:
         return
-    check_samples(x, len(u))
+    if np.ndim(u) == 0:            # one number: a 0-d result (issue 23)
+        assert x.dim() == 0
+        x = x.reshape(1)
+    check_samples(x, x.shape[0] if np.ndim(u) == 0 else len(u))
 
 
 # -- card mutations ------------------------------------------------------------------------------
