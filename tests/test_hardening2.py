@@ -163,9 +163,10 @@ def test_surrogate_batches_that_cannot_fit_are_refused_before_any_work(monkeypat
 def test_surrogate_predict_returns_its_grid_axes():
     g = zoo.load("csr-wake-gaussian")
     w = g.predict(sigma_s=5e-6, sigma_x=5e-6, sigma_y=5e-6)
-    assert set(w["coords"]) == {"s", "x", "y"}
+    assert set(w) == {"Ws", "Wx", "Wy"} and set(w.coords) == {"s", "x", "y"}   # still a dict of the fields
+    assert w.units == {"Ws": "1/m^2", "Wx": "1/m^2", "Wy": "1/m^2"}
     for k, axis in enumerate(g.card.output.axes):
-        c = w["coords"][axis.name]
+        c = w.coords[axis.name]
         assert c.shape == (w["Ws"].shape[k],) and c[0] == axis.extent[0] and c[-1] == axis.extent[1]
 
 

@@ -203,7 +203,7 @@ def test_load_by_folder_gives_a_surrogate(gaussian, density):
 def test_predict_shapes_units_and_grid(gaussian, density):
     g, d = zoo.load(gaussian), zoo.load(density)
     w = g.predict(**SIG)
-    assert set(w) == {"Ws", "Wx", "Wy", "coords"}
+    assert set(w) == {"Ws", "Wx", "Wy"}
     assert all(w[k].shape == (N, N, N) and w[k].dtype == np.float32 for k in w)
     assert g.units == {"Ws": "1/m^2", "Wx": "1/m^2", "Wy": "1/m^2"} and g.shape == (N, N, N)
     c = g.coords

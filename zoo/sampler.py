@@ -180,8 +180,10 @@ class Sampler:
         p = next(p for p in self.card.target.parameters if p.name == name)
         return f"{name!r} allowed in [{p.domain[0]:g}, {p.domain[1]:g}] ({p.unit})"
 
-    def _check_u(self, u) -> torch.Tensor:
+    def _check_u(self, u, *, scalar_ok: bool = False) -> torch.Tensor:
         t = real_tensor("u", u, max_dim=2)
+        if scalar_ok and self.dim == 1 and t.dim() == 0:
+            t = t.reshape(1)
         want = "(n,)" if self.dim == 1 else f"(n, {self.dim})"
         ok = t.dim() == 1 if self.dim == 1 else (t.dim() == 2 and t.shape[1] == self.dim)
         if not ok:
@@ -238,9 +240,8 @@ class Sampler:
         allow_extrapolation = check_bool("allow_extrapolation", allow_extrapolation)
         exact = check_bool("exact", exact)
         out_dtype = torch.float64 if exact and dtype is None else self._check_dtype(dtype)
-        scalar = self.dim == 1 and isinstance(u, (int, float)) and not isinstance(u, bool) or (
-            self.dim == 1 and getattr(u, "ndim", None) == 0)
-        u2 = self._check_u(torch.as_tensor(u, dtype=torch.float64).reshape(1) if scalar else u)
+        scalar = self.dim == 1 and np.ndim(u) == 0 and not isinstance(u, (str, bytes))
+        u2 = self._check_u(u, scalar_ok=scalar)
         dev = check_device(device) if device is not None else check_device(u2.device)
         p = self.check_params(params, u2.shape[0], dev, allow_extrapolation)
         x = self._ppf(u2, p, dev, out_dtype, exact)

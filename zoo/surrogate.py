@@ -15,8 +15,8 @@ in metres (as ``zoo.processes.csr_wake``), wakes in 1/m^2 per bunch electron (``
 ``zoo.processes.csr_wake`` turns them into eV/m for a charge). Scalar inputs outside the trained
 domain are refused (ValueError naming the input, the domain and its unit).
 
-Outputs are float32 numpy arrays on the card's grid (``coords``, also returned by ``predict`` under
-the key ``coords``: the s, x, y axes in metres), indexed [i_s, i_x, i_y]; a batch
+Outputs are float32 numpy arrays on the card's grid (``coords``; ``predict``'s result carries it as
+``.coords``: the s, x, y axes in metres, and ``.units``), indexed [i_s, i_x, i_y]; a batch
 of inputs (1-D arrays of equal length, or densities of shape (B, n_s, n_x, n_y)) gives arrays with
 a leading batch axis. With ``mc_samples=N`` (N >= 2) the network runs N times with its dropout
 active (Monte Carlo dropout, Gal & Ghahramani 2016): the fields are the mean of the N passes and
@@ -42,6 +42,17 @@ MAX_MC_SAMPLES = 1000
 #: at most this many network passes per call (inputs x max(mc_samples, 1)): ~1 hour on a CPU core
 #: at 32^3 (44-72 ms a pass); split larger jobs into several calls
 MAX_PASSES = 100_000
+
+
+class Fields(dict):
+    """What ``predict`` returns: a dict of the components (``Ws``, ``Wx``, ``Wy``, and ``std`` with
+    Monte Carlo passes) that also carries its grid: ``coords`` (the s, x, y axes [m], numpy arrays)
+    and ``units`` (per component)."""
+
+    def __init__(self, *, coords: dict, units: dict):
+        super().__init__()
+        self.coords = coords
+        self.units = units
 
 
 class Surrogate:
@@ -107,7 +118,8 @@ class Surrogate:
         """The fields for the card's inputs, passed by name (``sigma_s=..., sigma_x=..., sigma_y=...``
         for a sigma model, ``density=...`` for a density model): a dict of ``Ws``, ``Wx``, ``Wy``
         arrays on the grid, and with ``mc_samples >= 2`` also ``std`` (a dict of the same keys).
-        ``coords`` holds the grid's axes (s, x, y) in metres. A call whose outputs would not fit in
+        The result's ``.coords`` holds the grid's axes (s, x, y) in metres, ``.units`` the
+        components' units. A call whose outputs would not fit in
         the available memory, or that would run more than ``MAX_PASSES`` network passes, is refused
         before any work, naming the largest batch that fits. See the module docstring."""
         n_mc = check_count("mc_samples", mc_samples, maximum=MAX_MC_SAMPLES)
@@ -119,7 +131,7 @@ class Surrogate:
         x, batched = self._inputs(inputs)
         self._check_size(x.shape[0], n_mc)
         mean, std = self._run(x, n_mc, seed)
-        out: dict = {"coords": self.coords}
+        out = Fields(coords=self.coords, units=self.units)
         for k, name in enumerate(self.components):
             out[name] = mean[:, k] if batched else mean[0, k]
         if std is not None:
