@@ -75,9 +75,11 @@ def heldout_grid(card: ModelCard, n_per_param: int) -> list[dict[str, float]]:
     return points
 
 
-#: random held-out points of the card metrics, by number of parameters (issue 23: at least 32
-#: for one parameter, 64 for two); a model without parameters has one point
-HELDOUT_POINTS = {0: 1, 1: 32, 2: 64}
+#: random held-out points of the card metrics, by number of parameters (issue 23 asks for at least
+#: 32 for one parameter and 64 for two; with 32, a second random draw found quantum-synchrotron's
+#: 1e-6 tail maximum 1.34x the card's, with 64 the fresh-draw ratios stay <= 1.3:
+#: benchmarks/heldout_audit.py); a model without parameters has one point
+HELDOUT_POINTS = {0: 1, 1: 64, 2: 64}
 #: seed of the held-out draw (fixed, so the card metrics are reproducible)
 HELDOUT_SEED = 20261207
 #: a drawn value closer than this fraction of the training spacing to a training value is
