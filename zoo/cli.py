@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE.png", help="draw sampled histograms over the exact pdf")
     p.add_argument("--write-card", action="store_true", help="store the measured metrics on the card")
     p.add_argument("--points", type=count_type("--points"), default=None,
-                   help="random held-out parameter points (default 64; "
+                   help="random held-out parameter points (default 64 for one parameter, 128 for two; "
                         "zoo.validation.heldout_points)")
     p.add_argument("--u-grid", type=count_type("--u-grid"), default=1 << 14,
                    help="u grid for the KS distance (default 16384)")
