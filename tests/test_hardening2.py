@@ -4,11 +4,8 @@ campaign; each failed on main before the fix (card text into code: tests/test_so
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,18 +14,10 @@ import torch
 import zoo
 from zoo.cli import main
 from zoo.export import export
-from zoo.registry import bundled_registry_dir
 
 
-@pytest.fixture(scope="module")
-def bessel():
-    return zoo.load("bessel-test")
-
-
-def copy_model(tmp_path: Path, name: str) -> Path:
-    folder = tmp_path / name
-    shutil.copytree(bundled_registry_dir() / name, folder)
-    return folder
+from test_hardening import bessel, copy_model  # noqa: E402,F401 - the first hardening's fixture and helper
+from test_processes import put_distribution  # noqa: E402
 
 
 # -- 1.2 files are never written through a planted link -----------------------------------------
@@ -115,14 +104,10 @@ def test_a_broken_plugin_is_skipped_with_a_warning_naming_it(kind, tmp_path, mon
     src, match = PLUGINS[kind]
     mod = f"radzoo_bad_{kind}"
     (tmp_path / f"{mod}.py").write_text(src)
-    dist = tmp_path / f"{mod}-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {mod}\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(f"[radzoo.processes]\nbad = {mod}\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    importlib.invalidate_caches()
+    put_distribution(tmp_path, monkeypatch, mod, f"bad = {mod}")
     try:
-        with pytest.warns(RuntimeWarning, match=rf"plug-in entry point 'bad' \({mod}\) of distribution '{mod}'.*{match}"):
+        dist = mod.replace("_", "-")
+        with pytest.warns(RuntimeWarning, match=rf"plug-in entry point 'bad' \({mod}\) of distribution '{dist}'.*{match}"):
             targets.discover(force=True)
         # every bundled model still loads and samples, through the API and the CLI
         for name in zoo.list(kind="sampler"):

@@ -9,8 +9,7 @@ field surrogates (CSR wakes) with the same cards, registry, Hub and validation.
 """
 from __future__ import annotations
 
-import importlib
-
+from ._lazy import lazy_exports
 from ._version import __version__
 
 #: public names and the module that defines each, imported on first use (PEP 562) so that
@@ -21,16 +20,7 @@ _LAZY = {"list_models": "api", "load": "api", "ModelCard": "card", "SurrogateCar
          "register_target": "targets"}
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 
 def list(pattern: str = "*", *, kind: str | None = None) -> list[str]:  # noqa: A001 - the public name the users asked for

@@ -25,3 +25,20 @@ class LazyModule(ModuleType):
 
 
 torch = LazyModule("torch")
+
+
+def lazy_exports(package: str, names: dict[str, str], namespace: dict):
+    """(__getattr__, __dir__) for a package whose public names live in submodules and are imported
+    on first use (PEP 562): ``names`` maps each name to its submodule (relative to ``package``)."""
+
+    def __getattr__(name):
+        if name in names:
+            value = getattr(importlib.import_module(f".{names[name]}", package), name)
+            namespace[name] = value
+            return value
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__():
+        return sorted(set(namespace) | set(names))
+
+    return __getattr__, __dir__

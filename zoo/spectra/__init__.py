@@ -9,7 +9,7 @@ Units: energies in m_e c^2; populations are number densities per unit gamma / pe
 eps0 (``total`` sets their integrals, e.g. in cm^-3); spectra are dN/(dt dV deps) in
 units of sigma_T c x [n_e] x [n_ph] per unit eps. See docs/spectra.md.
 """
-import importlib
+from .._lazy import lazy_exports
 
 #: public names and their modules, imported on first use (``zoo spectrum --help`` needs no torch)
 _LAZY = {"Segment": "analytic", "fit_slope": "analytic", "segments": "analytic", "slope_table": "analytic",
@@ -18,12 +18,7 @@ _LAZY = {"Segment": "analytic", "fit_slope": "analytic", "segments": "analytic",
          "parse_population": "populations", "reference_spectrum": "reference"}
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = ["MCSpectrum", "PowerLaw", "Segment", "SpectrumConfig", "Tabulated", "chi2", "fit_slope",

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ..float_exact import sum3, two_product
 from ..klein_nishina import physics as KN
 
 #: below this survival probability the upper-tail mass is integrated directly over [s, L]
@@ -70,12 +71,12 @@ def total(b):
 
 def upper_span(z, b):
     """L - s = ln((1 - z)(1 + b)) = log1p(b - z - z b), the product exact
-    and the sum compensated (``klein_nishina.physics.sum3``): relative-accurate as
+    and the sum compensated (``zoo.processes.float_exact.sum3``): relative-accurate as
     z -> b / (1 + b) (the exact maximum, not its float64 rounding)."""
     z = np.asarray(z, dtype=np.float64)
-    p, e = KN.two_product(z, np.asarray(b, dtype=np.float64))
+    p, e = two_product(z, np.asarray(b, dtype=np.float64))
     b = np.asarray(b, dtype=np.float64)
-    return np.log1p(KN.sum3(b, -z, -p) - e)
+    return np.log1p(sum3(b, -z, -p) - e)
 
 
 def z_of_w(w, b, *, lib=torch):

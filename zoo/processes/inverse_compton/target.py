@@ -34,6 +34,7 @@ import torch
 from scipy.special import spence
 
 from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ..float_exact import two_product, two_sum
 
 #: series/closed-form switch point in y = b q, and number of series terms
 _Y_SWITCH = 0.1
@@ -202,28 +203,6 @@ def tail_mass(s_a, span, b):
     return 0.5 * h * (integrand * _GL_W).sum(axis=(-1, -2))
 
 
-_SPLIT = 134217729.0   # 2^27 + 1: Dekker's splitting constant for float64
-
-
-def _two_prod(a, b):
-    """(p, e) with p = fl(a b) and p + e = a b exactly (Dekker; no FMA in numpy)."""
-    p = a * b
-    t = _SPLIT * a
-    ah = t - (t - a)
-    al = a - ah
-    t = _SPLIT * b
-    bh = t - (t - b)
-    bl = b - bh
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _two_sum(a, b):
-    """(s, e) with s = fl(a + b) and s + e = a + b exactly (Knuth)."""
-    s = a + b
-    bv = s - a
-    return s, (a - (s - bv)) + (b - bv)
-
-
 def one_minus_q_of_eps(eps, gamma, eps0):
     """1 - q(eps) = (b (gamma - eps) - eps) / (b (gamma - eps)), b = 4 gamma eps0, relative-accurate
     for the given float64 eps, gamma, eps0 (taken as exact) up to the kinematic end, where the
@@ -231,9 +210,9 @@ def one_minus_q_of_eps(eps, gamma, eps0):
     products as exact two-products, so only the final sum and quotient round (issue 23: the
     float64 end eps_max - eps erred by 2e-11..2e-8 relative in the upper tail's mass)."""
     eps, gamma, eps0 = (np.asarray(v, dtype=np.float64) for v in (eps, gamma, eps0))
-    b_hi, b_lo = _two_prod(4.0 * gamma, eps0)                # 4 gamma exact: b = b_hi + b_lo
-    d_hi, d_lo = _two_sum(gamma, -eps)                       # gamma - eps = d_hi + d_lo
-    p, p_lo = _two_prod(b_hi, d_hi)
+    b_hi, b_lo = two_product(4.0 * gamma, eps0)                # 4 gamma exact: b = b_hi + b_lo
+    d_hi, d_lo = two_sum(gamma, -eps)                       # gamma - eps = d_hi + d_lo
+    p, p_lo = two_product(b_hi, d_hi)
     numerator = (p - eps) + (p_lo + b_hi * d_lo + b_lo * d_hi + b_lo * d_lo)
     return numerator / ((b_hi + b_lo) * (d_hi + d_lo))
 
@@ -242,7 +221,6 @@ def log_q_spans(eps, gamma, eps0):
     """(ln q_min, ln(q / q_min), ln q, -ln q) of eps, each without cancellation: the spans of
     the lower tail [q_min, q] and of the upper tail [q, 1] stay relative-accurate as eps
     approaches eps0 or the kinematic maximum."""
-    b = regime_b(gamma, eps0)
     ln_q_min = np.log(q_of_eps(eps0, gamma, eps0))
     lower = np.log1p(gamma * (eps - eps0) / (eps0 * (gamma - eps)))       # q/q_min - 1, exact form
     one_minus_q = one_minus_q_of_eps(eps, gamma, eps0)

@@ -32,6 +32,8 @@ import math
 
 import numpy as np
 
+from ..float_exact import sum3, two_product
+
 #: below this s the functions B, C (and D of the head-on kernel) use their power series
 SERIES_SWITCH = 0.5
 #: series terms: the first omitted one is below 1e-24 of the leading term at s = 1/2 (D's coefficients
@@ -101,35 +103,6 @@ def s_of_eps(eps):
     """s = -ln eps, relative-accurate both near eps = 1 (-log1p(eps - 1)) and for small eps."""
     eps = np.asarray(eps, dtype=np.float64)
     return np.where(eps < 0.5, -np.log(np.maximum(eps, 1e-300)), -np.log1p(np.minimum(eps, 1.0) - 1.0))
-
-
-def two_product(a, b):
-    """(p, e) with p = fl(a b) and a b = p + e exactly (Dekker's product, Veltkamp splitting)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    p = a * b
-
-    def split(x):
-        c = 134217729.0 * x  # 2^27 + 1
-        hi = c - (c - x)
-        return hi, x - hi
-
-    ah, al = split(a)
-    bh, bl = split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def two_sum(a, b):
-    """(s, e) with s = fl(a + b) and a + b = s + e exactly (Knuth's TwoSum)."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def sum3(a, b, c):
-    """a + b + c with one final rounding error (compensated: exact partial sums and their errors)."""
-    s1, e1 = two_sum(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
-    s2, e2 = two_sum(s1, np.asarray(c, dtype=np.float64))
-    return s2 + (e1 + e2)
 
 
 def lower_span(eps, k):
