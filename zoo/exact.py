@@ -129,9 +129,13 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
     # all precision; near a non-zero end the x bracket below resolves the last ulp as usual)
     x_floor = np.where(lower, np.where(lo_b == 0.0, tiny, lo_b), np.where(hi_b == 0.0, -tiny, hi_b))
     at_zero = np.where(lower, lo_b == 0.0, hi_b == 0.0)
-    with np.errstate(all="ignore"):
-        floor_mass = np.where(at_zero, _residual(target, k, x_floor, u, np.ones(n), lower, prev, params), 0.0)
-    floored = ~ends & at_zero & np.isfinite(floor_mass) & (mass < floor_mass)
+    floored = np.zeros(n, dtype=bool)
+    cand = np.flatnonzero(at_zero & ~ends)      # the floor's tail mass only where an end is at 0
+    if cand.size:
+        p_c, pv_c = _take(params, prev, cand, n)
+        with np.errstate(all="ignore"):
+            floor_mass = _residual(target, k, x_floor[cand], u[cand], np.ones(cand.size), lower[cand], pv_c, p_c)
+        floored[cand] = np.isfinite(floor_mass) & (mass[cand] < floor_mass)
     w[floored] = np.where(lower[floored], 0.0, 1.0)
     x[floored] = np.where(lower[floored], lo_b[floored], hi_b[floored])
     state[floored] = 4
