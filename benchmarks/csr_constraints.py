@@ -1,10 +1,10 @@
 """Hard vs soft vs no y-symmetry constraint for a CSR wake surrogate (issue 14, item 5): a table
 of the validator-written metrics of the variant cards.
 
-    G=training_recipes/csr_wake_gaussian.py
-    python $G --grid-n 32 --name csr-wake-gaussian-hard --out checkpoints/variants/hard
-    python $G --grid-n 32 --name csr-wake-gaussian-free --y-symmetry none --out checkpoints/variants/free
-    python $G --grid-n 32 --name csr-wake-gaussian-soft --y-symmetry none --symmetry-weight 1 \\
+    G="zoo train csr-wake-gaussian"
+    $G --grid-n 32 --name csr-wake-gaussian-hard --out checkpoints/variants/hard
+    $G --grid-n 32 --name csr-wake-gaussian-free --y-symmetry none --out checkpoints/variants/free
+    $G --grid-n 32 --name csr-wake-gaussian-soft --y-symmetry none --symmetry-weight 1 \\
         --out checkpoints/variants/soft
     python benchmarks/csr_constraints.py checkpoints/variants/{free,soft,hard}
 

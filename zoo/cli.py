@@ -1,5 +1,5 @@
 """The ``zoo`` command line: list, info, sample, validate, schema (and the subcommands that
-other layers register: bench, spectrum, publish).
+other layers register: bench, spectrum, publish, export, train).
 
 Every error a user can cause ends as one ``error: ...`` line on stderr and exit status 2;
 a closed pipe (``zoo sample ... | head``) ends quietly.
@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .spectra.cli import register as _reg_spectra; _reg_spectra(sub)  # noqa: E702
     from .publish import register as _reg_publish; _reg_publish(sub)  # noqa: E702
     from .export.cli import register as _reg_export; _reg_export(sub)  # noqa: E702
+    from .recipes import register as _reg_train; _reg_train(sub)  # noqa: E702
     return ap
 
 

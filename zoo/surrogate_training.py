@@ -1,5 +1,5 @@
-"""Training field surrogates on CSR wakes (recipes ``training_recipes/csr_wake_*.py`` call
-``recipe_main``); the card's metrics always come from ``zoo.surrogate_validation``.
+"""Training field surrogates on CSR wakes (``zoo train csr-wake-*``: the recipes
+``registry/csr-wake-*/recipe.toml`` call ``recipe_main``); the card's metrics always come from ``zoo.surrogate_validation``.
 
 Loss: for every field b and component c of a batch, the mean squared error over the grid divided by
 the variance of the true component over the grid (the squared counterpart of the seed paper's
@@ -33,7 +33,7 @@ from .surrogate_nets import build_surrogate_network, mirror_y
 from .training import hardware_description
 
 REPO = Path(__file__).resolve().parents[1]
-DATA_SCRIPT = "training_recipes/data/csr_wakes.py"
+DATA_SCRIPT = "zoo.surrogate_data"   # python -m zoo.surrogate_data generates the training set
 
 COMPONENT_TEXT = {
     "Ws": "longitudinal wake: energy change per unit length of a test electron per bunch electron, in units "
@@ -100,7 +100,7 @@ def wake_card(*, name: str, summary: str, arch: dict, ds: WakeDataset, recipe: s
         data_path = ds.path.resolve().relative_to(REPO)
     except ValueError:
         data_path = ds.path
-    command = (f"python {DATA_SCRIPT} --n {spec.n} --half-width-um {h * 1e6:g} --sampling {spec.sampling} "
+    command = (f"python -m {DATA_SCRIPT} --n {spec.n} --half-width-um {h * 1e6:g} --sampling {spec.sampling} "
                f"--per-axis {spec.per_axis} --n-samples {spec.n_samples} --seed {spec.seed} "
                f"--ood-per-kind {spec.ood_per_kind} --out {data_path}")
     card = {
@@ -257,15 +257,18 @@ def write_surrogate(net: torch.nn.Module, card: SurrogateCard, out_dir: str | Pa
 
 
 # -- command line -----------------------------------------------------------------------------------
-def recipe_main(*, kind: str, name: str, summary: str, recipe: str, steps: int, batch_size: int, lr: float,
+def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: int, batch_size: int, lr: float,
                 seed: int = 0, dropout: float = 0.1, superpose: float = 0.0, version: str = "0.1.0",
                 grid_n: int = 64, linear: bool = False, dropout_levels: str = "all",
-                argv=None) -> SurrogateCard:
+                default_out: Path | None = None, argv=None) -> SurrogateCard:
     """Command line of a surrogate recipe: dataset (generated if missing), train, write, validate.
-    ``summary`` may name ``{grid}`` (e.g. "64^3 grid over +-48 um")."""
-    ap = argparse.ArgumentParser(description=f"Train the {name} field surrogate and write its weights and "
+    ``network``: "sigma-mlp" or "unet"; ``summary`` may name ``{grid}`` (e.g. "64^3 grid over +-48 um")."""
+    kind = network
+    ap = argparse.ArgumentParser(prog=f"zoo train {name}",
+                                 description=f"Train the {name} field surrogate and write its weights and "
                                              "validated card.")
-    ap.add_argument("--out", default=None, help="output folder (default registry/NAME)")
+    ap.add_argument("--out", default=None, required=default_out is None,
+                    help=f"output folder (default {default_out} or, with --name, its sibling folder)")
     ap.add_argument("--name", default=name, help="model name (e.g. for the constraint variants)")
     ap.add_argument("--data", default=None, help="training set .npz (default checkpoints/data/csr_wakes-<spec>.npz; "
                                                  "generated there if missing)")
@@ -305,7 +308,7 @@ def recipe_main(*, kind: str, name: str, summary: str, recipe: str, steps: int, 
     if args.threads:
         torch.set_num_threads(args.threads)
     name = args.name
-    out = Path(args.out) if args.out else REPO / "registry" / name
+    out = Path(args.out) if args.out else Path(default_out).parent / name
     if args.smoke:
         args.grid_n, args.half_width_um, args.sampling, args.per_axis, args.ood_per_kind = 16, 48.0, "grid", 2, 1
         args.steps, args.batch_size, args.mc_samples = 12, 2, 3
@@ -318,7 +321,7 @@ def recipe_main(*, kind: str, name: str, summary: str, recipe: str, steps: int, 
         data = out / ".smoke-data" / f"csr_wakes-n{spec.n}-{spec.key()}.npz"
     else:
         data = REPO / "checkpoints" / "data" / f"csr_wakes-n{spec.n}-{spec.key()}.npz"
-    command = (f"python {DATA_SCRIPT} --n {spec.n} --half-width-um {args.half_width_um:g} --sampling {spec.sampling} "
+    command = (f"python -m {DATA_SCRIPT} --n {spec.n} --half-width-um {args.half_width_um:g} --sampling {spec.sampling} "
                f"--per-axis {spec.per_axis} --n-samples {spec.n_samples} --seed {spec.seed} "
                f"--ood-per-kind {spec.ood_per_kind} --out {data}")
     ds = generate(spec, data, command=command)

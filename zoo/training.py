@@ -1,6 +1,7 @@
 """Training (CDF loss of eq. 4/17, or quantile regression on exact tables) and writing a model folder.
 
-Recipes in ``training_recipes/`` call ``recipe_main``; the card's metrics always come
+Recipes (``registry/<name>/recipe.toml``, run by ``zoo train``: zoo.recipes) call ``recipe_main``;
+the card's metrics always come
 from ``zoo.validation.validate``.
 """
 from __future__ import annotations
@@ -304,10 +305,11 @@ def recipe_hyperparameters(args, card: ModelCard) -> dict:
     return out
 
 
-def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr: float, seed: int = 0,
-                objective: str = "cdf", lbfgs_rounds: int = 0, lbfgs_iterations: int = 200,
+def recipe_main(make_card, *, name: str, default_out: str | None, steps: int, batch_size: int, lr: float,
+                seed: int = 0, objective: str = "cdf", lbfgs_rounds: int = 0, lbfgs_iterations: int = 200,
                 lbfgs_batch: int = 65536, table_u: int = 257, smoke_steps: int = 50, argv=None) -> ModelCard:
-    """Command line of a training recipe: train, write weights and card, validate.
+    """Command line of a sampler recipe (``zoo train``, zoo.recipes): train, write weights and card,
+    validate. ``default_out``: the folder written without ``--out`` (None: ``--out`` is required).
 
     ``objective`` is ``cdf`` (eq. 4/17), ``quantile`` (regression onto exact inverse-CDF
     tables of ``table_u`` u values per training parameter point) or ``tail-quantile`` (the
@@ -318,9 +320,10 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     """
     import argparse
 
-    name = Path(default_out).name
-    ap = argparse.ArgumentParser(description=f"Train the {name} model and write its weights and validated card.")
-    ap.add_argument("--out", default=default_out, help="output folder for card.json and the weights")
+    ap = argparse.ArgumentParser(prog=f"zoo train {name}",
+                                 description=f"Train the {name} model and write its weights and validated card.")
+    ap.add_argument("--out", default=default_out, required=default_out is None,
+                    help=f"output folder for card.json and the weights (default {default_out})")
     ap.add_argument("--objective", choices=["cdf", "quantile", "tail-quantile"], default=objective)
     ap.add_argument("--steps", type=int, default=steps, help="Adam steps")
     ap.add_argument("--batch-size", type=int, default=batch_size)
@@ -343,7 +346,9 @@ def recipe_main(make_card, *, default_out: str, steps: int, batch_size: int, lr:
     if args.smoke:
         args.steps, args.lbfgs_rounds, args.lbfgs_iterations, args.lbfgs_batch, args.table_u = \
             smoke_steps, min(args.lbfgs_rounds, 1), 5, 2048, 5
-    ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else Path(default_out).parents[1] / "checkpoints" / name
+    ckpt_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else Path(args.out) / ".checkpoints"
+    if default_out is not None and Path(args.out).resolve() == Path(default_out).resolve() and not args.checkpoint_dir:
+        ckpt_dir = Path(default_out).parents[1] / "checkpoints" / name   # a source checkout: <repo>/checkpoints
     if args.smoke and args.checkpoint_dir is None:
         ckpt_dir = Path(args.out) / ".checkpoints"
     widths = {"hidden": _parse_hidden(args.hidden)} if args.hidden else {}

@@ -1,0 +1,183 @@
+"""Training recipes as data: one ``recipe.toml`` per model, beside its card in ``registry/<name>/``.
+
+    zoo train klein-nishina                       # the bundled recipe, writes registry/klein-nishina
+    zoo train klein-nishina --smoke --out /tmp/kn  # seconds
+    zoo train path/to/recipe.toml --device cuda
+
+A recipe file holds what a model's training takes, and nothing else::
+
+    name = "klein-nishina"
+    kind = "sampler"                 # the model kind (zoo.kinds), which selects the trainer
+    description = '''why these choices, measured'''
+    [card]                           # sampler: the arguments of zoo.training.base_card
+    version = "0.2.0"
+    target_id = "klein-nishina"
+    ...
+    [fit]                            # the trainer's defaults (its command-line flags override them)
+    objective = "tail-quantile"
+    steps = 20000
+    ...
+
+The recipes ship in the wheel (inside the registry folders); the card a run writes names its recipe
+(``training.recipe``) and records the settings of the run (``training.hyperparameters``).
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:   # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+RECIPE_FILENAME = "recipe.toml"
+_TOP_KEYS = {"name", "kind", "description", "card", "fit"}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One model's recipe, read from its ``recipe.toml``.
+
+    ``card``: the sampler kind's ``base_card`` arguments (empty for kinds whose trainer builds the card
+    itself); ``fit``: the trainer's keyword defaults; ``path``: the file it was read from."""
+
+    name: str
+    kind: str
+    path: Path
+    description: str = ""
+    card: dict = field(default_factory=dict)
+    fit: dict = field(default_factory=dict)
+
+    @property
+    def reference(self) -> str:
+        """How the card names this recipe: ``registry/<name>/recipe.toml`` for the bundled ones."""
+        from .registry import bundled_registry_dir as registry_dir
+
+        try:
+            rel = self.path.resolve().relative_to(registry_dir().resolve())
+            return f"registry/{rel.as_posix()}"
+        except ValueError:
+            return self.path.name if self.path.parent.name != self.name else f"{self.name}/{self.path.name}"
+
+
+def read_recipe(path: str | Path) -> Recipe:
+    """Read and check a ``recipe.toml`` (a clear error names the file and the key at fault)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"recipe {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"recipe {path} cannot be read: {err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"recipe {path} is not valid TOML: {err}") from None
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ValueError(f"recipe {path}: unknown keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+    for key in ("name", "kind"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise ValueError(f"recipe {path}: {key!r} must be a non-empty string")
+    for key in ("card", "fit"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ValueError(f"recipe {path}: [{key}] must be a table")
+    if data["kind"] not in TRAINERS:
+        raise ValueError(f"recipe {path}: kind {data['kind']!r} has no trainer; known: {sorted(TRAINERS)}")
+    return Recipe(name=data["name"], kind=data["kind"], path=path, description=data.get("description", ""),
+                  card=data.get("card", {}), fit=data.get("fit", {}))
+
+
+def recipe_paths() -> dict[str, Path]:
+    """Every bundled recipe: model name -> ``registry/<name>/recipe.toml``."""
+    from .registry import bundled_registry_dir as registry_dir
+
+    return {p.parent.name: p for p in sorted(registry_dir().glob(f"*/{RECIPE_FILENAME}"))}
+
+
+def find_recipe(name_or_path: str) -> Recipe:
+    """A recipe by bundled model name (``klein-nishina``), folder (``registry/x``) or file path."""
+    p = Path(name_or_path)
+    if p.is_file():
+        return read_recipe(p)
+    if p.is_dir() and (p / RECIPE_FILENAME).is_file():
+        return read_recipe(p / RECIPE_FILENAME)
+    known = recipe_paths()
+    if name_or_path in known:
+        return read_recipe(known[name_or_path])
+    raise ValueError(f"no recipe {name_or_path!r}: give a bundled model name ({', '.join(known)}), a folder "
+                     f"holding {RECIPE_FILENAME}, or the path of a recipe file")
+
+
+def default_out(recipe: Recipe) -> Path | None:
+    """Where a run writes by default: the recipe's folder in a source checkout (``registry/<name>``),
+    None (``--out`` required) where the recipe lies inside an installed package."""
+    folder = recipe.path.resolve().parent
+    return None if "site-packages" in folder.parts or "dist-packages" in folder.parts else folder
+
+
+def make_sampler_card(recipe: Recipe, *, seed: int, steps: int, batch_size: int, hidden=None):
+    """The sampler card a recipe describes (before training): ``zoo.training.base_card`` of its [card]."""
+    from .training import base_card
+
+    spec = dict(recipe.card)
+    # TOML arrays are lists; the card's domains are (lo, hi) pairs
+    spec["parameters"] = [{**p, "domain": tuple(p["domain"])} if isinstance(p, dict) and "domain" in p else p
+                          for p in spec.get("parameters", [])]
+    if hidden is not None:
+        spec["hidden"] = hidden
+    try:
+        return base_card(name=recipe.name, recipe=recipe.reference, seed=seed, steps=steps,
+                         batch_size=batch_size, **spec)
+    except TypeError as err:
+        raise ValueError(f"recipe {recipe.path}: [card] {err}") from None
+
+
+def _train_sampler(recipe: Recipe, argv):
+    from .training import recipe_main
+
+    def make_card(*, seed, steps, batch_size, hidden=None):
+        return make_sampler_card(recipe, seed=seed, steps=steps, batch_size=batch_size, hidden=hidden)
+
+    out = default_out(recipe)
+    return recipe_main(make_card, name=recipe.name, default_out=None if out is None else str(out),
+                       argv=argv, **recipe.fit)
+
+
+def _train_surrogate(recipe: Recipe, argv):
+    from .surrogate_training import recipe_main
+
+    if recipe.card:
+        raise ValueError(f"recipe {recipe.path}: surrogate recipes take their settings in [fit] only")
+    out = default_out(recipe)
+    return recipe_main(name=recipe.name, recipe=recipe.reference, default_out=out, argv=argv, **recipe.fit)
+
+
+#: model kind -> trainer(recipe, argv) returning the written card
+TRAINERS = {"sampler": _train_sampler, "surrogate": _train_surrogate}
+
+
+def train(name_or_path: str, argv: list[str] | None = None):
+    """Run a recipe (``zoo train``): train, write weights and card, validate. ``argv``: the trainer's
+    flags (``--smoke``, ``--out``, ``--device``, ``--steps`` ...; ``zoo train NAME --help`` lists them)."""
+    recipe = find_recipe(name_or_path)
+    try:
+        return TRAINERS[recipe.kind](recipe, list(argv or []))
+    except TypeError as err:   # a [fit] key the trainer does not take
+        if "unexpected keyword" in str(err):
+            raise ValueError(f"recipe {recipe.path}: [fit] {err}") from None
+        raise
+
+
+def register(sub) -> None:
+    """The ``zoo train`` subcommand."""
+    import argparse
+
+    p = sub.add_parser("train", help="train a model from its recipe (registry/<name>/recipe.toml)",
+                       description="Train a model from its recipe and write its weights and validated card. "
+                                   "Flags after the recipe go to its trainer: zoo train NAME --help lists them "
+                                   "(--smoke, --out, --device cuda, --steps, --fresh, ...); an interrupted run "
+                                   "resumes from its checkpoint.")
+    p.add_argument("recipe", help="bundled model name, a folder holding recipe.toml, or a recipe file")
+    p.add_argument("flags", nargs=argparse.REMAINDER, help="the trainer's flags")
+    p.set_defaults(func=lambda args: (train(args.recipe, args.flags), 0)[1])
