@@ -38,7 +38,8 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(0)
     print(f"CPU, {args.threads} torch thread(s), n = {args.n} samples per call, torch {torch.__version__}")
-    print("| model | torch fp32, broadcast [samples/s] | torch fp32, per-sample [samples/s] | exact table [samples/s] | table / network |")
+    print("| model | torch fp32, broadcast [samples/s] | torch fp32, per-sample [samples/s] | exact table [samples/s] "
+          "| table / network |")
     print("|---|---|---|---|---|")
     for name in zoo.list(kind="sampler"):
         s = zoo.load(name)

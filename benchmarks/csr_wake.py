@@ -86,7 +86,8 @@ def main(argv=None) -> int:
         print(f"  {label:52s} {mm:9.4f} s +- {sm:.4f}")
     model.to("cpu")
     err = [float(np.abs(pred[c] - e).mean() / e.std()) for c, e in zip(("Ws", "Wx", "Wy"), exact)]
-    print("  surrogate vs computed wake: MAE / std  " + "  ".join(f"{c} {v:.2%}" for c, v in zip(("Ws", "Wx", "Wy"), err)))
+    print("  surrogate vs computed wake: MAE / std  "
+          + "  ".join(f"{c} {v:.2%}" for c, v in zip(("Ws", "Wx", "Wy"), err)))
     return 0
 
 

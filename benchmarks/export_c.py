@@ -28,7 +28,7 @@ import torch
 import zoo
 from zoo.export import c_identifier, export
 
-DRIVER = r"""
+DRIVER = (r"""
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -37,7 +37,8 @@ static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
 int main(int argc, char **argv) {
     size_t n = (size_t)atoll(argv[1]); int repeat = atoi(argv[2]);
     const char *upath = argv[3], *ppath = argv[4];
-    double *u = malloc(n * DIM * sizeof *u), *p = malloc(n * (NP ? NP : 1) * sizeof *p), *out = malloc(n * DIM * sizeof *out);
+    double *u = malloc(n * DIM * sizeof *u), *p = malloc(n * (NP ? NP : 1) * sizeof *p), """
+          r"""*out = malloc(n * DIM * sizeof *out);
     FILE *f = fopen(upath, "rb"); if (fread(u, sizeof *u, n * DIM, f) != n * DIM) return 2; fclose(f);
     if (NP) { f = fopen(ppath, "rb"); if (fread(p, sizeof *p, n * NP, f) != n * NP) return 2; fclose(f); }
     PPF(n, u, NP ? p : NULL, out);  /* warm-up */
@@ -48,7 +49,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "checksum %.17g\n", s);
     return 0;
 }
-"""
+""")
 
 
 def clock_ghz() -> float:

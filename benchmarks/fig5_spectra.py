@@ -80,7 +80,8 @@ def main(argv=None) -> int:
         res = analyse(mc, cfg)
         t2 = time.perf_counter()
         red = res["chi2"] / max(res["dof"], 1)
-        head = (f"### {describe(name)} ({res['regime']}), seed {cfg.seed}\n\nchi2/dof = {res['chi2']:.1f}/{res['dof']} = {red:.3f} "
+        head = (f"### {describe(name)} ({res['regime']}), seed {cfg.seed}\n\n"
+                f"chi2/dof = {res['chi2']:.1f}/{res['dof']} = {red:.3f} "
                 f"({cfg.n_samples:.0e} samples; MC {t1 - t0:.1f} s, reference {t2 - t1:.1f} s)\n")
         md.append(head + "\n" + format_slopes(res["slopes"]) + "\n")
         print(md[-1], flush=True)
@@ -103,7 +104,8 @@ def main(argv=None) -> int:
     total = time.perf_counter() - t_start
     md_path = out_dir / "fig5_table.md"
     md_path.write_text(f"Model {sampler.card.name} v{sampler.card.version}, weights sha256 "
-                       f"{sampler.card.weights.sha256[:12]}; `python benchmarks/fig5_spectra.py`, total {total:.0f} s\n\n"
+                       f"{sampler.card.weights.sha256[:12]}; `python benchmarks/fig5_spectra.py`, "
+                       f"total {total:.0f} s\n\n"
                        + "\n".join(md))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=lambda x: None if math.isnan(x) else x))

@@ -31,7 +31,8 @@ def main(argv=None) -> int:
     ap.add_argument("--points", type=int, default=None, help="held-out points (default: the card's count)")
     args = ap.parse_args(argv)
     print(f"fresh held-out points, seed {args.seed}")
-    print("| model | KS max card | fresh | ratio | tail 1e-4 max card | fresh | ratio | tail 1e-6 max card | fresh | ratio |")
+    print("| model | KS max card | fresh | ratio | tail 1e-4 max card | fresh | ratio "
+          "| tail 1e-6 max card | fresh | ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     worst = 0.0
     for name in args.models or zoo.list(kind="sampler"):
@@ -40,7 +41,8 @@ def main(argv=None) -> int:
         print(f"[heldout_audit] {name} ...", file=sys.stderr, flush=True)
         m = validate(s.model, n_points=args.points, seed=args.seed, u_grid=c.u_grid, js_bins=c.js_bins)
         cells = []
-        for a, b in ((c.ks_max, m.ks_max), (tail_max(c, 1e-4), tail_max(m, 1e-4)), (tail_max(c, 1e-6), tail_max(m, 1e-6))):
+        for a, b in ((c.ks_max, m.ks_max), (tail_max(c, 1e-4), tail_max(m, 1e-4)),
+                     (tail_max(c, 1e-6), tail_max(m, 1e-6))):
             worst = max(worst, b / a)
             cells.append(f"{a:.2e} | {b:.2e} | {b / a:.2f}")
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)

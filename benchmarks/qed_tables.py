@@ -100,7 +100,8 @@ class Network:
 
         self.torch = torch
         self.s = zoo.load(name)
-        self.label, self.sizes = f"network `{name}`", "x".join(str(w) for w in self.s.card.architecture.subnets[0].hidden)
+        self.label, self.sizes = (f"network `{name}`",
+                                  "x".join(str(w) for w in self.s.card.architecture.subnets[0].hidden))
         self.gen = torch.Generator().manual_seed(0)
 
     def outside(self, pt):
@@ -225,7 +226,8 @@ def run_process(name, spec, args, rng):
         print("| sampler | " + " | ".join(f"{v:.3g}" for p in pts for v in p.values()) + " |")
         print("|---|" + "---|" * len(pts))
         for s in rows:
-            cells = [f"{r['lower'][0]:.1e} / {r['upper'][0]:.1e}" + ("*" if r["outside"] else "") for r in results[s][0]]
+            cells = [f"{r['lower'][0]:.1e} / {r['upper'][0]:.1e}" + ("*" if r["outside"] else "")
+                     for r in results[s][0]]
             print(f"| {s.label} {s.sizes} | " + " | ".join(cells) + " |")
     print(f"\n(KS of {args.n} draws carries sample noise ~{0.87 / math.sqrt(args.n):.1e}.)")
     summary(name, rows, results, pts)

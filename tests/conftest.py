@@ -3,8 +3,6 @@ runs everything; ``python -m pytest -q --full -m full`` runs only what the fast 
 See tests/tiers.py."""
 import os
 
-import pytest
-
 
 def pytest_addoption(parser):
     parser.addoption("--full", action="store_true", default=False,

@@ -701,7 +701,8 @@ class _Handler(BaseHTTPRequestHandler):
         content = (self._read_json() or {}).get("content") or ""
         front = re.match(r"^---\s*\n(.*?)\n---\s*(\n|$)", content, re.S)
         if front is None:
-            self._send_json(200, {"errors": [], "warnings": [{"message": "empty or missing yaml metadata in repo card"}]})
+            self._send_json(200, {"errors": [],
+                                  "warnings": [{"message": "empty or missing yaml metadata in repo card"}]})
             return
         errors = []
         try:

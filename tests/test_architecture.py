@@ -92,20 +92,47 @@ def test_the_cpu_path_imports_nothing_of_zoo_cuda():
 def test_load_dispatches_on_the_cards_kind(monkeypatch):
     assert zoo.load("bessel-test").card.kind == "sampler"
     seen = []
-    monkeypatch.setitem(kinds.BUILDERS, "sampler", lambda card, folder, rev: seen.append(card.name) or "built")
+
+    class Recording(kinds.SamplerKind):
+        def from_tensors(self, card, folder, tensors):
+            seen.append(card.name)
+            return "built"
+
+    monkeypatch.setitem(kinds.KINDS, "sampler", Recording())
     assert zoo.load("bessel-test") == "built" and seen == ["bessel-test"]
 
 
-def test_a_kind_without_a_builder_is_a_clear_error(monkeypatch):
-    monkeypatch.delitem(kinds.BUILDERS, "sampler")
+def test_a_kind_without_a_class_is_a_clear_error(monkeypatch):
+    monkeypatch.delitem(kinds.KINDS, "sampler")
     with pytest.raises(ValueError, match="kind 'sampler', which this radzoo cannot build"):
         zoo.load("bessel-test")
 
 
-def test_register_kind_refuses_a_second_builder():
-    with pytest.raises(ValueError, match="already has a builder"):
-        kinds.register_kind("sampler", lambda *a: None)
-    assert kinds.register_kind("sampler", kinds.build_sampler) is kinds.build_sampler  # same builder: fine
+def test_register_kind_refuses_a_second_class_under_one_name():
+    class Other(kinds.SamplerKind):
+        pass
+
+    with pytest.raises(ValueError, match="already registered"):
+        kinds.register_kind(Other())
+    with pytest.raises(TypeError, match="ModelKind instance"):
+        kinds.register_kind("sampler")
+    same = kinds.KINDS["sampler"]
+    assert kinds.register_kind(kinds.SamplerKind()).name == "sampler"  # the same class again: fine
+    kinds.KINDS["sampler"] = same
+
+
+def test_no_code_outside_the_kind_classes_branches_on_the_model_kind():
+    """Issue 24: what differs between kinds lives in zoo/kinds.py (the kind objects)."""
+    import re
+    from pathlib import Path
+
+    pattern = re.compile(r"card\.kind\s*[!=]=|isinstance\([^)]*(ModelCard|SurrogateCard)\)|"
+                         r"kind\s*[!=]=\s*[\"'](sampler|surrogate)[\"']|[\"'](sampler|surrogate)[\"']\s*[!=]=")
+    root = Path(zoo.__file__).parent
+    hits = [f"{p.relative_to(root)}:{i}: {line.strip()}" for p in sorted(root.rglob("*.py")) if p.name != "kinds.py"
+            for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    # the one allowed: Surrogate's constructor checks its argument's type (a TypeError, not a dispatch)
+    assert hits == ["surrogate.py:67: if not isinstance(card, SurrogateCard):"], hits
 
 
 def test_a_card_of_an_unknown_kind_is_refused():

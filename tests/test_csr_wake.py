@@ -37,9 +37,16 @@ def test_1d_steady_state_gaussian_moments():
     textbook mean -0.35047 and rms 0.24599 (to 1e-4 relative; -0.350472 and 0.245987: 6e-6 and
     1.4e-5 from the digits quoted)."""
     sig, rho = 1.0, 1.0
-    lam_p = lambda q: -q * np.exp(-0.5 * q * q) / np.sqrt(2 * np.pi)
-    quad_w = lambda q: C.wake_1d_steady_state(q, lam_p, u_max=30.0, rho=rho)
-    closed = lambda q: C.wake_1d_gaussian(q, sig, rho=rho)
+
+    def lam_p(q):
+        return -q * np.exp(-0.5 * q * q) / np.sqrt(2 * np.pi)
+
+    def quad_w(q):
+        return C.wake_1d_steady_state(q, lam_p, u_max=30.0, rho=rho)
+
+    def closed(q):
+        return C.wake_1d_gaussian(q, sig, rho=rho)
+
     zz = np.linspace(-6, 6, 97)
     # scipy's pbdv is good to ~1e-7 at |q| ~ 6 (the quadrature to 1e-15 against mpmath)
     np.testing.assert_allclose(quad_w(zz), closed(zz), rtol=1e-6, atol=1e-12)
@@ -67,7 +74,10 @@ def test_retarded_angle_solves_the_exact_condition():
     for gam in (500.0, 1e4):
         beta = np.sqrt(1 - 1 / gam ** 2)
         a = green.retarded_angle(x, y, z, gam)
-        f = lambda t, xi, yi, zi: t - 0.5 * beta * np.sqrt(xi * xi + yi * yi + 4 * (1 + xi) * np.sin(t) ** 2) - zi
+
+        def f(t, xi, yi, zi):
+            return t - 0.5 * beta * np.sqrt(xi * xi + yi * yi + 4 * (1 + xi) * np.sin(t) ** 2) - zi
+
         ref = np.array([brentq(f, -2, 2, args=(xi, yi, zi), xtol=1e-300, rtol=1e-15, maxiter=500)
                         for xi, yi, zi in zip(x, y, z)])
         # ill-conditioned where d/dalpha ~ 1 - n.beta is tiny: 2e-10 relative measured there
@@ -92,7 +102,10 @@ def test_potentials_are_the_lienard_wiechert_forces(x, y, z):
         h = 1e-5 * abs(z)
         d = [(a - b) / (2 * h) for a, b in zip(green.psi(x, y, z + h, gam), green.psi(x, y, z - h, gam))]
         L = green.point_charge_force(x, y, z, gam)
-        phi = lambda zz: green.point_charge_force(x, y, zz, gam)["phi"] / (1 + x)
+
+        def phi(zz):
+            return green.point_charge_force(x, y, zz, gam)["phi"] / (1 + x)
+
         sc = (phi(z + h) - phi(z - h)) / (2 * h) / (2 * gam ** 2)
         assert 0.5 * beta2 * d[0] - sc == pytest.approx(L["E_s"], rel=1e-7)
         if gam < 1e6:

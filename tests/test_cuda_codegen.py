@@ -68,7 +68,8 @@ def test_every_coordinate_compiles_alone(name, coord):
 def test_default_is_the_accurate_mode():
     o = codegen.KernelOptions()
     assert (o.precision, o.mma, o.tanh) == ("accurate", "3xf16", "exact")
-    assert (codegen.KernelOptions(precision="fast").mma, codegen.KernelOptions(precision="fast").tanh) == ("f16", "f16x2")
+    assert ((codegen.KernelOptions(precision="fast").mma, codegen.KernelOptions(precision="fast").tanh)
+            == ("f16", "f16x2"))
     assert codegen.KernelOptions(precision="fast", tanh="exact").tanh == "exact"   # explicit fields override
     with pytest.raises(ValueError, match="precision='fast'"):
         codegen.KernelOptions(tanh="f16x2")                  # f16x2 rounds to f16: not with split operands
@@ -87,7 +88,8 @@ def test_ptx_uses_tensor_core_mma(name, mode, arch):
     assert n_mma_layers(s.card) > 0, "registry models are deep enough to have hidden -> hidden layers"
     ptx = nvrtc.compile_source(s.kernel_source(**mode), arch, kind="ptx").decode()
     n_mma = len(re.findall(r"mma\.sync\.aligned\.m16n8k16\.row\.col\.f32\.f16\.f16\.f32", ptx))
-    want = sum((a // 16) * (b // 8) for sub in s.card.architecture.subnets for a, b in zip(sub.hidden[:-1], sub.hidden[1:]))
+    want = sum((a // 16) * (b // 8) for sub in s.card.architecture.subnets
+               for a, b in zip(sub.hidden[:-1], sub.hidden[1:]))
     assert n_mma == MMA_PER_TILE[opts.mma] * want
     uses_tanh = any(sub.activation == "tanh" for sub in s.card.architecture.subnets)
     if uses_tanh:
@@ -115,7 +117,8 @@ def test_sass_has_hmma(name):
     if not nvdisasm:
         pytest.skip("nvdisasm not installed (pip install nvidia-cuda-nvdisasm); the PTX test still checks mma")
     s = zoo.load(name)
-    want = sum((a // 16) * (b // 8) for sub in s.card.architecture.subnets for a, b in zip(sub.hidden[:-1], sub.hidden[1:]))
+    want = sum((a // 16) * (b // 8) for sub in s.card.architecture.subnets
+               for a, b in zip(sub.hidden[:-1], sub.hidden[1:]))
     for arch in ("sm_80", "sm_90"):
         for precision in codegen.PRECISIONS:
             path = nvrtc.cache_dir() / f"{name}-{arch}-{precision}.cubin"
@@ -140,7 +143,8 @@ def test_sass_has_hmma(name):
             blocks = [(hmma[e - c], hmma[e - 1]) for c, e in zip(per_sub, ends)]
             spill_bytes = nvrtc.resource_usage(s.kernel_source(precision=precision), arch)["spill_stores"]
             inside = [i for i in spills if any(a <= i <= b for a, b in blocks)]
-            assert not [i for i in inside if re.search(r"\bSTL\b", lines[i])], f"{arch} {precision}: STL in the MMA code"
+            assert not [i for i in inside if re.search(r"\bSTL\b", lines[i])], \
+                f"{arch} {precision}: STL in the MMA code"
             # measured exception: the 64-wide chained accurate kernel (klein-nishina-polarized) reloads
             # two words (L1-resident, against ~200 HMMAs per tile) inside its second subnet on sm_80
             assert len(inside) <= spill_bytes // 4, f"{arch} {precision}: {len(inside)} reloads in the MMA code"
@@ -193,7 +197,8 @@ def test_every_card_field_that_shapes_the_map_is_implemented():
     from zoo import card as card_module
 
     for cls, handled in codegen.CARD_FIELDS.items():
-        assert set(getattr(card_module, cls).model_fields) <= handled, (cls, set(getattr(card_module, cls).model_fields) - handled)
+        assert set(getattr(card_module, cls).model_fields) <= handled, \
+            (cls, set(getattr(card_module, cls).model_fields) - handled)
 
 
 @pytest.mark.parametrize("residual", [False, True])
@@ -201,7 +206,8 @@ def test_residual_in_generated_code(residual):
     card = zoo.load("gaussian-2d").card
     if "residual" not in SubnetCard.model_fields:
         pytest.skip("this card schema has no residual")
-    subs = [sub.model_copy(update={"residual": residual, "u_transform": "arcsine"}) for sub in card.architecture.subnets]
+    subs = [sub.model_copy(update={"residual": residual, "u_transform": "arcsine"})
+            for sub in card.architecture.subnets]
     card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subs})})
     src = codegen.generate(card)
     assert ("z0_1 += x0_1[0];" in src) == residual and ("z1_0 += x1_0[0];" in src) == residual

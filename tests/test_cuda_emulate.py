@@ -158,13 +158,15 @@ EXTREME_IC = [{"gamma": 8.3e9, "eps0": 8.6e-3}, {"gamma": 1.2, "eps0": 1e-10}, {
 @pytest.mark.parametrize("coordinate", ["log_q", "log1p_bq", "log1p_bq_tails", "linear"])
 def test_ic_mapping_precision_at_domain_corners(coordinate):
     """fp32 transcendental part + fp64 last step: the map stays within 1e-6 (CDF units) of the
-    float64 torch transform for the same w, even at gamma ~ 1e10 where eps_max = gamma - 29 and the upper part of the distribution
-    lies inside one fp32 ulp of eps (1024): a sample stored in fp32 would be off by 0.1."""
+    float64 torch transform for the same w, even at gamma ~ 1e10 where eps_max = gamma - 29 and
+    the upper part of the distribution lies inside one fp32 ulp of eps (1024): a sample stored in
+    fp32 would be off by 0.1."""
     from zoo.transforms import to_physical
 
     s = zoo.load("ic-isotropic")
     sub = s.card.architecture.subnets[0]
-    sub = sub.model_copy(update={"output_transform": sub.output_transform.model_copy(update={"coordinate": coordinate})})
+    sub = sub.model_copy(
+        update={"output_transform": sub.output_transform.model_copy(update={"coordinate": coordinate})})
     card = s.card.model_copy(update={"architecture": s.card.architecture.model_copy(update={"subnets": [sub]})})
     w = np.linspace(0.0, 1.0, 20001).astype(np.float32)
     for pt in EXTREME_IC:
@@ -231,7 +233,8 @@ def test_residual_and_u_transform_match_torch(name, residual):
         pytest.skip("this card schema has no residual")
     s = zoo.load(name)
     for kind in ("identity", "arcsine", "logit"):
-        subs = [sub.model_copy(update={"u_transform": kind, "residual": residual}) for sub in s.card.architecture.subnets]
+        subs = [sub.model_copy(update={"u_transform": kind, "residual": residual})
+                for sub in s.card.architecture.subnets]
         card = s.card.model_copy(update={"architecture": s.card.architecture.model_copy(update={"subnets": subs})})
         model = InverseCDFModel(card).eval()
         model.net.load_state_dict(s.model.net.state_dict())
@@ -325,6 +328,7 @@ def test_extra_input_columns():
     assert "rz_scale_inverse_square(p[0]" in src and "rz_scale_inverse_square(p[" not in src_plain
     assert f"const float x0_0[{sub.n_inputs}]" in src and f"const float x0_0[{sub.n_inputs - 1}]" in src_plain
     from zoo.cuda import nvrtc
-    tiles = sum((a // 16) * (b // 8) for s_ in extra.architecture.subnets for a, b in zip(s_.hidden[:-1], s_.hidden[1:]))
+    tiles = sum((a // 16) * (b // 8) for s_ in extra.architecture.subnets
+                for a, b in zip(s_.hidden[:-1], s_.hidden[1:]))
     n_mma = {"f16": 1, "3xf16": 3}[codegen.PRECISIONS[codegen.DEFAULT_PRECISION][0]] * tiles
     assert nvrtc.compile_source(src, "sm_90", kind="ptx").count(b"mma.sync.aligned") == n_mma

@@ -29,7 +29,8 @@ def test_parity_with_torch_path_sample_by_sample(name, mma, tanh):
         xt = s.sample(n, seed=j, device="cuda", backend="torch", dtype=torch.float64, **pt).cpu().numpy()
         xt = xt.reshape(n, -1)
         assert np.isfinite(xk).all()
-        assert emulate.cdf_gap(s.target, xk, xt, pt) <= emulate.PARITY_BOUND[emulate.mode_name(mma, tanh)], (pt, mma, tanh)
+        assert emulate.cdf_gap(s.target, xk, xt, pt) <= emulate.PARITY_BOUND[emulate.mode_name(mma, tanh)], \
+            (pt, mma, tanh)
 
 
 @pytest.mark.parametrize("name", MODELS)

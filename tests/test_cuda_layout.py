@@ -117,7 +117,8 @@ def dense_subnet(net, kind, x, split=False):
             w = w16.astype(np.float64) + w_lo.astype(np.float64) * 2.0**-codegen.SPLIT_SHIFT
             h = (act(h, kind).astype(np.float64) @ w.T + bias).astype(np.float32)
         else:
-            h = (act(h, kind).astype(np.float16).astype(np.float32) @ w16.astype(np.float32).T + bias).astype(np.float32)
+            h = (act(h, kind).astype(np.float16).astype(np.float32) @ w16.astype(np.float32).T
+                 + bias).astype(np.float32)
     return (act(h, kind) @ net["w_out"] + net["b_out"]).astype(np.float32)
 
 
@@ -131,7 +132,8 @@ def test_lane_layout_matches_dense_network(name, split):
     n_in = [sub.n_inputs for sub in s.card.architecture.subnets]
     rng = np.random.default_rng(0)
     for k, (lay, net, sub) in enumerate(zip(layouts, nets, s.card.architecture.subnets)):
-        x = np.concatenate([philox.uniforms(16, 1, seed=k), rng.uniform(-1, 1, (16, n_in[k] - 1))], 1).astype(np.float32)
+        x = np.concatenate([philox.uniforms(16, 1, seed=k), rng.uniform(-1, 1, (16, n_in[k] - 1))],
+                           1).astype(np.float32)
         z_lanes = simulate_subnet(blob, lay, sub.activation, x, split=split)
         z_dense = dense_subnet(net, sub.activation, x, split=split)
         # f16 mode: an activation whose f16 rounding differs between the two summation orders moves z

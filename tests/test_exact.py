@@ -43,7 +43,8 @@ def _check_bound(target, k, x, u, prev, params):
     above = _residual(target, k, np.nextafter(x, np.inf), u, prev, params)
     best = (below <= SIGN_SLACK) & (above >= -SIGN_SLACK)
     bad = ~(met | best)
-    assert not np.any(bad), (f"{target.id}: component {k}: {bad.sum()} points neither meet |C - u| <= 1e-12 min(u, 1-u) "
+    assert not np.any(bad), (f"{target.id}: component {k}: {bad.sum()} points neither meet "
+                             "|C - u| <= 1e-12 min(u, 1-u) "
                              f"nor sit at the float64 nearest the quantile; u = {u[bad][:5]}, r = {r[bad][:5]}")
     return int(met.sum()), int((~met).sum())
 

@@ -160,7 +160,8 @@ def test_float32_export_keeps_the_cards_accuracy(samplers, libraries, name):
     p = {q.name: params[:, j] for j, q in enumerate(s.card.target.parameters)}
     for k in range(s.dim):   # in CDF units, each conditional given torch's earlier components
         prev = ref[:, :k] if k else None
-        dev = np.abs(s.target.component_cdf(k, got[:, k], prev, p) - s.target.component_cdf(k, ref[:, k], prev, p)).max()
+        dev = np.abs(s.target.component_cdf(k, got[:, k], prev, p)
+                     - s.target.component_cdf(k, ref[:, k], prev, p)).max()
         assert dev < 1e-5, (k, dev)
 
 
@@ -298,8 +299,10 @@ def test_vectorised_tanh_accuracy(samplers, tmp_path):
     (header,) = export(samplers["bessel-test"], "c", tmp_path)
     src = tmp_path / "t.c"
     src.write_text(f'#include "{header.name}"\n'
-                   "void td(size_t n, const double *x, double *y) { for (size_t i = 0; i < n; ++i) y[i] = rz_tanh(x[i]); }\n"
-                   "void tf(size_t n, const float *x, float *y) { for (size_t i = 0; i < n; ++i) y[i] = rz_tanhf(x[i]); }\n")
+                   "void td(size_t n, const double *x, double *y) "
+                   "{ for (size_t i = 0; i < n; ++i) y[i] = rz_tanh(x[i]); }\n"
+                   "void tf(size_t n, const float *x, float *y) "
+                   "{ for (size_t i = 0; i < n; ++i) y[i] = rz_tanhf(x[i]); }\n")
     subprocess.run([CC, "-O2", "-shared", "-fPIC", "-o", str(tmp_path / "t.so"), str(src), "-lm"], check=True)
     lib = ctypes.CDLL(str(tmp_path / "t.so"))
     x = np.concatenate([np.linspace(-30, 30, 600_001), np.geomspace(1e-30, 1, 10_001), [0.0, -0.0]])

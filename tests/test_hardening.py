@@ -8,7 +8,6 @@ tests/test_validation.py, the fuzz test in tests/test_fuzz.py.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import subprocess
@@ -112,7 +111,8 @@ def test_a_huge_weights_file_is_refused_by_its_size_before_reading(tmp_path, mon
     folder = copy_model(tmp_path, "bessel-test")
     with open(folder / "bessel-test.safetensors", "wb") as f:
         f.truncate(4 << 30)  # a sparse 4 GiB file: costs no disk, and must cost no memory
-    monkeypatch.setattr(zoo.weights, "read_bounded_file", lambda *a, **k: pytest.fail("file read before the size check"))
+    monkeypatch.setattr(zoo.weights, "read_bounded_file",
+                        lambda *a, **k: pytest.fail("file read before the size check"))
     with pytest.raises(WeightsError, match=r"4294967296 bytes"):
         zoo.load(folder)
 

@@ -107,7 +107,8 @@ def test_a_broken_plugin_is_skipped_with_a_warning_naming_it(kind, tmp_path, mon
     put_distribution(tmp_path, monkeypatch, mod, f"bad = {mod}")
     try:
         dist = mod.replace("_", "-")
-        with pytest.warns(RuntimeWarning, match=rf"plug-in entry point 'bad' \({mod}\) of distribution '{dist}'.*{match}"):
+        with pytest.warns(RuntimeWarning,
+                          match=rf"plug-in entry point 'bad' \({mod}\) of distribution '{dist}'.*{match}"):
             targets.discover(force=True)
         # every bundled model still loads and samples, through the API and the CLI
         for name in zoo.list(kind="sampler"):
@@ -205,10 +206,12 @@ def test_exact_mode_below_the_float64_floor_is_monotone_and_warns(name, params):
         warnings.simplefilter("always")
         x = s.ppf(u, exact=True, **params).numpy()
     assert np.all(np.diff(x) >= 0), "exact mode must be monotone in u"
-    assert np.all(x >= 0) and np.all(x <= float(s.target.component_support(0, None, {k: np.float64(v) for k, v in params.items()})[1]))
+    assert np.all(x >= 0) and np.all(
+        x <= float(s.target.component_support(0, None, {k: np.float64(v) for k, v in params.items()})[1]))
     tiny = np.finfo(np.float64).tiny
     assert np.all((x == 0) | (x >= tiny)), "no subnormal samples"
-    assert any(issubclass(w.category, ExactModeWarning) and "cannot be met in float64" in str(w.message) for w in caught)
+    assert any(issubclass(w.category, ExactModeWarning) and "cannot be met in float64" in str(w.message)
+               for w in caught)
     assert s.last_refinement["floored"] == int(np.sum(x == 0)) > 0
     # above the floor the claim holds: |C(x)/u - 1| <= 1e-12 (or the nearest float64)
     C = s.target.cdf(x, **params) if params else s.target.cdf(x)

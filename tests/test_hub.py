@@ -23,7 +23,6 @@ from typing import Optional
 import pytest
 import torch
 
-import huggingface_hub
 from huggingface_hub import constants as hf_constants
 from huggingface_hub.utils import close_session
 
@@ -405,7 +404,7 @@ def test_a_stalled_download_gives_up_at_the_stated_timeout(published, hub_server
 # -- missing repository / revision / file -----------------------------------------------------------
 @pytest.mark.parametrize("missing", ["file", "repo", "revision"])
 def test_missing_things_are_clear_hub_errors(published, hub_server, tmp_path, missing):
-    card, folder, rev = published.card, published.folder, None
+    folder, rev = published.folder, None
     if missing == "file":
         hub_server.commit(REPO_ID, {published.file: None})
         expect = "no such file"

@@ -92,7 +92,8 @@ def test_smoke_recipe_emits_a_valid_loadable_model(name, tmp_path):
     card = ModelCard.read(tmp_path / "card.json")
     assert card.metrics is not None and card.training.recipe == f"registry/{name}/recipe.toml"
     hp = card.training.hyperparameters  # the run's settings land on the card as data (issue 9)
-    assert hp["smoke"] is True and hp["steps"] == card.training.steps and hp["objective"] in ("cdf", "quantile", "tail-quantile")
+    assert (hp["smoke"] is True and hp["steps"] == card.training.steps
+            and hp["objective"] in ("cdf", "quantile", "tail-quantile"))
     per_k = [",".join(map(str, sub.hidden)) for sub in card.architecture.subnets]
     assert hp["hidden"] == (per_k[0] if len(set(per_k)) == 1 else "/".join(per_k)) and "lr" in hp
     s = zoo.load(tmp_path)

@@ -1,5 +1,4 @@
 """The Sampler API on the bundled models: shapes, supports, monotone ppf, bad input."""
-import math
 import shutil
 
 import numpy as np
@@ -158,7 +157,8 @@ def test_shapes_are_checked_against_the_architecture(tmp_path):
     sub = card.architecture.subnets[0].model_copy(update={"hidden": [16, 16, 16]})
     arch = card.architecture.model_copy(update={"subnets": [sub]})
     card = card.model_copy(update={"architecture": arch, "metrics": None,
-                                   "weights": card.weights.model_copy(update={"parameter_count": arch.parameter_count})})
+                                   "weights": card.weights.model_copy(
+                                       update={"parameter_count": arch.parameter_count})})
     ModelCard.model_validate_json(card.model_dump_json()).write(folder / "card.json")
     assert sha256_file(folder / card.weights.file) == card.weights.sha256  # hash still fine
     with pytest.raises(WeightsError, match="bytes"):  # the file's size alone says it is not this card's

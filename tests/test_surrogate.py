@@ -110,7 +110,8 @@ def test_card_round_trip_and_dispatch_on_kind(gaussian, density, tmp_path):
 
 def test_committed_surrogate_schema_is_current():
     committed = json.loads((REPO / "registry" / "surrogate_card.schema.json").read_text())
-    assert committed == json_schema("surrogate"), "run: zoo schema --kind surrogate > registry/surrogate_card.schema.json"
+    assert committed == json_schema("surrogate"), \
+        "run: zoo schema --kind surrogate > registry/surrogate_card.schema.json"
     assert json_schema() == json_schema("sampler") == ModelCard.model_json_schema()
 
 
@@ -220,13 +221,15 @@ def test_predict_shapes_units_and_grid(gaussian, density):
     # the density model is linear in the density's scale (max-normalised input)
     w2 = d.predict(density=3.0 * lam)
     for k in ("Ws", "Wx", "Wy"):
-        np.testing.assert_allclose(w2[k], 3.0 * wd[k], rtol=1e-4, atol=3e-5 * np.abs(w2[k]).max())  # float32 rounding of lambda / max
+        # atol: float32 rounding of lambda / max
+        np.testing.assert_allclose(w2[k], 3.0 * wd[k], rtol=1e-4, atol=3e-5 * np.abs(w2[k]).max())
 
 
 @pytest.mark.parametrize("kwargs,error,match", [
     (dict(sigma_s=5, sigma_x=4e-6, sigma_y=4e-6), ValueError, r"sigma_s = 5 m is outside the trained domain "
                                                              r"\[2e-06, 1.2e-05\] m \(in metres: 5 um is 5e-06 m\)"),
-    (dict(sigma_s=5e-6, sigma_x=1.3e-5, sigma_y=4e-6), ValueError, r"sigma_x = 1.3e-05 m is outside .*\[2e-06, 1.2e-05\] m"),
+    (dict(sigma_s=5e-6, sigma_x=1.3e-5, sigma_y=4e-6), ValueError,
+     r"sigma_x = 1.3e-05 m is outside .*\[2e-06, 1.2e-05\] m"),
     (dict(sigma_s=5e-6, sigma_x=4e-6, sigma_y=[4e-6, 1e-6]), ValueError, "sigma_y = 1e-06 m is outside"),
     (dict(sigma_s=5e-6, sigma_x=4e-6), TypeError, r"needs sigma_y \(\[2e-06, 1.2e-05\] m\)"),
     (dict(sigma_s=5e-6, sigma_x=4e-6, sigma_y=4e-6, sigma_z=1), TypeError, "unexpected input 'sigma_z'"),
@@ -363,7 +366,8 @@ def test_soft_constraint_loss_is_zero_exactly_for_symmetric_fields():
     sym = (w + torch.flip(w, dims=(-1,)) * torch.tensor([1.0, 1.0, -1.0]).view(1, 3, 1, 1, 1)) / 2
     assert float(symmetry_penalty(sym, w)) == 0.0 and float(symmetry_penalty(w, w)) > 0.1
     assert float(relative_mse(w, w)) == 0.0
-    assert float(relative_mse(w + w.flatten(2).std(dim=-1, unbiased=False)[..., None, None, None], w)) == pytest.approx(1.0, rel=1e-5)
+    assert float(relative_mse(w + w.flatten(2).std(dim=-1, unbiased=False)[..., None, None, None], w)) \
+        == pytest.approx(1.0, rel=1e-5)
 
 
 # -- the validator --------------------------------------------------------------------------------

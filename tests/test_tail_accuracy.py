@@ -48,7 +48,8 @@ def _ic_mass(g, e0, x_a, x_b=None):
 
     def f(s):
         qq = mp.e ** s
-        return (2 * qq * s + (1 + 2 * qq) * (1 - qq) + (b * qq) ** 2 * (1 - qq) / (2 * (1 + b * qq))) * qq / (1 + b * qq) ** 2
+        return ((2 * qq * s + (1 + 2 * qq) * (1 - qq) + (b * qq) ** 2 * (1 - qq) / (2 * (1 + b * qq)))
+                * qq / (1 + b * qq) ** 2)
     return mp.quad(f, [mp.log(q(x_a)), mp.mpf(0) if x_b is None else mp.log(q(x_b))])
 
 
@@ -71,7 +72,8 @@ def test_bessel_tails_against_mpmath(theta):
     th = mp.mpf(theta)
 
     def mass(a, b):
-        return mp.quad(lambda x: (mp.besselj(1, 10 * x * mp.cos(th)) * mp.cos(th * x) + mp.mpf("0.6")) * mp.sin(mp.pi * x),
+        return mp.quad(lambda x: ((mp.besselj(1, 10 * x * mp.cos(th)) * mp.cos(th * x) + mp.mpf("0.6"))
+                                  * mp.sin(mp.pi * x)),
                        [mp.mpf(a), mp.mpf(b)])
     total = mass(0, 1)
     for x_lo, x_hi in _tail_points(t, {"theta": theta}, 0.0, 1.0):

@@ -106,7 +106,9 @@ def test_ic_kernel_nonnegative():
 
 
 def bessel_cdf_quad(x, theta):
-    F = lambda t: (mp.besselj(1, 10 * t * mp.cos(theta)) * mp.cos(theta * t) + mp.mpf("0.6")) * mp.sin(mp.pi * t)
+    def F(t):
+        return (mp.besselj(1, 10 * t * mp.cos(theta)) * mp.cos(theta * t) + mp.mpf("0.6")) * mp.sin(mp.pi * t)
+
     return float(mp.quad(F, mp.linspace(0, x, 6)) / mp.quad(F, mp.linspace(0, 1, 11)))
 
 
@@ -119,7 +121,9 @@ def test_bessel_cdf_matches_quadrature(theta):
 
 
 def test_gaussian_marginal_and_conditional_match_quadrature():
-    dens = lambda t: mp.e ** (-8 * (t - mp.mpf(1) / 2) ** 2)
+    def dens(t):
+        return mp.e ** (-8 * (t - mp.mpf(1) / 2) ** 2)
+
     norm = mp.quad(dens, [0, 1])
     for x in (0.0, 0.1, 0.5, 0.83, 1.0):
         ref = float(mp.quad(dens, [0, x]) / norm)

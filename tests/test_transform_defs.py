@@ -115,7 +115,8 @@ def test_every_transforms_device_code_compiles():
     calls += [f"out[0] += {t.cuda_fn}(x);" for t in U_TRANSFORMS.values() if t.cuda_fn]
     calls += [f"out[0] += {c.cuda_fn}((double)x, 0.5f, 2.0f);" for c in INPUT_COLUMNS.values()]
     calls += [f"out[0] += {c.cuda_fn}(x);" for c in EARLIER_COLUMNS.values()]
-    src = cuda_definitions() + '\nextern "C" __global__ void k(float *out, float x) {\n    ' + "\n    ".join(calls) + "\n}\n"
+    src = (cuda_definitions() + '\nextern "C" __global__ void k(float *out, float x) {\n    ' + "\n    ".join(calls)
+           + "\n}\n")
     ptx = nvrtc.compile_source(src, "sm_80", kind="ptx", name="transforms.cu", use_cache=False).decode()
     assert ".entry k(" in ptx
 

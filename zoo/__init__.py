@@ -15,7 +15,8 @@ from ._version import __version__
 #: public names and the module that defines each, imported on first use (PEP 562) so that
 #: ``import zoo`` and the command line's light commands do not import torch
 _LAZY = {"list_models": "api", "load": "api", "ModelCard": "card", "SurrogateCard": "card",
-         "register_kind": "kinds", "ExtrapolationWarning": "sampler", "OutOfDomainError": "sampler",
+         "register_kind": "kinds", "ModelKind": "kinds", "load_sampler": "api",
+         "ExtrapolationWarning": "sampler", "OutOfDomainError": "sampler",
          "Sampler": "sampler", "ExactModeWarning": "sampler", "Surrogate": "surrogate",
          "register_target": "targets"}
 
@@ -31,5 +32,6 @@ def list(pattern: str = "*", *, kind: str | None = None) -> list[str]:  # noqa: 
     return list_models(pattern, kind=kind)
 
 
-__all__ = ["ExactModeWarning", "ExtrapolationWarning", "ModelCard", "OutOfDomainError", "Sampler", "Surrogate",
-           "SurrogateCard", "list", "list_models", "load", "register_kind", "register_target", "__version__"]
+__all__ = ["ExactModeWarning", "ExtrapolationWarning", "ModelCard", "ModelKind", "OutOfDomainError", "Sampler",
+           "Surrogate", "SurrogateCard", "list", "list_models", "load", "load_sampler", "register_kind",
+           "register_target", "__version__"]

@@ -12,11 +12,8 @@ import fnmatch
 from pathlib import Path
 
 from .checks import check_revision
-from .kinds import build
+from .kinds import KINDS, build, require
 from .registry import HF_PREFIX, bundled_kind, bundled_names, resolve
-
-#: the model kinds ``list_models(kind=...)`` filters by
-KINDS = ("sampler", "surrogate")
 
 
 def load(name_or_dir: str | Path, *, revision: str | None = None):
@@ -36,15 +33,10 @@ def load(name_or_dir: str | Path, *, revision: str | None = None):
     return build(card, folder, revision=revision)
 
 
-def load_sampler(name_or_dir: str | Path, *, revision: str | None = None):
-    """``load`` for the places that need a sampler (export, CUDA, spectra): a model of another kind
-    is a ValueError saying so."""
-    model = load(name_or_dir, revision=revision)
-    kind = getattr(getattr(model, "card", None), "kind", "sampler")
-    if kind != "sampler":
-        raise ValueError(f"model {model.card.name!r} is of kind {kind!r}, not a sampler: it has no sample(); "
-                         + ("use zoo.load(...).predict(...)" if kind == "surrogate" else "see its card"))
-    return model
+def load_sampler(name_or_dir: str | Path, *, revision: str | None = None, what: str = "it has no sample()"):
+    """``load`` for the places that need a sampler (sampling, export, CUDA, spectra): the one way to
+    say "I need a sampler"; a model of another kind is a ValueError saying what it is and how to use it."""
+    return require(load(name_or_dir, revision=revision), "sampler", what)
 
 
 def list_models(pattern: str = "*", *, kind: str | None = None) -> list[str]:
@@ -53,7 +45,7 @@ def list_models(pattern: str = "*", *, kind: str | None = None) -> list[str]:
     if not isinstance(pattern, str):
         raise TypeError(f"pattern must be a glob string such as 'ic-*', got {type(pattern).__name__}")
     if kind is not None and kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)} (or None for all), got {kind!r}"
+        raise ValueError(f"kind must be one of {', '.join(sorted(KINDS))} (or None for all), got {kind!r}"
                          if isinstance(kind, str) else f"kind must be a str or None, got {type(kind).__name__}")
     names = [n for n in bundled_names() if fnmatch.fnmatchcase(n, pattern)]
     return names if kind is None else [n for n in names if bundled_kind(n) == kind]

@@ -135,7 +135,7 @@ class OutputTransform(_Strict):
     (w = min(max(z, 0), 1): the network predicts w itself) or ``tanh_paper`` (eq. 24-25 of the seed paper, w = (1 + alpha tanh(5 z)) / 2, clamped).
     ``coordinate`` maps w onto the support (``linear``, or a coordinate the target
     offers, e.g. ``log_q`` for inverse Compton).
-    """
+    """  # noqa: E501 - pydantic copies this docstring into the committed registry/model_card.schema.json
 
     squash: Literal["sigmoid", "clamp", "tanh_paper"]
     coordinate: Identifier

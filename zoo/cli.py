@@ -15,20 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from .checks import count_type, parse_params, require_extra
-from .describe import architecture_string, info_summary, models_table  # noqa: F401 (public here too)
+from .describe import models_table  # noqa: F401 (public here too)
+from .kinds import KINDS, architecture_string, info_summary, kind_of  # noqa: F401 (public here too)
 
 
 def cmd_list(args) -> int:
     from .api import list_models
-    from .describe import surrogates_table
     from .registry import resolve
 
     if args.markdown:
-        if args.kind in (None, "sampler"):
-            print(models_table())
-        table = surrogates_table() if args.kind in (None, "surrogate") else ""
-        if table:
-            print(("\n" if args.kind is None else "") + table)
+        tables = [KINDS[k].table(list_models(kind=k)) for k in ([args.kind] if args.kind else KINDS)]
+        print("\n\n".join(t for t in tables if t))
         return 0
     names = list_models(args.pattern, kind=args.kind)
     if not names:
@@ -36,15 +33,7 @@ def cmd_list(args) -> int:
     width = max([16] + [len(n) for n in names])
     for name in names:
         card, _ = resolve(name)
-        m = card.metrics
-        if card.kind == "surrogate":
-            acc = ("held-out MAE/std " + " ".join(f"{k} {v:.1%}" for k, v in zip(("Ws", "Wx", "Wy"),
-                                                                               m.test_mae_relative.values()))
-                   if m else "not validated")
-            print(f"{name:{width}s} v{card.version}  {'surrogate ' + card.architecture.kind:28s} {acc}")
-            continue
-        acc = f"KS median {m.ks_median:.1e} max {m.ks_max:.1e}" if m else "not validated"
-        print(f"{name:{width}s} v{card.version}  {card.target.id:28s} {acc}")
+        print(f"{name:{width}s} v{card.version}  {kind_of(card).list_line(card)}")
     return 0
 
 
@@ -85,18 +74,15 @@ def _sample_error(err) -> str:
 def cmd_sample(args) -> int:
     import torch
 
-    from .api import load
+    from .api import load_sampler
 
     params = parse_params(args.param)
     out = npy_path(args.out) if args.out else None
-    s = load(args.name)
-    if getattr(s.card, "kind", "sampler") != "sampler":
-        raise ValueError(f"model {s.card.name!r} is a field surrogate: it predicts fields, it does not sample "
-                         "(zoo.load(...).predict(...) in Python)")
+    s = load_sampler(args.name, what="it does not sample")
     gen = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
     try:
-        x = s.sample(args.n, generator=gen, dtype=torch.float64, allow_extrapolation=args.allow_extrapolation, exact=args.exact,
-                     **params)
+        x = s.sample(args.n, generator=gen, dtype=torch.float64, allow_extrapolation=args.allow_extrapolation,
+                     exact=args.exact, **params)
     except (ValueError, TypeError) as err:
         print(f"error: {_sample_error(err)}", file=sys.stderr)
         return 2
@@ -112,81 +98,17 @@ def cmd_sample(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .registry import load_weights, resolve
-    from .sampler import Sampler
-    from .validation import validate
+    from .registry import resolve
 
     if args.plot:
         require_extra("matplotlib", "plot", "--plot")
     # a card whose metrics no longer match it is loaded without them: they are measured anew here
     card, folder = resolve(args.name, stale_metrics="drop")
-    if card.kind == "surrogate":
-        return _validate_surrogate(args, card, folder)
-    if args.data is not None:
-        raise ValueError("--data is for field surrogates; a sampler is validated against its exact target")
-    s = Sampler(card, folder, load_weights(card, folder))
-    model = s.model
-
-    def progress(i, n, r):
-        print(f"\r  point {i}/{n}: KS {r.ks:.2e}  JS {r.js:.2e}", end="", file=sys.stderr, flush=True)
-
-    metrics = validate(model, n_points=args.points, u_grid=args.u_grid, js_bins=args.js_bins, progress=progress)
-    print(file=sys.stderr)
-    print(json.dumps(metrics.model_dump(mode="json"), indent=2))
-    if s.card.metrics is not None and not args.write_card:
-        old = s.card.metrics
-        print(f"card says: KS median {old.ks_median:.3e}, max {old.ks_max:.3e}; "
-              f"measured now: KS median {metrics.ks_median:.3e}, max {metrics.ks_max:.3e}", file=sys.stderr)
-    if args.plot:
-        from .plotting import plot_validation
-
-        plot_validation(s, args.plot)
-        print(f"wrote {args.plot}", file=sys.stderr)
-    if args.write_card:
-        card = s.card.model_copy(update={"metrics": metrics})
-        card.write(s.path / "card.json")
-        print(f"wrote metrics to {s.path / 'card.json'}", file=sys.stderr)
-    return 0
-
-
-def _validate_surrogate(args, card, folder) -> int:
-    from .kinds import build
-    from .surrogate_validation import validate_surrogate, with_metrics
-
-    if args.data is None:
-        raise ValueError(f"model {card.name!r} is a field surrogate: pass --data FILE, its training set "
-                         f"(sha256 {card.training.dataset.sha256[:12]}...; regenerate it with: "
-                         f"{card.training.dataset.command})")
-    model = build(card, folder)
-    if args.device != "cpu":
-        model.to(args.device)
-
-    def progress(msg):
-        print(f"\r  {msg}          ", end="", file=sys.stderr, flush=True)
-
-    metrics = validate_surrogate(model, args.data, mc_samples=args.mc_samples, seed=args.seed or 0,
-                                 progress=progress)
-    print(file=sys.stderr)
-    print(json.dumps(metrics.model_dump(mode="json"), indent=2))
-    if card.metrics is not None and not args.write_card:
-        old, new = card.metrics.test_mae_relative, metrics.test_mae_relative
-        print(f"card says: held-out MAE/std {old.Ws:.3%} {old.Wx:.3%} {old.Wy:.3%}; measured now: "
-              f"{new.Ws:.3%} {new.Wx:.3%} {new.Wy:.3%}", file=sys.stderr)
-    if args.write_card:
-        with_metrics(card, metrics).write(folder / "card.json")
-        print(f"wrote metrics to {folder / 'card.json'}", file=sys.stderr)
-    if args.plot:
-        from .plotting import plot_surrogate_slices
-
-        drawn = plot_surrogate_slices(model, args.data, args.plot, mc_samples=args.mc_samples, seed=args.seed or 0)
-        print(f"wrote {args.plot} ({drawn['field']})", file=sys.stderr)
-    return 0
+    return kind_of(card).validate_command(args, card, folder)
 
 
 def cmd_schema(args) -> int:
-    from .card import json_schema
-
-    print(json.dumps(json_schema(args.kind), indent=2))
+    print(json.dumps(KINDS[args.kind].schema(), indent=2))
     return 0
 
 
@@ -196,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list bundled models")
     p.add_argument("pattern", nargs="?", default="*", help='glob over the names, e.g. "ic-*" (default: all)')
     p.add_argument("--markdown", action="store_true", help="print the README's table of models")
-    p.add_argument("--kind", choices=["sampler", "surrogate"], default=None, help="only models of this kind")
+    p.add_argument("--kind", choices=sorted(KINDS), default=None, help="only models of this kind")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("info", help="summarise a model card (--json: the whole card)")
     p.add_argument("name", help="model name, or a folder path such as ./my-model")
@@ -232,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="field surrogates: torch device for the network")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("schema", help="print the model card JSON Schema")
-    p.add_argument("--kind", choices=["sampler", "surrogate"], default="sampler",
+    p.add_argument("--kind", choices=sorted(KINDS), default="sampler",
                    help="sampler (registry/model_card.schema.json) or surrogate (registry/surrogate_card.schema.json)")
     p.set_defaults(func=cmd_schema)
     # -- subcommands of other layers: each module's register(sub) adds its own parser --

@@ -1,13 +1,17 @@
 """Human descriptions of model cards: the architecture string, the README's models table and
-``zoo info``'s summary (used by the command line and by ``zoo publish``'s Hub README), for both
-kinds of card (samplers and field surrogates)."""
+``zoo info``'s summary (used by the command line and by ``zoo publish``'s Hub README), one function
+of each per model kind; ``zoo.kinds`` picks them (``zoo.kinds.architecture_string``, ``info_summary``)."""
 from __future__ import annotations
 
 
-def architecture_string(card) -> str:
+def _bundled(kind: str) -> list[str]:
+    from .registry import bundled_kind, bundled_names
+
+    return [n for n in bundled_names() if bundled_kind(n) == kind]
+
+
+def sampler_architecture_string(card) -> str:
     """e.g. '4→64→64→64→1 tanh; u: arcsine, residual; out: clamp, log1p_bq' (chained nets joined by +)."""
-    if card.kind == "surrogate":
-        return surrogate_architecture_string(card)
     subs = card.architecture.subnets
     body = " + ".join("→".join(str(w) for w in (s.n_inputs, *s.hidden, 1)) for s in subs)
     first = subs[0]
@@ -18,28 +22,28 @@ def architecture_string(card) -> str:
     return f"{body} {first.activation}" + (f"; u: {u_in}" if u_in else "") + f"; out: {out}"
 
 
-def models_table() -> str:
-    """Markdown table of the bundled models, from their cards (metrics written by the validator)."""
-    from .registry import bundled_names, resolve
+def models_table(names: list[str] | None = None) -> str:
+    """Markdown table of the bundled samplers (``names``; default all), from their cards (metrics
+    written by the validator), with the goals line under it."""
+    from .registry import resolve
 
     rows = ["| model | samples | architecture | weights | KS median | KS max | tail 1e-4 median / max | "
             "tail 1e-6 median / max | JS median | JS at paper point | monotone |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for name in bundled_names():
+    names = _bundled("sampler") if names is None else names
+    for name in names:
         card, _ = resolve(name)
-        if card.kind != "sampler":
-            continue
         m = card.metrics
         if m is None:
-            rows.append(f"| {name} | | {architecture_string(card)} | {card.weights.parameter_count} | not validated "
-                        "| | | | | | |")
+            rows.append(f"| {name} | | {sampler_architecture_string(card)} | {card.weights.parameter_count} "
+                        "| not validated | | | | | | |")
             continue
         ref = f"{m.js_reference.value:.1e}" if m.js_reference else "n/a"
         var = ", ".join(f"{v.name} [{v.unit}]" for v in card.target.variables)
-        rows.append(f"| {name} | {var} | {architecture_string(card)} | {card.weights.parameter_count} | "
+        rows.append(f"| {name} | {var} | {sampler_architecture_string(card)} | {card.weights.parameter_count} | "
                     f"{m.ks_median:.1e} | {m.ks_max:.1e} | {tail_cell(m, 1e-4)} | {tail_cell(m, 1e-6)} | "
                     f"{m.js_median:.1e} | {ref} | {m.monotone} |")
-    return "\n".join(rows) + "\n\n" + goals_line()
+    return "\n".join(rows) + "\n\n" + goals_line(names)
 
 
 #: the accuracy goals of the sampler cards (issue 4 and 12): KS max, KS median, tail-mass error at 1e-4
@@ -61,14 +65,14 @@ def missed_goals(m) -> list[str]:
     return out
 
 
-def goals_line() -> str:
-    """One generated sentence under the table: which models meet the goals, which miss what."""
-    from .registry import bundled_names, resolve
+def goals_line(names: list[str]) -> str:
+    """One generated sentence under the table: which samplers meet the goals, which miss what."""
+    from .registry import resolve
 
     met, missed = [], []
-    for name in bundled_names():
+    for name in names:
         card, _ = resolve(name)
-        if card.kind != "sampler" or card.metrics is None:
+        if card.metrics is None:
             continue
         miss = missed_goals(card.metrics)
         (missed.append(f"{name}: {'; '.join(miss)}") if miss else met.append(name))
@@ -85,10 +89,8 @@ def tail_cell(m, u: float) -> str:
     return f"{max(t.lower_median, t.upper_median):.1e} / {max(t.lower_max, t.upper_max):.1e}"
 
 
-def info_summary(card, folder) -> str:
-    """A human summary of a card: what it samples, parameters, accuracy, size, provenance."""
-    if card.kind == "surrogate":
-        return surrogate_summary(card, folder)
+def sampler_summary(card, folder) -> str:
+    """``zoo info`` of a sampler: what it samples, parameters, accuracy, size, provenance."""
     t = card.target
     lines = [f"{card.name} v{card.version}: {card.summary}", ""]
     lines.append("samples   " + ", ".join(f"{v.name} [{v.unit}]" for v in t.variables)
@@ -110,7 +112,7 @@ def info_summary(card, folder) -> str:
         for t in m.tails:
             lines.append(f"tails     u = {t.u:g}: relative tail-mass error lower end median {t.lower_median:.1e}, "
                          f"max {t.lower_max:.1e}; upper end median {t.upper_median:.1e}, max {t.upper_max:.1e}")
-    lines.append(f"network   {architecture_string(card)}; {card.weights.parameter_count} float32 weights "
+    lines.append(f"network   {sampler_architecture_string(card)}; {card.weights.parameter_count} float32 weights "
                  f"({4 * card.weights.parameter_count / 1024:.0f} KiB), sha256 {card.weights.sha256[:12]}...")
     src = f"Hub {card.source.repo_id}@{card.source.revision}" if card.source else "bundled with the card"
     lines.append(f"weights   {card.weights.file}, {src}")
@@ -140,17 +142,16 @@ def _triple(v) -> str:
     return f"{v.Ws:.2%} / {v.Wx:.2%} / {v.Wy:.2%}"
 
 
-def surrogates_table() -> str:
-    """Markdown table of the bundled field surrogates (metrics written by the surrogate validator)."""
-    from .registry import bundled_names, resolve
+def surrogates_table(names: list[str] | None = None) -> str:
+    """Markdown table of the bundled field surrogates (``names``; default all; metrics written by the
+    surrogate validator)."""
+    from .registry import resolve
 
     rows = ["| model | inputs | grid | architecture | weights | test MAE / std (Ws / Wx / Wy) | "
             "2-sigma calibration | y-symmetry violation | out-of-distribution MAE / std (mean of Ws, Wx, Wy) |",
             "|---|---|---|---|---|---|---|---|---|"]
-    for name in bundled_names():
+    for name in _bundled("surrogate") if names is None else names:
         card, _ = resolve(name)
-        if card.kind != "surrogate":
-            continue
         m = card.metrics
         ins = ", ".join(f"{i.name} [{i.unit}]" for i in card.inputs)
         grid = "x".join(map(str, card.output.shape))
@@ -183,8 +184,8 @@ def surrogate_summary(card, folder) -> str:
         lines.append(f"accuracy  held-out MAE / std (Ws / Wx / Wy) {_triple(m.test_mae_relative)} on {m.n_test} fields"
                      + (f"; training {_triple(m.train_mae_relative)}" if m.train_mae_relative else ""))
         c = m.calibration_2sigma
-        lines.append(f"MC drop.  {m.mc_samples} passes: truth inside mean +- 2 std {c.Ws:.2f} / {c.Wx:.2f} / {c.Wy:.2f} "
-                     "(0.95 if calibrated)")
+        lines.append(f"MC drop.  {m.mc_samples} passes: truth inside mean +- 2 std {c.Ws:.2f} / {c.Wx:.2f} / {c.Wy:.2f}"
+                     " (0.95 if calibrated)")
         v = m.constraint_violation
         lines.append(f"symmetry  y-parity violation {v.Ws:.1e} / {v.Wx:.1e} / {v.Wy:.1e}")
         for o in m.ood:

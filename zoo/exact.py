@@ -188,7 +188,8 @@ def refine(target, k: int, u: np.ndarray, w0: np.ndarray, prev: np.ndarray | Non
         # leave w for x once the residual is small (the x step then converges quadratically)
         go_x = wx & ~ok & (np.abs(ratio - 1.0) <= SWITCH_TO_X)
         aa, bb = a[active], b[active]
-        bad_w = ~np.isfinite(w_new) | (w_new < aa) | (w_new > bb) | ((w_new == aa) & (aa == 0.0)) | ((w_new == bb) & (bb == 1.0))
+        bad_w = (~np.isfinite(w_new) | (w_new < aa) | (w_new > bb) | ((w_new == aa) & (aa == 0.0))
+                 | ((w_new == bb) & (bb == 1.0)))
         # fallback: bisection, in ln w (ln(1 - w)) while the bracket spans more than a factor 4 there
         # (a start far above a tail quantile that maps to the support's end reaches it in a few steps)
         with np.errstate(divide="ignore", invalid="ignore"):

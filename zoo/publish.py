@@ -42,15 +42,12 @@ from typing import Optional
 
 from pydantic import ValidationError
 
-from .card import CARD_FILENAME, AnyCard, HubSource, ModelCard, SurrogateCard, read_card
+from .card import CARD_FILENAME, AnyCard, HubSource, read_card
 from .checks import env_seconds
 from .files import make_folder
 from .hub import DEFAULT_TIMEOUT_S, TIMEOUT_ENV, HubError, _with_deadline
 
 README_FILENAME = "README.md"
-#: licenses the Hub knows by these ids (lower case); anything else is published as "other"
-_HUB_LICENSES = {"mit", "apache-2.0", "bsd-2-clause", "bsd-3-clause", "cc-by-4.0", "cc-by-sa-4.0", "cc0-1.0",
-                 "gpl-3.0", "lgpl-3.0", "mpl-2.0", "unlicense"}
 
 
 class PublishError(ValueError):
@@ -65,224 +62,11 @@ class Published:
     card_path: Path        # where the pinned card was written
 
 
-# -- the Hub README ------------------------------------------------------------------------
-def _example_value(p) -> float:
-    lo, hi = p.domain
-    mid = (lo * hi) ** 0.5 if p.input_transform == "log10" else (lo + hi) / 2
-    return float(f"{mid:.3g}")
-
-
-def _point(params: dict) -> str:
-    return ", ".join(f"{k}={v:.3g}" for k, v in params.items())
-
-
-def _hub_license(card: AnyCard) -> dict:
-    lic = card.license.strip().lower()
-    if lic in _HUB_LICENSES:
-        return {"license": lic}
-    slug = "".join(c if c.isalnum() else "-" for c in lic).strip("-") or "custom"
-    return {"license": "other", "license_name": slug}
-
-
-def _front_matter(card: ModelCard) -> str:
-    from huggingface_hub import EvalResult, ModelCardData
-
-    m = card.metrics
-    task = dict(task_type="inverse-cdf-sampling", task_name=f"Inverse-CDF sampling of {card.target.id}")
-    heldout = dict(dataset_type=card.target.id, dataset_config="held-out",
-                   dataset_name="held-out parameter points (exact target)",
-                   dataset_args={"n_points": m.n_points, "u_grid": m.u_grid, "js_bins": m.js_bins})
-    results = [EvalResult(**task, **heldout, metric_type=kind, metric_value=value, metric_name=name)
-               for kind, value, name in (
-                   ("ks_median", m.ks_median, "KS distance, median over held-out points"),
-                   ("ks_max", m.ks_max, "KS distance, max over held-out points"),
-                   ("js_median", m.js_median, "Jensen-Shannon divergence (nats), median"),
-                   ("js_max", m.js_max, "Jensen-Shannon divergence (nats), max"),
-                   ("n_points", m.n_points, "held-out points"))]
-    if m.js_reference is not None:
-        results.append(EvalResult(**task, dataset_type=card.target.id, dataset_config="reference-point",
-                                  dataset_name=f"reference point ({_point(m.js_reference.params)})",
-                                  dataset_args=dict(m.js_reference.params), metric_type="js_reference",
-                                  metric_value=m.js_reference.value,
-                                  metric_name="Jensen-Shannon divergence (nats) at the reference point"))
-    data = ModelCardData(library_name="radzoo", **_hub_license(card),
-                         tags=["radzoo", "inverse-cdf", "monte-carlo", "radiative-processes", "safetensors",
-                               card.target.id],
-                         model_name=card.name, eval_results=results)
-    return data.to_yaml().rstrip("\n") + "\n"
-
-
 def hub_readme(card: AnyCard, repo_id: str) -> str:
     """The README.md (Hub model card) published beside the weights; needs a validated card."""
-    if isinstance(card, SurrogateCard):
-        return surrogate_hub_readme(card, repo_id)
-    from ._version import __version__
-    from .describe import architecture_string
+    from .kinds import kind_of
 
-    m, t, tr = card.metrics, card.target, card.training
-    example = ", ".join(f"{p.name}={_example_value(p):g}" for p in t.parameters)
-    params = "\n".join(f"| `{p.name}` | {p.unit} | [{p.domain[0]:g}, {p.domain[1]:g}] | {p.input_transform} |"
-                       for p in t.parameters) or "| (none) | | | |"
-    variables = ", ".join(f"`{v.name}` [{v.unit}]" for v in t.variables)
-    ref = ""
-    if m.js_reference is not None:
-        ref = (f"\n| Jensen-Shannon divergence at the reference point ({_point(m.js_reference.params)}) | "
-               f"{m.js_reference.value:.3e} |")
-    return f"""---
-{_front_matter(card)}---
-
-# {card.name} (radzoo v{card.version})
-
-{card.summary}
-
-A [radzoo](https://pypi.org/project/radzoo/) neural inverse-CDF sampler: x = NN(u, Z) with
-u ~ U(0, 1) and Z the physical parameters. It samples {variables} from the exact
-distribution `{t.id}`.
-
-## Parameters (trained domain; outside it radzoo refuses unless `allow_extrapolation=True`)
-
-| parameter | unit | domain | input transform |
-|---|---|---|---|
-{params}
-
-## Architecture
-
-{card.architecture.kind}: {architecture_string(card)}, output transform
-{", ".join(f"{s.output_transform.squash}/{s.output_transform.coordinate}" for s in card.architecture.subnets)};
-{card.weights.parameter_count} float32 weights in `{card.weights.file}`
-(sha256 `{card.weights.sha256}`, checked before use).
-
-## Accuracy (measured by `zoo validate` against the exact target, radzoo {m.zoo_version})
-
-| metric | value |
-|---|---|
-| KS distance, median / max over {m.n_points} held-out points | {m.ks_median:.3e} / {m.ks_max:.3e} |
-| Jensen-Shannon divergence (nats, {m.js_bins} bins), median / max | {m.js_median:.3e} / {m.js_max:.3e} |{ref}
-| ppf monotone in u | {m.monotone} |
-
-## Load and sample
-
-```python
-from pathlib import Path
-from huggingface_hub import hf_hub_download
-import zoo
-
-card_dir = Path(hf_hub_download("{repo_id}", "{CARD_FILENAME}")).parent
-s = zoo.load(card_dir)          # downloads {card.weights.file} and checks its sha256
-x = s.sample(10**6, {example})
-```
-
-To pin a commit, pass `revision=SHA` to both `hf_hub_download` and `zoo.load`, or `zoo.load(folder)`
-of a folder holding the `{CARD_FILENAME}` that `zoo publish` pinned to a commit of this repository.
-
-## Provenance
-
-Trained by `{tr.recipe}` (seed {tr.seed}, loss {tr.loss}, {tr.steps} steps of batch {tr.batch_size},
-final loss {tr.final_loss:.3e}, parameter grid {tr.parameter_grid}) on {tr.hardware} in
-{tr.wall_time_s:.0f} s with torch {tr.torch_version}; published with radzoo {__version__}.
-License: {card.license}.
-
-Citation: {card.citation}
-"""
-
-
-def _surrogate_front_matter(card: SurrogateCard) -> str:
-    from huggingface_hub import EvalResult, ModelCardData
-
-    m, ds = card.metrics, card.training.dataset
-    task = dict(task_type="field-surrogate", task_name=f"3-D {card.output.physics.process} field surrogate")
-    heldout = dict(dataset_type=card.output.physics.process, dataset_config="held-out",
-                   dataset_name=f"held-out fields of the training set (sha256 {ds.sha256[:12]})",
-                   dataset_args={"n_test": m.n_test, "mc_samples": m.mc_samples})
-    results = []
-    for metric, values, text in (("test_mae_relative", m.test_mae_relative, "MAE / std of the truth"),
-                                 ("calibration_2sigma", m.calibration_2sigma, "fraction inside MC mean +- 2 std"),
-                                 ("constraint_violation", m.constraint_violation, "y-symmetry violation")):
-        for comp, value in zip(("Ws", "Wx", "Wy"), values.values()):
-            results.append(EvalResult(**task, **heldout, metric_type=f"{metric}_{comp}", metric_value=value,
-                                      metric_name=f"{text}, {comp}"))
-    for o in m.ood:
-        for comp, value in zip(("Ws", "Wx", "Wy"), o.mae_relative.values()):
-            results.append(EvalResult(**task, dataset_type=card.output.physics.process, dataset_config=o.name,
-                                      dataset_name=f"out-of-distribution densities: {o.name}",
-                                      dataset_args={"n": o.n}, metric_type=f"ood_mae_relative_{comp}",
-                                      metric_value=value, metric_name=f"MAE / std of the truth, {comp}"))
-    data = ModelCardData(library_name="radzoo", **_hub_license(card),
-                         tags=["radzoo", "field-surrogate", "csr", "accelerator-physics", "safetensors",
-                               card.architecture.kind],
-                         model_name=card.name, eval_results=results)
-    return data.to_yaml().rstrip("\n") + "\n"
-
-
-def surrogate_hub_readme(card: SurrogateCard, repo_id: str) -> str:
-    """The Hub README of a field surrogate (validated card)."""
-    from ._version import __version__
-    from .describe import surrogate_architecture_string
-
-    m, tr, ds, out = card.metrics, card.training, card.training.dataset, card.output
-    rows = "\n".join(f"| `{i.name}` | {i.unit} | " + (f"[{i.domain[0]:g}, {i.domain[1]:g}]" if i.kind == "scalar"
-                                                        else f"array {'x'.join(map(str, out.shape))}") + " |"
-                     for i in card.inputs)
-    if card.inputs[0].kind == "scalar":
-        example = ", ".join(f"{i.name}={(i.domain[0] + i.domain[1]) / 2:.3g}" for i in card.inputs)
-    else:
-        example = f"{card.inputs[0].name}=lam   # lam: an array of shape {out.shape}"
-    axes = ", ".join(f"{a.name}: {a.n} points in [{a.extent[0]:g}, {a.extent[1]:g}] {a.unit}" for a in out.axes)
-    triple = lambda v: f"{v.Ws:.2%} | {v.Wx:.2%} | {v.Wy:.2%}"  # noqa: E731
-    ood = "".join(f"\n| MAE / std, out-of-distribution: {o.name} ({o.n}) | {triple(o.mae_relative)} |" for o in m.ood)
-    ph = out.physics
-    return f"""---
-{_surrogate_front_matter(card)}---
-
-# {card.name} (radzoo v{card.version})
-
-{card.summary}
-
-A [radzoo](https://pypi.org/project/radzoo/) field surrogate: a network that predicts the 3-D fields
-{", ".join(f"`{c.name}` [{c.unit}]" for c in out.components)} on a fixed grid ({axes}), for
-{ph.process} with rho = {ph.rho_m:g} m, gamma = {ph.gamma:g} (per bunch electron).
-
-## Inputs (outside the trained domain radzoo refuses)
-
-| input | unit | domain |
-|---|---|---|
-{rows}
-
-## Architecture
-
-{surrogate_architecture_string(card)}; {card.weights.parameter_count} float32 weights in `{card.weights.file}`
-(sha256 `{card.weights.sha256}`, checked before use).
-
-## Accuracy (measured by the surrogate validator on {m.n_test} held-out fields, radzoo {m.zoo_version})
-
-| metric | Ws | Wx | Wy |
-|---|---|---|---|
-| MAE / std of the truth, held out | {triple(m.test_mae_relative)} |
-| 2-sigma calibration ({m.mc_samples} Monte Carlo dropout passes) | {m.calibration_2sigma.Ws:.3f} | {m.calibration_2sigma.Wx:.3f} | {m.calibration_2sigma.Wy:.3f} |
-| y-symmetry violation | {m.constraint_violation.Ws:.2e} | {m.constraint_violation.Wx:.2e} | {m.constraint_violation.Wy:.2e} |{ood}
-
-## Load and predict
-
-```python
-from pathlib import Path
-from huggingface_hub import hf_hub_download
-import zoo
-
-card_dir = Path(hf_hub_download("{repo_id}", "{CARD_FILENAME}")).parent
-m = zoo.load(card_dir)          # downloads {card.weights.file} and checks its sha256
-w = m.predict({example})
-w = m.predict({example}, mc_samples=50, seed=0)   # w["std"]: Monte Carlo dropout
-```
-
-## Provenance
-
-Trained by `{tr.recipe}` (seed {tr.seed}, {tr.steps} steps of batch {tr.batch_size}) on {tr.hardware} in
-{tr.wall_time_s:.0f} s with torch {tr.torch_version}; published with radzoo {__version__}. Training set:
-{ds.n_train} + {ds.n_test} held-out fields, {ds.sampling}, sha256 `{ds.sha256}`, generated by `{ds.command}`.
-License: {card.license}.
-
-Citation: {card.citation}
-"""
+    return kind_of(card).hub_readme(card, repo_id)
 
 
 # -- publishing ------------------------------------------------------------------------------
@@ -348,22 +132,23 @@ def publish(name_or_dir: str | Path, repo_id: str, *, revision: str = "main", to
     """Upload a validated model (weights, card, README) in one commit and pin its card to it."""
     from huggingface_hub import CommitOperationAdd, HfApi
 
-    from .kinds import build_from_tensors
+    from .kinds import kind_of
     from .registry import resolve
     from .weights import load_checked, sha256_bytes
 
     _check_repo_id(repo_id, revision)
     card, folder = resolve(name_or_dir)
     if card.metrics is None:
-        data_flag = " --data FILE" if isinstance(card, SurrogateCard) else ""
-        raise PublishError(f"model {card.name!r} has no metrics: run `zoo validate {name_or_dir}{data_flag} "
+        raise PublishError(f"model {card.name!r} has no metrics: run `zoo validate {name_or_dir}"
+                           f"{kind_of(card).validate_flags} "
                            "--write-card` before publishing (only validated models are published)")
     weights_path = folder / card.weights.file
     if not weights_path.is_file():
         raise PublishError(f"model {card.name!r}: {weights_path} is missing; publishing needs the weights file "
                            "in the model's folder")
     tensors = load_checked(weights_path, card.weights, card.architecture)  # WeightsError (ValueError) on mismatch
-    build_from_tensors(card, folder, tensors)  # the card is buildable (samplers: agrees with its target), weights load
+    # the card is buildable (samplers: agrees with its target), weights load
+    kind_of(card).from_tensors(card, folder, tensors)
     data = weights_path.read_bytes()
     if sha256_bytes(data) != card.weights.sha256:
         raise PublishError(f"{weights_path} changed while it was being checked; try again")

@@ -7,7 +7,7 @@
 A recipe file holds what a model's training takes, and nothing else::
 
     name = "klein-nishina"
-    kind = "sampler"                 # the model kind (zoo.kinds), which selects the trainer
+    kind = "sampler"                 # the model kind (zoo.kinds), whose train() runs the recipe
     description = '''why these choices, measured'''
     [card]                           # sampler: the arguments of zoo.training.base_card
     version = "0.2.0"
@@ -61,6 +61,13 @@ class Recipe:
         except ValueError:
             return self.path.name if self.path.parent.name != self.name else f"{self.name}/{self.path.name}"
 
+    @property
+    def default_out(self) -> Path | None:
+        """Where a run writes by default: the recipe's folder in a source checkout (``registry/<name>``);
+        None (``--out`` required) where the recipe lies inside an installed package."""
+        folder = self.path.resolve().parent
+        return None if "site-packages" in folder.parts or "dist-packages" in folder.parts else folder
+
 
 def read_recipe(path: str | Path) -> Recipe:
     """Read and check a ``recipe.toml`` (a clear error names the file and the key at fault)."""
@@ -82,8 +89,10 @@ def read_recipe(path: str | Path) -> Recipe:
     for key in ("card", "fit"):
         if not isinstance(data.get(key, {}), dict):
             raise ValueError(f"recipe {path}: [{key}] must be a table")
-    if data["kind"] not in TRAINERS:
-        raise ValueError(f"recipe {path}: kind {data['kind']!r} has no trainer; known: {sorted(TRAINERS)}")
+    from .kinds import KINDS
+
+    if data["kind"] not in KINDS:
+        raise ValueError(f"recipe {path}: kind {data['kind']!r} has no trainer; known: {sorted(KINDS)}")
     return Recipe(name=data["name"], kind=data["kind"], path=path, description=data.get("description", ""),
                   card=data.get("card", {}), fit=data.get("fit", {}))
 
@@ -109,60 +118,14 @@ def find_recipe(name_or_path: str) -> Recipe:
                      f"holding {RECIPE_FILENAME}, or the path of a recipe file")
 
 
-def default_out(recipe: Recipe) -> Path | None:
-    """Where a run writes by default: the recipe's folder in a source checkout (``registry/<name>``),
-    None (``--out`` required) where the recipe lies inside an installed package."""
-    folder = recipe.path.resolve().parent
-    return None if "site-packages" in folder.parts or "dist-packages" in folder.parts else folder
-
-
-def make_sampler_card(recipe: Recipe, *, seed: int, steps: int, batch_size: int, hidden=None):
-    """The sampler card a recipe describes (before training): ``zoo.training.base_card`` of its [card]."""
-    from .training import base_card
-
-    spec = dict(recipe.card)
-    # TOML arrays are lists; the card's domains are (lo, hi) pairs
-    spec["parameters"] = [{**p, "domain": tuple(p["domain"])} if isinstance(p, dict) and "domain" in p else p
-                          for p in spec.get("parameters", [])]
-    if hidden is not None:
-        spec["hidden"] = hidden
-    try:
-        return base_card(name=recipe.name, recipe=recipe.reference, seed=seed, steps=steps,
-                         batch_size=batch_size, **spec)
-    except TypeError as err:
-        raise ValueError(f"recipe {recipe.path}: [card] {err}") from None
-
-
-def _train_sampler(recipe: Recipe, argv):
-    from .training import recipe_main
-
-    def make_card(*, seed, steps, batch_size, hidden=None):
-        return make_sampler_card(recipe, seed=seed, steps=steps, batch_size=batch_size, hidden=hidden)
-
-    out = default_out(recipe)
-    return recipe_main(make_card, name=recipe.name, default_out=None if out is None else str(out),
-                       argv=argv, **recipe.fit)
-
-
-def _train_surrogate(recipe: Recipe, argv):
-    from .surrogate_training import recipe_main
-
-    if recipe.card:
-        raise ValueError(f"recipe {recipe.path}: surrogate recipes take their settings in [fit] only")
-    out = default_out(recipe)
-    return recipe_main(name=recipe.name, recipe=recipe.reference, default_out=out, argv=argv, **recipe.fit)
-
-
-#: model kind -> trainer(recipe, argv) returning the written card
-TRAINERS = {"sampler": _train_sampler, "surrogate": _train_surrogate}
-
-
 def train(name_or_path: str, argv: list[str] | None = None):
     """Run a recipe (``zoo train``): train, write weights and card, validate. ``argv``: the trainer's
     flags (``--smoke``, ``--out``, ``--device``, ``--steps`` ...; ``zoo train NAME --help`` lists them)."""
+    from .kinds import KINDS
+
     recipe = find_recipe(name_or_path)
     try:
-        return TRAINERS[recipe.kind](recipe, list(argv or []))
+        return KINDS[recipe.kind].train(recipe, list(argv or []))
     except TypeError as err:   # a [fit] key the trainer does not take
         if "unexpected keyword" in str(err):
             raise ValueError(f"recipe {recipe.path}: [fit] {err}") from None
@@ -181,3 +144,10 @@ def register(sub) -> None:
     p.add_argument("recipe", help="bundled model name, a folder holding recipe.toml, or a recipe file")
     p.add_argument("flags", nargs=argparse.REMAINDER, help="the trainer's flags")
     p.set_defaults(func=lambda args: (train(args.recipe, args.flags), 0)[1])
+
+
+def make_sampler_card(recipe: Recipe, **kw):
+    """The sampler card a recipe describes before training (``zoo.training.recipe_card``)."""
+    from .training import recipe_card
+
+    return recipe_card(recipe, **kw)

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import hub
 from .card import CARD_FILENAME, AnyCard, HubSource, card_kind, read_card, read_card_text
 from .checks import check_name, check_revision, shown
 from .weights import WeightsError, load_checked
+
+if TYPE_CHECKING:  # annotations only: importing the registry (``zoo --help``) must not import torch
+    import torch
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 

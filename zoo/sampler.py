@@ -116,7 +116,8 @@ class Sampler:
         self._packed: dict[torch.device, torch.Tensor] = {}  # kernel weights per device (zoo.cuda)
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{p.name} in [{p.domain[0]:g}, {p.domain[1]:g}] {p.unit}" for p in self.card.target.parameters)
+        params = ", ".join(f"{p.name} in [{p.domain[0]:g}, {p.domain[1]:g}] {p.unit}"
+                           for p in self.card.target.parameters)
         return f"Sampler({self.card.name!r} v{self.card.version}, {self.dim}-D, {params or 'no parameters'})"
 
     @property
@@ -204,7 +205,8 @@ class Sampler:
             raise ValueError(f"dtype={got} is too narrow for {self.card.name}: its card declares "
                              f"sample_dtype {self.card.target.sample_dtype} (rounding to {got} alone would "
                              "exceed the card's accuracy or leave the support); allowed: "
-                             + ", ".join(str(d) for d in DTYPES.values() if torch.finfo(d).bits >= torch.finfo(need).bits))
+                             + ", ".join(str(d) for d in DTYPES.values()
+                                         if torch.finfo(d).bits >= torch.finfo(need).bits))
         return got
 
     def _check_memory(self, n: int, dev: torch.device) -> None:
@@ -216,7 +218,8 @@ class Sampler:
         if total and need > total:
             most = total // (self.dim * 16)
             raise ValueError(f"n = {n} samples need {need / 2**30:.3g} GiB for u and the samples alone, more "
-                             f"than the {total / 2**30:.3g} GiB available on {dev}; draw at most {most} per call, in batches")
+                             f"than the {total / 2**30:.3g} GiB available on {dev}; draw at most {most} per call, "
+                             "in batches")
 
     # -- evaluation ---------------------------------------------------------------
     def ppf(self, u, *, device=None, dtype=None, allow_extrapolation: bool = False, exact: bool = False,
@@ -224,8 +227,9 @@ class Sampler:
         """Deterministic network map from u in [0, 1] to samples (the learned inverse CDF).
 
         ``u`` has shape (n,) for 1-D models (or is one number: the result is then a 0-d tensor),
-        (n, d) otherwise; the result has the same shape, in the units of ``card.target.variables``, as ``dtype`` (default: the card's
-        ``sample_dtype``; a narrower one is refused) on ``device`` (default: u's device).
+        (n, d) otherwise; the result has the same shape, in the units of ``card.target.variables``,
+        as ``dtype`` (default: the card's ``sample_dtype``; a narrower one is refused) on ``device``
+        (default: u's device).
         Monotone in u for 1-D models (checked on a dense grid by ``zoo validate``).
 
         ``exact=True`` refines every value on the exact CDF (``zoo.exact``) until

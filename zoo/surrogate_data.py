@@ -212,7 +212,8 @@ def load_dataset(path: str | Path, *, sha256: str | None = None) -> WakeDataset:
             arrays = {k: z[k] for k in z.files}
         meta = json.loads(str(arrays["meta"]))
     except Exception as err:  # noqa: BLE001 - a damaged or foreign file of any sort
-        raise ValueError(f"dataset {path} cannot be read as a CSR wake training set ({type(err).__name__}: {err})") from None
+        raise ValueError(f"dataset {path} cannot be read as a CSR wake training set "
+                         f"({type(err).__name__}: {err})") from None
     need = {"sigma", "W", "test", "ood_kind", "ood_density", "ood_W"}
     if not need <= set(arrays):
         raise ValueError(f"dataset {path} lacks arrays {sorted(need - set(arrays))}")
@@ -289,13 +290,13 @@ def generate(spec: DatasetSpec, path: str | Path, *, command: str = "", stream=s
 
 # -- command line: python -m zoo.surrogate_data ------------------------------------------------
 # Measured single-threaded (OMP_NUM_THREADS=1) on the shared 2-core machine (load ~5):
-# 
+#
 #     n     kernels   per wake   216 + 16 wakes   file
 #     32    1.0 s     0.02 s     6 s (measured)   93 MB
 #     48    2.4 s     0.07 s     ~20 s            ~310 MB
 #     64    4.8 s     0.20 s     ~50 s            ~750 MB      <- default
 #     128   45 s      2.4 s      ~10 min          ~5.8 GB      (docs/csr.md; the seed's grid)
-# 
+#
 # The grid size is set by what training can afford, not by the wakes: 64^3 keeps the set in memory
 # (~1.5 GB while training) and the sigma-NN trainable on one CPU core in about an hour (the U-Net needs
 # hours there; see the recipes' measured step times; GPU times not yet measured).
@@ -318,7 +319,8 @@ def main(argv=None) -> int:
     spec = DatasetSpec(n=args.n, half_width=args.half_width_um * 1e-6, sampling=args.sampling,
                        per_axis=args.per_axis, n_samples=args.n_samples, seed=args.seed,
                        test_fraction=args.test_fraction, ood_per_kind=args.ood_per_kind)
-    out = Path(args.out) if args.out else Path(__file__).resolve().parents[1] / "checkpoints" / "data" / f"csr_wakes-n{spec.n}-{spec.key()}.npz"
+    out = Path(args.out) if args.out else (Path(__file__).resolve().parents[1] / "checkpoints" / "data"
+                                           / f"csr_wakes-n{spec.n}-{spec.key()}.npz")
     command = "python -m zoo.surrogate_data " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     ds = generate(spec, out, command=command, force=args.force)
     print(f"{out}\nsha256 {ds.sha256}\n{len(ds.sigma)} bunches ({int(ds.test.sum())} held out) + "

@@ -1,5 +1,6 @@
 """Training field surrogates on CSR wakes (``zoo train csr-wake-*``: the recipes
-``registry/csr-wake-*/recipe.toml`` call ``recipe_main``); the card's metrics always come from ``zoo.surrogate_validation``.
+``registry/csr-wake-*/recipe.toml`` call ``recipe_main``); the card's metrics always come from
+``zoo.surrogate_validation``.
 
 Loss: for every field b and component c of a batch, the mean squared error over the grid divided by
 the variance of the true component over the grid (the squared counterpart of the seed paper's
@@ -272,7 +273,8 @@ def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: in
     ap.add_argument("--name", default=name, help="model name (e.g. for the constraint variants)")
     ap.add_argument("--data", default=None, help="training set .npz (default checkpoints/data/csr_wakes-<spec>.npz; "
                                                  "generated there if missing)")
-    ap.add_argument("--grid-n", type=int, default=grid_n, help=f"grid points per axis of the dataset (default {grid_n})")
+    ap.add_argument("--grid-n", type=int, default=grid_n,
+                    help=f"grid points per axis of the dataset (default {grid_n})")
     ap.add_argument("--half-width-um", type=float, default=48.0)
     ap.add_argument("--sampling", choices=["grid", "lhs"], default="grid")
     ap.add_argument("--per-axis", type=int, default=6)
@@ -321,8 +323,8 @@ def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: in
         data = out / ".smoke-data" / f"csr_wakes-n{spec.n}-{spec.key()}.npz"
     else:
         data = REPO / "checkpoints" / "data" / f"csr_wakes-n{spec.n}-{spec.key()}.npz"
-    command = (f"python -m {DATA_SCRIPT} --n {spec.n} --half-width-um {args.half_width_um:g} --sampling {spec.sampling} "
-               f"--per-axis {spec.per_axis} --n-samples {spec.n_samples} --seed {spec.seed} "
+    command = (f"python -m {DATA_SCRIPT} --n {spec.n} --half-width-um {args.half_width_um:g} "
+               f"--sampling {spec.sampling} --per-axis {spec.per_axis} --n-samples {spec.n_samples} --seed {spec.seed} "
                f"--ood-per-kind {spec.ood_per_kind} --out {data}")
     ds = generate(spec, data, command=command)
     arch = default_architecture(kind, spec.n, y_symmetry=args.y_symmetry, dropout=args.dropout, smoke=args.smoke)
@@ -336,8 +338,8 @@ def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: in
             arch.update(activation="identity", bias=False, pooling="avg")
     arch["output_scale"] = output_scales(kind, ds, np.flatnonzero(~ds.test))
     grid_text = f"{spec.n}^3 grid over +-{spec.half_width * 1e6:g} um"
-    card = wake_card(name=name, summary=summary.format(grid=grid_text), arch=arch, ds=ds, recipe=recipe, seed=args.seed, steps=args.steps,
-                     batch_size=args.batch_size, version=version)
+    card = wake_card(name=name, summary=summary.format(grid=grid_text), arch=arch, ds=ds, recipe=recipe, seed=args.seed,
+                     steps=args.steps, batch_size=args.batch_size, version=version)
     hp = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
           "dropout": args.dropout, "y_symmetry": args.y_symmetry, "symmetry_weight": args.symmetry_weight,
           "superpose": args.superpose if kind == "unet" else 0.0, "mc_samples": args.mc_samples,

@@ -176,8 +176,10 @@ def fit(model: InverseCDFModel, objective, *, steps: int, batch_size: int, lr: f
             tail.append(loss.item())
         if stream is not None and (step % log_every == 0 or step == steps):
             el = time.perf_counter() - t0
-            print(f"[{model.card.name}] Adam step {step}/{steps}  loss {loss.item():.3e}  lr {opt.param_groups[0]['lr']:.1e}"
-                  f"  {el:.0f}s elapsed, ~{el / (step - start + 1) * (steps - step):.0f}s left", file=stream, flush=True)
+            print(f"[{model.card.name}] Adam step {step}/{steps}  loss {loss.item():.3e}  "
+                  f"lr {opt.param_groups[0]['lr']:.1e}"
+                  f"  {el:.0f}s elapsed, ~{el / (step - start + 1) * (steps - step):.0f}s left",
+                  file=stream, flush=True)
         if step == steps:
             final = float(np.mean(tail)) if tail else float("nan")
         if step % checkpoint_every == 0 or step == steps:
@@ -220,7 +222,8 @@ def write_model(model: InverseCDFModel, out_dir: str | Path, *, validate_model: 
     out.mkdir(parents=True, exist_ok=True)
     card = model.card
     sha, count = weights_io.save(model.net.state_dict(), out / card.weights.file)
-    card = card.model_copy(update={"weights": card.weights.model_copy(update={"sha256": sha, "parameter_count": count})})
+    card = card.model_copy(
+        update={"weights": card.weights.model_copy(update={"sha256": sha, "parameter_count": count})})
     if validate_model:
         model.card = card
         card = card.model_copy(update={"metrics": validate(model, **(validation_kwargs or {}))})
@@ -286,6 +289,22 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     })
 
 
+def recipe_card(recipe, *, seed: int, steps: int, batch_size: int, hidden=None) -> ModelCard:
+    """The card a sampler recipe (``zoo.recipes.Recipe``) describes before training: ``base_card`` of
+    its ``[card]`` table (``hidden`` overrides its widths)."""
+    spec = dict(recipe.card)
+    # TOML arrays are lists; the card's domains are (lo, hi) pairs
+    spec["parameters"] = [{**p, "domain": tuple(p["domain"])} if isinstance(p, dict) and "domain" in p else p
+                          for p in spec.get("parameters", [])]
+    if hidden is not None:
+        spec["hidden"] = hidden
+    try:
+        return base_card(name=recipe.name, recipe=recipe.reference, seed=seed, steps=steps,
+                         batch_size=batch_size, **spec)
+    except TypeError as err:
+        raise ValueError(f"recipe {recipe.path}: [card] {err}") from None
+
+
 def describe_training(objective, *, steps: int, batch_size: int, lr: float, lbfgs_rounds: int,
                       lbfgs_iterations: int, lbfgs_batch: int, polish: str = "the CDF loss (eq. 4/17)") -> str:
     text = f"{objective.name}; Adam {steps} steps (batch {batch_size}, lr {lr:g} cosine to 1e-5)"
@@ -333,8 +352,9 @@ def recipe_main(make_card, *, name: str, default_out: str | None, steps: int, ba
     ap.add_argument("--lbfgs-batch", type=int, default=lbfgs_batch)
     ap.add_argument("--table-u", type=int, default=table_u, help="u values per parameter point (quantile tables)")
     ap.add_argument("--seed", type=int, default=seed)
-    ap.add_argument("--hidden", default=None, help="hidden widths, e.g. 64,64,64 for every subnet, or one list per "
-                                                   "component separated by '/', e.g. 96,96,96/32,32 (default: the recipe's)")
+    ap.add_argument("--hidden", default=None,
+                    help="hidden widths, e.g. 64,64,64 for every subnet, or one list per "
+                         "component separated by '/', e.g. 96,96,96/32,32 (default: the recipe's)")
     ap.add_argument("--device", default="cpu", help="torch device for training, e.g. cuda")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     ap.add_argument("--checkpoint-dir", default=None, help="default: checkpoints/<name>/ in the repository")
@@ -371,7 +391,8 @@ def recipe_main(make_card, *, name: str, default_out: str | None, steps: int, ba
                    if k not in ("out", "threads", "fresh", "checkpoint_dir", "device", "lbfgs_rounds")}}
     # (the number of L-BFGS rounds only extends the schedule: a longer run passes through the
     # states of a shorter one, so a run can resume from a checkpoint of fewer rounds)
-    run_id = f"{name}-{args.objective}-" + hashlib.sha256(json.dumps(run_spec, sort_keys=True).encode()).hexdigest()[:12]
+    run_id = (f"{name}-{args.objective}-"
+              + hashlib.sha256(json.dumps(run_spec, sort_keys=True).encode()).hexdigest()[:12])
     ckpt = ckpt_dir / f"{run_id}.pt"
     if args.fresh and ckpt.exists():
         ckpt.unlink()

@@ -129,7 +129,8 @@ def run(sampler, *, n: int = 1 << 26, params: dict[str, float] | None = None, re
             rates[f"kernel_{kind}{suffix}"] = n / t
     if baselines:
         m = min(n, 1 << 24)  # the torch baselines' memory grows with n; rates are per sample
-        rates["torch_fp32_eager"] = m / time_call(lambda: sampler.sample(m, device=dev, backend="torch", **params), repeat)
+        rates["torch_fp32_eager"] = m / time_call(lambda: sampler.sample(m, device=dev, backend="torch", **params),
+                                                  repeat)
         f16 = fp16_compiled(sampler, params, dev)
         rates["torch_fp16_compile"] = m / time_call(lambda: f16(m), repeat)
         if sampler.dim == 1:

@@ -8,8 +8,9 @@ the kernel reads. Everything here runs without a GPU.
 Precision plan (see docs/cuda.md): first layer fp32 on the CUDA cores (u keeps its 24
 bits); hidden -> hidden on the tensor cores (fp32 accumulation, fp32 bias) with split-f16
 operands (hi + lo, three MMAs per tile: near fp32, ``precision="accurate"``, the default) or
-plain f16 operands (one MMA per tile, ``precision="fast"``); output layer and squash in fp32; mapping constants prepared in fp64, the map's
-transcendental part in ``map_precision`` (fp32 by default), its last step and the clamp in fp64.
+plain f16 operands (one MMA per tile, ``precision="fast"``); output layer and squash in fp32;
+mapping constants prepared in fp64, the map's transcendental part in ``map_precision`` (fp32
+by default), its last step and the clamp in fp64.
 """
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ import numpy as np
 
 from ..card import ModelCard
 from ..sourcetext import comment
-from ..transform_defs import (EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES as SQUASH_DEFS, TANH_PAPER_ALPHA, TANH_PAPER_BETA,
-                              U_TRANSFORMS as U_TRANSFORM_DEFS, cuda_definitions)
+from ..transform_defs import (EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES as SQUASH_DEFS, TANH_PAPER_ALPHA,
+                              TANH_PAPER_BETA, U_TRANSFORMS as U_TRANSFORM_DEFS, cuda_definitions)
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 KERNEL_FILES = ("radzoo_lib.cuh", "radzoo_coords.cuh", "radzoo_sampler.cu")

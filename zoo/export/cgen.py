@@ -367,7 +367,8 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
               f"            const double zz = z[s]{' + v[s]' if sub.residual else ''};",
               f"            const double wk = {SQUASHES[sub.output_transform.squash].c.format(z='zz')};",
               f"            {prefix}_support({k}, pr[s], prev, &lo, &hi);",
-              f"            const double xk = {prefix}_coord_{sub.output_transform.coordinate}(wk, pr[s], prev, lo, hi);",
+              f"            const double xk = {prefix}_coord_{sub.output_transform.coordinate}"
+              "(wk, pr[s], prev, lo, hi);",
               f"            w[{k}][s] = wk;",
               f"            x[{k}][s] = fmin(fmax(xk, lo), hi);",
               "        }",
@@ -480,7 +481,8 @@ extern "C" __global__ void {prefix}_ppf(size_t n, const double *u, const double 
 RZ_FN double {prefix}_ppf1(double u{', ' + args if args else ''}) {{
     double rz_u[1], rz_p[{max(P, 1)}], rz_o[1];
     rz_u[0] = u;
-{''.join(f'    rz_p[{j}] = {n};' + chr(10) for j, n in enumerate(pnames))}{'    rz_p[0] = 0.0;' + chr(10) if P == 0 else ''}    {prefix}_block_1(1, rz_u, rz_p, rz_o);
+{''.join(f'    rz_p[{j}] = {n};' + chr(10) for j, n in enumerate(pnames))}"""
+                     f"""{'    rz_p[0] = 0.0;' + chr(10) if P == 0 else ''}    {prefix}_block_1(1, rz_u, rz_p, rz_o);
     return rz_o[0];
 }}
 """)
@@ -504,8 +506,8 @@ def generate_fortran(card: ModelCard) -> dict[str, str]:
               f"{{ {prefix}_ppf(n, u, params, out); }}",
               "double radzoo_philox_u_c(unsigned long long m, unsigned long long seed, unsigned long long offset) "
               "{ return radzoo_philox_u(m, seed, offset); }"]
-    iface = [f"  interface",
-             f"    ! n samples: u(d, n), params(P, n) (column-major = the C row-major n x d / n x P), out(d, n)",
+    iface = ["  interface",
+             "    ! n samples: u(d, n), params(P, n) (column-major = the C row-major n x d / n x P), out(d, n)",
              f"    subroutine {prefix}_ppf(n, u, params, out) bind(C, name=\"{prefix}_ppf_c\")",
              "      import :: c_size_t, c_double",
              "      integer(c_size_t), value :: n",
@@ -522,7 +524,7 @@ def generate_fortran(card: ModelCard) -> dict[str, str]:
         args = ", ".join(["u", *pnames])
         bind_c.append(f"double {prefix}_ppf1_c({', '.join('double ' + a for a in ['u', *pnames])}) "
                       f"{{ return {prefix}_ppf1({args}); }}")
-        iface += [f"    ! one sample: NaN for u outside [0, 1] or parameters outside the trained domain",
+        iface += ["    ! one sample: NaN for u outside [0, 1] or parameters outside the trained domain",
                   f"    function {prefix}_ppf1({args}) result(x) bind(C, name=\"{prefix}_ppf1_c\")",
                   "      import :: c_double",
                   f"      real(c_double), value :: {args}",

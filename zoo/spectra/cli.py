@@ -85,11 +85,14 @@ def register(sub) -> None:
                    help="n_e(gamma): powerlaw:alpha=3.2,gmin=1,gmax=1e9[,total=1] or table:FILE[,total=1]")
     p.add_argument("--photons", required=True, metavar="SPEC",
                    help="n(eps0) [m_e c^2]: powerlaw:beta=1.5,emin=1e-6,emax=1e-3 or table:FILE")
-    p.add_argument("--samples", type=count_type("--samples"), default=10**6, help="total samples (default 1e6), spread evenly over cells")
-    p.add_argument("--per-cell", type=count_type("--per-cell"), default=None, help="samples per (gamma, eps0) cell (overrides --samples)")
+    p.add_argument("--samples", type=count_type("--samples"), default=10**6,
+                   help="total samples (default 1e6), spread evenly over cells")
+    p.add_argument("--per-cell", type=count_type("--per-cell"), default=None,
+                   help="samples per (gamma, eps0) cell (overrides --samples)")
     p.add_argument("--n-gamma", type=count_type("--n-gamma"), default=100, help="log-spaced gamma cells (default 100)")
     p.add_argument("--n-eps0", type=count_type("--n-eps0"), default=100, help="log-spaced eps0 cells (default 100)")
-    p.add_argument("--bins-per-decade", type=count_type("--bins-per-decade"), default=8, help="outgoing-energy bins per decade (default 8)")
+    p.add_argument("--bins-per-decade", type=count_type("--bins-per-decade"), default=8,
+                   help="outgoing-energy bins per decade (default 8)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-jitter", action="store_true",
                    help="sample at the cell centres (paper's fixed grid) instead of log-uniformly inside cells")

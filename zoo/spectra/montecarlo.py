@@ -81,7 +81,7 @@ class SpectrumConfig:
         if int(self.n_per_cell) < 2:
             raise ValueError("n_per_cell must be >= 2 (the error estimate needs two samples per cell)")
         if self.edges is None:
-            (g_lo, g_hi), (e_lo, e_hi) = self.electrons.bounds, self.photons.bounds
+            (_, g_hi), (e_lo, e_hi) = self.electrons.bounds, self.photons.bounds
             self.edges = log_edges(e_lo, float(eps_max(g_hi, e_hi)), self.bins_per_decade)
         self.edges = np.asarray(self.edges, dtype=np.float64)
         if self.edges.ndim != 1 or self.edges.size < 2 or np.any(np.diff(self.edges) <= 0) or self.edges[0] <= 0:

@@ -34,7 +34,8 @@ def draw_panel(ax, ax_pull, runs, *, title=""):
         x = mc.centres
         ax.stairs(np.where(mc.value > 0, mc.value, np.nan), mc.edges, color=color, lw=1.4,
                   label=f"{r['label']} MC")
-        ax.plot(x, np.where(ref > 0, ref, np.nan), color="k", lw=0.9, label="direct integration" if r is runs[0] else None)
+        ax.plot(x, np.where(ref > 0, ref, np.nan), color="k", lw=0.9,
+                label="direct integration" if r is runs[0] else None)
         if "powerlaw" in r:
             segs = segments(*r["powerlaw"])
             for seg in segs:

@@ -7,9 +7,9 @@ with dR/deps from :func:`zoo.processes.inverse_compton.rates.rate_density`. For 
 integral runs over [eps0_lo, min(eps0_hi, eps)], split where the kinematic threshold
 gamma_thr(eps, eps0) crosses gamma_lo or gamma_hi (the integrand's kinks), and the gamma
 integral over [max(gamma_lo, gamma_thr), gamma_hi] in ln(gamma - eps) (which
-resolves the Klein-Nishina threshold); both with composite Gauss-Legendre panels. Bin averages integrate S over each bin with
-Gauss-Legendre nodes in ln eps, splitting bins at the spectrum's kinks (the
-kinematic maxima of the population corners and the eps0 bounds). Relative accuracy
+resolves the Klein-Nishina threshold); both with composite Gauss-Legendre panels. Bin averages
+integrate S over each bin with Gauss-Legendre nodes in ln eps, splitting bins at the spectrum's
+kinks (the kinematic maxima of the population corners and the eps0 bounds). Relative accuracy
 ~1e-6 for power laws (checked by doubling the nodes and against scipy quadrature in
 the tests); tabulated populations get the same panels, so their kinks between table
 nodes converge more slowly.

@@ -273,7 +273,10 @@ def csr_kernels(grid: Grid, *, rho: float = RHO, gamma: float = GAMMA, near_cell
     ZE = (ms * hz)[:, None, None, None, None]
     Xe, Ye, Ze = np.broadcast_arrays(XN[None], YN[None], ZE)
     bs, ex, ey = _edge_values(Xe, Ye, Ze, gamma)
-    avg = lambda v: np.einsum("...pq,pq->...", v, wxy)
+
+    def avg(v):
+        return np.einsum("...pq,pq->...", v, wxy)
+
     t_cs = 2.0 * rho * avg(np.diff(bs, axis=0))
     t_cx = ds * 0.5 * avg(ex[1:] + ex[:-1])
     t_cy = ds * 0.5 * avg(ey[1:] + ey[:-1])

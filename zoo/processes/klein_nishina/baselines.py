@@ -37,7 +37,7 @@ def geant4_klein_nishina(n: int, k, *, generator=None, device="cpu") -> torch.Te
 
     def propose(idx, gen):
         r = torch.rand((3, idx.numel()), generator=gen, dtype=torch.float64, device=device)
-        a1, a2, e0, e0sq, kk = alpha1[idx], alpha2[idx], eps0[idx], eps0sq[idx], k[idx]
+        a1, a2, e0sq, kk = alpha1[idx], alpha2[idx], eps0sq[idx], k[idx]
         eps = torch.where(a1 > a2 * r[0], torch.exp(-a1 * r[1]), torch.sqrt(e0sq + (1.0 - e0sq) * r[1]))
         onecost = (1.0 - eps) / (eps * kk)
         sint2 = onecost * (2.0 - onecost)

@@ -309,9 +309,11 @@ KN_AZIMUTH_CUDA = (
     "    const int j = min(max((int)floor(s), 0), 3);\n"
     "    const rz_map_t r = (j & 1) ? (rz_map_t)(j + 1) - s : s - (rz_map_t)j, q = (rz_map_t)1 - r;\n"
     "    const rz_map_t mm = r + ((rz_map_t)0.5 * (rz_map_t)m.g) * r * q * q;\n"
-    "    const rz_map_t z = m.c1 * mm, zb = z > (rz_map_t)1 ? z : (rz_map_t)1;   // sinh(asinh(z)/3), cbrt form above 1\n"
+    "    const rz_map_t z = m.c1 * mm, zb = z > (rz_map_t)1 ? z : (rz_map_t)1;"
+    "   // sinh(asinh(z)/3), cbrt form above 1\n"
     "    const rz_map_t cb = rz_cbrt(zb * ((rz_map_t)1 + rz_sqrt((rz_map_t)1 + (rz_map_t)1 / (zb * zb))));\n"
-    "    const rz_map_t sh = z <= (rz_map_t)1 ? rz_sinh(rz_asinh(z) / (rz_map_t)3) : (rz_map_t)0.5 * (cb - (rz_map_t)1 / cb);\n"
+    "    const rz_map_t sh = z <= (rz_map_t)1 ? rz_sinh(rz_asinh(z) / (rz_map_t)3)"
+    " : (rz_map_t)0.5 * (cb - (rz_map_t)1 / cb);\n"
     "    const double psi = (double)((rz_map_t)1.5707963267948966 * m.c0 * sh);\n"
     "    return (j & 1) ? (j + 1) * 1.5707963267948966 - psi : j * 1.5707963267948966 + psi;\n"
     "}")
@@ -401,7 +403,8 @@ def azimuth_kepler_of_w(w, c0, c1, alpha, *, lib=torch):
 
 
 def _kepler_emulate_prep(p, prev):
-    c0, c1, alpha = azimuth_kepler_constants(np.asarray(prev, dtype=np.float64)[:, 0], np.asarray(p[0], dtype=np.float64))
+    c0, c1, alpha = azimuth_kepler_constants(np.asarray(prev, dtype=np.float64)[:, 0],
+                                             np.asarray(p[0], dtype=np.float64))
     return (c0, c1), alpha
 
 
@@ -423,7 +426,8 @@ KN_KEPLER_CUDA = (
     "}\n"
     "__device__ __forceinline__ rz_map_t rz_kepler_xms(rz_map_t x) {   // x - sin x, series below 1/2\n"
     "    const rz_map_t xs = x < (rz_map_t)0.5 ? x : (rz_map_t)0.5, x2 = xs * xs;\n"
-    f"    const rz_map_t acc = (rz_map_t){_KEPLER_SERIES[0]!r} - x2 * ({_KEPLER_SERIES_C}" + ")" * (len(_KEPLER_SERIES) - 2) + ");\n"
+    f"    const rz_map_t acc = (rz_map_t){_KEPLER_SERIES[0]!r} - x2 * ({_KEPLER_SERIES_C}"
+    + ")" * (len(_KEPLER_SERIES) - 2) + ");\n"
     "    return x < (rz_map_t)0.5 ? xs * x2 * acc : x - rz_sin(x);\n"
     "}\n"
     "__device__ __forceinline__ double rz_map_kn_kepler(rz_map_t w, const RzMap& m) {\n"
@@ -433,7 +437,8 @@ KN_KEPLER_CUDA = (
     "    const rz_map_t al = (rz_map_t)m.g, be = (rz_map_t)(1.0 - m.g), hp = (rz_map_t)1.5707963267948966;\n"
     "    const rz_map_t z = m.c1 * r, zb = z > (rz_map_t)1 ? z : (rz_map_t)1;\n"
     "    const rz_map_t cb = rz_cbrt(zb * ((rz_map_t)1 + rz_sqrt((rz_map_t)1 + (rz_map_t)1 / (zb * zb))));\n"
-    "    rz_map_t psi = hp * m.c0 * (z <= (rz_map_t)1 ? rz_sinh(rz_asinh(z) / (rz_map_t)3) : (rz_map_t)0.5 * (cb - (rz_map_t)1 / cb));\n"
+    "    rz_map_t psi = hp * m.c0 * (z <= (rz_map_t)1 ? rz_sinh(rz_asinh(z) / (rz_map_t)3)"
+    " : (rz_map_t)0.5 * (cb - (rz_map_t)1 / cb));\n"
     "    const rz_map_t target = hp * r;\n"
     f"    for (int i = 0; i < {KEPLER_STEPS}; ++i) {{\n"
     "        const rz_map_t sn = rz_sin(psi);\n"
@@ -454,7 +459,8 @@ KN_KEPLER_C = (
     "double psi = 1.5707963267948966 * c0 * (z <= 1.0 ? sinh(asinh(z) / 3.0) : 0.5 * (cb - 1.0 / cb));\n"
     f"for (int i = 0; i < {KEPLER_STEPS}; ++i) {{\n"
     "    const double x = psi + psi, xs = x < 0.5 ? x : 0.5, x2 = xs * xs, sn = sin(psi);\n"
-    f"    const double acc = {_KEPLER_SERIES[0]!r} - x2 * ({_KEPLER_SERIES_C}" + ")" * (len(_KEPLER_SERIES) - 2) + ");\n"
+    f"    const double acc = {_KEPLER_SERIES[0]!r} - x2 * ({_KEPLER_SERIES_C}"
+    + ")" * (len(_KEPLER_SERIES) - 2) + ");\n"
     "    const double f = al * psi + 0.5 * be * (x < 0.5 ? xs * x2 * acc : x - sin(x)) - 1.5707963267948966 * r;\n"
     "    psi = psi - f / (al + 2.0 * be * sn * sn);\n"
     "    psi = psi < 0.0 ? 0.0 : (psi > 1.5707963267948966 ? 1.5707963267948966 : psi);\n"
