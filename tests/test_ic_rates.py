@@ -7,7 +7,7 @@ import pytest
 from scipy.integrate import quad
 
 from zoo.processes.inverse_compton.rates import SIGMA_T_OVER_R0SQ, gamma_threshold, rate_density, total_rate
-from zoo.processes.inverse_compton.target import eps_max
+from zoo.processes.inverse_compton.isotropic import eps_max
 
 mp.mp.dps = 30
 

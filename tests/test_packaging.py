@@ -16,7 +16,7 @@ def test_wheel_contains_registry_and_kernels(tmp_path):
         assert f"zoo/_registry/{model}/card.json" in names
         assert f"zoo/_registry/{model}/{model}.safetensors" in names
     assert any(n.startswith("zoo/_kernels/") for n in names)
-    assert "zoo/cli.py" in names and "zoo/processes/inverse_compton/target.py" in names
+    assert "zoo/cli.py" in names and "zoo/processes/inverse_compton/isotropic.py" in names
     assert "zoo/export/cgen.py" in names and "zoo/transform_defs.py" in names
 
 

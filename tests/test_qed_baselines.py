@@ -25,8 +25,9 @@ import pytest
 from zoo.processes.breit_wheeler import physics as BW
 from zoo.processes.breit_wheeler.baselines import PicsarPairTable, SmileiPairTable
 from zoo.processes.quantum_synchrotron import physics as QS
+from zoo.processes.qed_tables import picsar_bound, smilei_search
 from zoo.processes.quantum_synchrotron.baselines import (PicsarPhotonTable, PicsarRow1D, SmileiPhotonTable,
-                                                         SmileiRow1D, picsar_bound, smilei_search)
+                                                         SmileiRow1D)
 from zoo.processes.synchrotron import physics as SY
 
 U = np.linspace(0.0, 1.0, 1 << 13)

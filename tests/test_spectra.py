@@ -15,7 +15,7 @@ from zoo.spectra.analytic import breaks, regime, slope_table
 from zoo.spectra.montecarlo import cell_draws, combine, run_block
 from zoo.spectra.reference import point_spectrum, total_rate_integral
 from zoo.processes.inverse_compton.rates import total_rate
-from zoo.processes.inverse_compton.target import antiderivative, q_of_eps, eps_of_q, regime_b
+from zoo.processes.inverse_compton.isotropic import antiderivative, q_of_eps, eps_of_q, regime_b
 
 torch.set_num_threads(1)
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from zoo.targets import get_target, torch_component_cdf
-from zoo.processes.inverse_compton.target import (_Y_SWITCH, _antiderivative_closed, _antiderivative_series,
+from zoo.processes.inverse_compton.isotropic import (_Y_SWITCH, _antiderivative_closed, _antiderivative_series,
                                          antiderivative, eps_of_q, kernel, q_of_eps)
 
 mp.mp.dps = 30

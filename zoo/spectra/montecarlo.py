@@ -36,7 +36,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..processes.inverse_compton.rates import total_rate
-from ..processes.inverse_compton.target import eps_max
+from ..processes.inverse_compton.isotropic import eps_max
 
 
 #: default number of samples per block (one batched sampler call, the unit of progress and sharding)

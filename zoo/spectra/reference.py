@@ -20,7 +20,7 @@ import numpy as np
 
 from ..targets.base import gauss_legendre
 from ..processes.inverse_compton.rates import gamma_threshold, rate_density
-from ..processes.inverse_compton.target import eps_max
+from ..processes.inverse_compton.isotropic import eps_max
 
 
 def _panel_nodes(a, b, panels: int, order: int):

@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from ..quantum_synchrotron.baselines import _as1d, linear_interp, picsar_bound, smilei_search, threshold_search
+from ..qed_tables import as1d as _as1d, linear_interp, picsar_bound, smilei_search, threshold_search
 from . import physics as P
 
 

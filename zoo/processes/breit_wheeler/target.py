@@ -6,18 +6,14 @@ import numpy as np
 import torch
 
 from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
-from ..quantum_synchrotron.target import _shrink_lines, tail_shrink
+from ..qed_coords import floor as _floor, shrink_c, tail_shrink
 from . import physics as P
 
 CHI_SPEC = ParameterSpec("chi_gamma", "1", "quantum parameter of the decaying photon, "
                          "(hbar omega / m c^2) |F_perp| / F_Schwinger", (1e-3, 1e4))
 F_SPEC = VariableSpec("f", "1", "electron quantum parameter over the photon's, chi_- / chi_gamma, in (0, 1)")
-#: the smallest 4 u (1 - u) the coordinate uses (w = 0 and 1 map to f ~ 1e-303 from the ends, finitely)
-END_FLOOR = 1e-300
-
-
-def _floor(x, lib):
-    return lib.clamp(x, min=END_FLOOR) if lib is torch else np.maximum(x, END_FLOOR)
+#: the smallest 4 u (1 - u) the coordinate uses (END_FLOOR: w = 0 and 1 map to f ~ 1e-303 from the
+#: ends, finitely)
 
 
 #: the tail exponent q (1 - C ~ e^{-sigma} sigma^{-q}) is taken at sigma = SIGMA_TAIL (masses ~1e-3 .. 1e-12)
@@ -80,7 +76,7 @@ _TWO_SCALE_LINES = (
     "const double d = 1.0 - 2.0 * u, d2 = d * d;\n"
     "const double p4 = fmax(4.0 * u * (1.0 - u), 1e-300);\n"
     "const double L = u >= 0.25 ? -log1p(-d2) : -log(p4);\n"
-    + _shrink_lines("0.5 + 15.0 / (15.0 + z0)")
+    + shrink_c("0.5 + 15.0 / (15.0 + z0)")
     + "const double k = 1.0 + 0.5 * pow(chi, 2.0 / 3.0);   /* bw_tail_offset */\n"
     "const double sig_s = L * shrink;\n"
     "const double sig_e = log1p(expm1(sig_s) / k);\n"

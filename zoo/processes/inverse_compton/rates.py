@@ -1,6 +1,6 @@
 """Total scattering rate and rate density of inverse Compton scattering (seed paper eq. 28).
 
-Physics layer beside :mod:`zoo.processes.inverse_compton.target` (same kernel, same support,
+Physics layer beside :mod:`zoo.processes.inverse_compton.isotropic` (same kernel, same support,
 same ultra-relativistic head-on approximation). Units: energies in m_e c^2; rates are
 per electron and per unit photon number density (an electron of Lorentz factor
 ``gamma`` in a photon gas of n_ph photons per cm^3 at energy ``eps0`` scatters
@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .target import antiderivative, eps_max, kernel, q_of_eps, regime_b
+from .isotropic import antiderivative, eps_max, kernel, q_of_eps, regime_b
 
 #: sigma_T / r_0^2 = 8 pi / 3 (converts rates in sigma_T c to rates in r_0^2 c)
 SIGMA_T_OVER_R0SQ = 8.0 * math.pi / 3.0

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ..qed_coords import LOG_CUBE_C, floor as _floor, log_cube, shrink_c, tail_shrink
 from . import physics as P
 
 CHI_SPEC = ParameterSpec("chi", "1", "quantum parameter of the emitting electron or positron, "
@@ -16,44 +17,10 @@ XI_SPEC = VariableSpec("xi", "1", "photon quantum parameter over the lepton's, c
 #: between the large-chi matches of the lower end (alpha = 0.83, dC/dw = 1) and of the power-law upper
 #: part (alpha = 0.14)
 ALPHA = 1.0 / 3.0
-#: the smallest 1 - w (and 4 w (1 - w)) the coordinates use: w = 1 maps to a finite value (nu = 690)
-#: with finite derivatives, never inf or nan (only w = 1 exactly is affected)
-END_FLOOR = 1e-300
-
-
-def _floor(x, lib):
-    return lib.clamp(x, min=END_FLOOR) if lib is torch else np.maximum(x, END_FLOOR)
-
-
-def log_cube(w, *, lib=torch):
-    """L = -ln(1 - w^3), from 0 (w = 0, L ~ w^3) to 690 (w = 1, L ~ -ln(3 (1 - w))): -log1p(-w^3) below
-    w = 1/2, -ln((1 - w)(1 + w + w^2)) above (1 - w exact there, the product floored at 1e-300);
-    shared with ``synchrotron``. Each branch is finite, with a finite gradient, for every w in [0, 1]."""
-    low = w <= 0.5
-    w3 = lib.where(low, w * w * w, lib.zeros_like(w))
-    return lib.where(low, -lib.log1p(-w3), -lib.log(_floor((1.0 - w) * (1.0 + w + w * w), lib)))
-
-
-#: below this w^3, L / w^3 = -log1p(-y)/y by its series 1 + y/2 + y^2/3 + y^3/4 + y^4/5 (error < 2e-16);
-#: below this x, log1p(x)/x by 1 - x/2 + x^2/3 - x^3/4 (error < 2e-17)
-_RATIO_SERIES = 1e-3
-_PHI_SERIES = 1e-4
 #: the tail exponent q is taken where the survival function is ~1e-3 .. 1e-12 (nu ~ 5 .. 25)
 NU_TAIL = 15.0
-
-
-def log1p_ratio(x, *, lib=torch):
-    """phi(x) = log1p(x) / x (1 at x = 0), for x >= 0."""
-    small = x < _PHI_SERIES
-    xs = lib.where(small, lib.ones_like(x), x)
-    return lib.where(small, 1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x)), lib.log1p(xs) / xs)
-
-
-def tail_shrink(L, q, *, lib=torch):
-    """1 - phi(L / 2q) / 2, so that L * tail_shrink = L - q ln(1 + L / 2q): for a density whose survival
-    function is ~ e^{-v} v^{-q}, v = L - q ln(1 + L/2q) makes it ~ e^{-L} (L / 2q)^q / v^q, nearly
-    proportional to e^{-L} ~ 1 - w; the factor lies in [1/2, 1) (v ~ L/2 as L -> 0)."""
-    return 1.0 - 0.5 * log1p_ratio(L / (2.0 * q), lib=lib)
+#: below this w^3, L / w^3 = -log1p(-y)/y by its series 1 + y/2 + y^2/3 + y^3/4 + y^4/5 (error < 2e-16)
+_RATIO_SERIES = 1e-3
 
 
 def qs_tail_exponent(c):
@@ -120,24 +87,10 @@ QS_CUBE_CUDA = (
     "    const double w = (double)wt;\n"
     "    return w * w * w;\n"
     "}")
-#: the log_cube / two_scale maps in fp64 (C99 and CUDA share these lines; w, c given)
-_LOG_CUBE_LINES = (
-    "const double w3 = w * w * w;\n"
-    "const double L = w <= 0.5 ? -log1p(-w3) : -log(fmax((1.0 - w) * (1.0 + w + w * w), 1e-300));\n")
-
-
-def _shrink_lines(q_expr: str) -> str:
-    """C lines defining ``shrink`` = 1 - log1p(x)/(2x), x = L / 2q (``tail_shrink``), q = q_expr."""
-    return (f"const double q = {q_expr};\n"
-            "const double xs = L / (2.0 * q);\n"
-            "const double shrink = 1.0 - 0.5 * (xs < 1e-4 ? 1.0 - xs * (0.5 - xs * (1.0 / 3.0 - 0.25 * xs)) "
-            ": log1p(xs) / xs);\n")
-
-
 _TWO_SCALE_LINES = (
-    _LOG_CUBE_LINES
+    LOG_CUBE_C
     + "const double rt = 15.0 * c;   /* the tail exponent q at nu = 15 (qs_tail_exponent) */\n"
-    + _shrink_lines("0.5 + 3.0 * rt / (1.0 + rt) - rt * (1.0 + 2.0 * rt) / (1.0 + rt + rt * rt)")
+    + shrink_c("0.5 + 3.0 * rt / (1.0 + rt) - rt * (1.0 + 2.0 * rt) / (1.0 + rt + rt * rt)")
     + "const double k = 1.0 + 5.0 * pow(c / 1.5, 2.0 / 3.0);   /* qs_tail_offset */\n"
     "const double nu_s = L * shrink;\n"
     "const double nu_e = log1p(expm1(nu_s) / k);\n"
@@ -148,8 +101,6 @@ _TWO_SCALE_LINES = (
     "const double nu = w <= 0.5 ? nu_e / (1.0 + A * ratio) : 1.0 / (A / w3 + 1.0 / nu_e);\n"
     "const double r = c * nu;\n"
     "return w >= 1.0 ? 1.0 : r / (1.0 + r);")
-#: the synchrotron ``log_cube`` map: x = L (1 - phi(L) / 2) = L - ln(1 + L) / 2 (q = 1/2); w = 1 -> 700
-_SYNC_LINES = _LOG_CUBE_LINES + _shrink_lines("0.5") + "return w >= 1.0 ? 700.0 : L * shrink;"
 QS_TWO_SCALE_CUDA = (
     "// quantum synchrotron `two_scale`: nu = L / (1 + A L / w^3), L = -ln(1 - w^3), A = c (1 - w)^{3/2} / alpha;\n"
     "// xi = r / (1 + r), r = c nu, c = 3 chi / 2 (m.g); all in fp64\n"

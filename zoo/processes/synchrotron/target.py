@@ -13,8 +13,11 @@ import numpy as np
 import torch
 
 from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, Target, VariableSpec
-from ..quantum_synchrotron.target import _SYNC_LINES, log_cube, tail_shrink
+from ..qed_coords import LOG_CUBE_C, log_cube, shrink_c, tail_shrink
 from . import physics as P
+
+#: the synchrotron ``log_cube`` map: x = L (1 - phi(L) / 2) = L - ln(1 + L) / 2 (q = 1/2); w = 1 -> 700
+SYNC_LOG_CUBE_C = LOG_CUBE_C + shrink_c("0.5") + "return w >= 1.0 ? 700.0 : L * shrink;"
 
 #: upper end of the represented support (see the module docstring)
 X_MAX = 700.0
@@ -31,7 +34,7 @@ SYNC_LOG_CUBE_CUDA = (
     "__device__ __forceinline__ void rz_prep_sync_log_cube(const double*, const double*, RzMap&) {}\n"
     "__device__ __forceinline__ double rz_map_sync_log_cube(rz_map_t wt, const RzMap&) {\n"
     "    const double w = (double)wt;\n"
-    + "".join("    " + line + "\n" for line in _SYNC_LINES.splitlines())
+    + "".join("    " + line + "\n" for line in SYNC_LOG_CUBE_C.splitlines())
     + "}")
 
 
@@ -55,7 +58,7 @@ class Synchrotron(Target):
     coordinates = ("linear", "log_cube")
     reference_point = {}
     c_support = "*lo = 0.0;\n*hi = 700.0;"
-    c_coordinates = {"linear": "return lo + w * (hi - lo);", "log_cube": _SYNC_LINES}
+    c_coordinates = {"linear": "return lo + w * (hi - lo);", "log_cube": SYNC_LOG_CUBE_C}
     kernel_support = KernelSupport("sync", SYNC_SUPPORT_CUDA, lambda k, p, prev: (np.float64(0.0), np.float64(X_MAX)))
     kernel_coordinates = {
         "linear": LINEAR,
