@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import zoo
+from tiers import by_tier
 from zoo.card import OutputTransform, SubnetCard
 from zoo.cuda import codegen, emulate, limits, nvrtc
 from zoo.targets import get_target, target_ids
@@ -34,7 +35,7 @@ def _mode(mode):
 
 
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_every_registry_model_compiles(name, arch):
     s = zoo.load(name)
     for mode in MODES:
@@ -81,7 +82,7 @@ def test_default_is_the_accurate_mode():
 
 @pytest.mark.parametrize("arch", ["sm_80", "sm_90"])
 @pytest.mark.parametrize("mode", MODES, ids=lambda m: "-".join(m.values()))
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_ptx_uses_tensor_core_mma(name, mode, arch):
     s = zoo.load(name)
     opts = _mode(mode)
@@ -118,7 +119,7 @@ def max_spill_bytes(name, precision, arch):
     return limits.read(name)["spill_bytes"][precision][arch] + limits.SPILL_SLACK
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_sass_has_hmma(name):
     try:
         from cuda.pathfinder import find_nvidia_binary_utility
@@ -243,6 +244,7 @@ def test_every_squash_coordinate_and_activation_has_kernel_code():
 
 
 @pytest.mark.parametrize("squash", SQUASHES)
+@pytest.mark.full
 @pytest.mark.parametrize("hidden,act", [([16, 16, 16], "tanh"), ([64, 128], "silu"), ([16], "relu"),
                                         ([48, 32, 16, 16], "gelu")])
 def test_other_architectures_compile(hidden, act, squash):

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import zoo
+from tiers import by_tier
 from zoo.card import OutputTransform
 from zoo.cuda import codegen, emulate, limits, philox
 from zoo.validation import heldout_grid
@@ -24,7 +25,7 @@ def _torch(s, u, pt):
 
 
 @pytest.mark.parametrize("mma,tanh", emulate.MODES, ids=[emulate.mode_name(*m) for m in emulate.MODES])
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_emulated_kernel_within_bound_of_torch(name, mma, tanh):
     """Sample by sample on the same u: |C(x_kernel) - C(x_torch)| <= PARITY_BOUND[mode]."""
     s = zoo.load(name)
@@ -61,7 +62,7 @@ def test_bound_is_not_vacuous():
     assert emulate.cdf_gap(s.target, xe, _torch(s, u, pt)[0], pt) > emulate.PARITY_BOUND["f16/exact"]
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_accurate_bound_needs_the_lo_fragments(name):
     """A sign error in the lo weight fragments (weights off by twice their f16 rounding) moves the
     emulated samples by more than 4x the accurate mode's own deviation from torch (the emulation
@@ -80,7 +81,7 @@ def test_accurate_bound_needs_the_lo_fragments(name):
 
 
 @pytest.mark.parametrize("precision", sorted(codegen.PRECISIONS))
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_emulated_ks_keeps_card_accuracy(name, precision):
     """The kernel keeps the model's accuracy: on a u grid, the KS of the emulated kernel map vs the
     exact target exceeds that of the torch path on the same grid by at most the mode's bound
@@ -102,7 +103,7 @@ def test_emulated_ks_keeps_card_accuracy(name, precision):
             assert ks_kernel <= s.card.metrics.ks_max + 5e-3, (pt, ks_kernel)
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_mapping_fp64_matches_torch_transforms(name):
     """The kernel's coordinate code (mirrored here) equals zoo.transforms.to_physical in fp64."""
     from zoo.transforms import to_physical
@@ -201,7 +202,7 @@ def test_emulation_of_other_architectures_matches_torch(hidden, act, squash, coo
 
 
 @pytest.mark.parametrize("residual", [False, True])
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_residual_and_u_transform_match_torch(name, residual):
     """residual (z = network + u input) with arcsine and identity u inputs, on a bundled model's weights:
     the emulated default kernel against torch within the accurate bound; residual moves the samples."""
@@ -230,7 +231,7 @@ def test_residual_and_u_transform_match_torch(name, residual):
         assert emulate.cdf_gap(model.target, emulate.emulate(flipped, blob, u, pt, seed=3)[0], x_default, pt) > 1e-3
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", by_tier(MODELS))
 def test_u_transform_arcsine_matches_torch(name):
     """u_transform="arcsine" on a bundled model's card (its weights kept, whatever u_transform the
     card itself has): the kernel's fp32 atan2f(sqrtf(u), sqrtf(1 - u)) against torch's float64

@@ -7,6 +7,7 @@ import torch
 from scipy.special import ndtr, ndtri
 
 import zoo
+from tiers import by_tier
 from zoo.card import ParameterCard
 from zoo.targets import get_target
 from zoo.processes.gaussian_2d.target import MEAN, SIGMA
@@ -91,7 +92,7 @@ def test_validation_detects_a_damaged_network():
 RTOL = 1e-9
 
 
-@pytest.mark.parametrize("name", zoo.list(kind="sampler"))
+@pytest.mark.parametrize("name", by_tier(zoo.list(kind="sampler")))
 def test_card_metrics_are_reproduced_by_the_validator(name):
     """Every bundled card (the README says so): the validator, run again on its random held-out
     points, finds the card's numbers."""
@@ -111,6 +112,7 @@ def test_card_metrics_are_reproduced_by_the_validator(name):
     assert m.monotone == card.monotone
 
 
+@pytest.mark.full
 def test_metrics_do_not_depend_on_threads_or_blocking(monkeypatch):
     """Another CPU blocks GEMMs differently: emulate it with two threads and with the rows of every
     batch shuffled into uneven blocks; the metrics must not move beyond float64 rounding."""
