@@ -4,7 +4,7 @@
 
 The cards' held-out bunches are nodes of the training set's 6x6x6 sigma grid. Here each bundled
 surrogate meets ``n`` Gaussian bunches with random sizes (latin hypercube over 2-12 um, seed 23;
-``zoo.surrogate_validation.offgrid_spec``) on its own grid and physics, whose exact wakes the
+``zoo.surrogates.validation.offgrid_spec``) on its own grid and physics, whose exact wakes the
 package's CSR code computes (a few seconds at 32^3, cached in ``--folder``). Prints, per model:
 relative MAE / std (the seed's metric) and 2-sigma calibration of the Monte Carlo dropout spread,
 mean over the bunches, beside the card's (grid-node) figures; then the worst bunches.
@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import zoo  # noqa: E402
-from zoo.surrogate_validation import offgrid_metrics  # noqa: E402
+from zoo.surrogates.validation import offgrid_metrics  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -126,7 +126,7 @@ def test_a_broken_plugin_is_skipped_with_a_warning_naming_it(kind, tmp_path, mon
 
 # -- 1.5 surrogates are bounded like samplers ------------------------------------------------------
 def test_surrogate_batches_that_cannot_fit_are_refused_before_any_work(monkeypatch):
-    import zoo.surrogate as S
+    import zoo.surrogates.model as S
 
     g = zoo.load("csr-wake-gaussian")
     calls = []

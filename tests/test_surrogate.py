@@ -26,12 +26,12 @@ from zoo.cli import main as zoo_main
 from zoo.processes import csr_wake as csr
 from zoo.publish import PublishError, publish
 from zoo.registry import bundled_registry_dir
-from zoo.surrogate_data import (OOD_KINDS, DatasetSpec, content_sha256, generate, heldout_mask, load_dataset,
-                                sigma_points)
-from zoo.surrogate_nets import set_mc_dropout
-from zoo.surrogate_training import (build_net, default_architecture, output_scales, relative_mse, symmetry_penalty,
-                                    wake_card, write_surrogate)
-from zoo.surrogate_validation import relative_mae
+from zoo.processes.csr_wake.dataset import (OOD_KINDS, DatasetSpec, content_sha256, generate, heldout_mask,
+                                            load_dataset, sigma_points)
+from zoo.surrogates.nets import set_mc_dropout
+from zoo.processes.csr_wake.training import (build_net, default_architecture, output_scales, relative_mse,
+                                             symmetry_penalty, wake_card, write_surrogate)
+from zoo.surrogates.validation import relative_mae
 from zoo.weights import WeightsError
 
 from test_hub import hf_cache, hub_server, route_hf  # noqa: F401 - fixtures used by name
@@ -335,7 +335,7 @@ LINEAR = {"activation": "identity", "bias": False, "pooling": "avg"}
 
 
 def test_the_linear_unet_is_linear_in_the_density_as_the_wake_is(dataset, tmp_path):
-    from zoo.surrogate_nets import MCDropout
+    from zoo.surrogates.nets import MCDropout
 
     card = make_model(tmp_path / "lin", dataset, "unet", name="csr-lin-test", validate=False,
                       arch_update={**LINEAR, "dropout_levels": "bottleneck"})
@@ -640,6 +640,15 @@ def test_smoke_recipe_is_deterministic_for_a_seed(tmp_path):
     assert shas[0] == shas[1]
 
 
+def test_surrogates_expose_their_grid_as_axes(gaussian):
+    m = zoo.load(gaussian)
+    axes = m.axes
+    assert list(axes) == [a.name for a in m.card.output.axes] and tuple(len(v) for v in axes.values()) == m.shape
+    for a, v in zip(m.card.output.axes, axes.values()):
+        assert v[0] == a.extent[0] and v[-1] == a.extent[1] and np.allclose(np.diff(v), a.spacing, rtol=1e-9)
+    assert m.coords.keys() == axes.keys()
+
+
 def test_mc_dropout_flag_helper_resets(gaussian):
     m = zoo.load(gaussian)
     set_mc_dropout(m.net, True)
@@ -652,7 +661,7 @@ def test_mc_dropout_flag_helper_resets(gaussian):
 
 
 def test_training_resumes_from_its_checkpoint_bit_identically(dataset, tmp_path, monkeypatch):
-    import zoo.surrogate_training as T
+    import zoo.processes.csr_wake.training as T
 
     def fresh():
         arch = default_architecture("unet", N, y_symmetry="hard", dropout=0.2, smoke=True)
@@ -697,7 +706,7 @@ def test_parameter_count_from_the_card_is_the_networks(seed):
     import math
 
     from zoo.card import SigmaMLPArchitecture, UNetArchitecture
-    from zoo.surrogate_nets import expected_shapes
+    from zoo.surrogates.nets import expected_shapes
 
     rng = np.random.default_rng(seed)
     base = {"dropout": 0.1, "output_scale": (1.0, 1.0, 1.0), "y_symmetry": "none"}
@@ -717,7 +726,7 @@ def test_parameter_count_from_the_card_is_the_networks(seed):
 def test_offgrid_family_is_off_the_training_grid_and_measured(tmp_path):
     """benchmarks/csr_offgrid.py's family (issue 23): random sizes, never a training-grid node; the
     exact wakes are cached, and the metrics are those of the seed (MAE / std, 2-sigma calibration)."""
-    from zoo.surrogate_validation import offgrid_metrics, offgrid_spec
+    from zoo.surrogates.validation import offgrid_metrics, offgrid_spec
 
     g = zoo.load("csr-wake-gaussian")
     spec = offgrid_spec(g.card, 3)

@@ -17,7 +17,7 @@ from ._version import __version__
 _LAZY = {"list_models": "api", "load": "api", "ModelCard": "card", "SurrogateCard": "card",
          "register_kind": "kinds", "ModelKind": "kinds", "load_sampler": "api",
          "ExtrapolationWarning": "sampler", "OutOfDomainError": "sampler",
-         "Sampler": "sampler", "ExactModeWarning": "sampler", "Surrogate": "surrogate",
+         "Sampler": "sampler", "ExactModeWarning": "sampler", "Surrogate": "surrogates.model",
          "register_target": "targets"}
 
 

@@ -540,7 +540,7 @@ class _SurrogateArch(_Strict):
         raise NotImplementedError
 
     def expected_shapes(self) -> dict[str, tuple[int, ...]]:
-        from .surrogate_nets import expected_shapes
+        from .surrogates.nets import expected_shapes
 
         return expected_shapes(self)
 
@@ -645,8 +645,9 @@ class DatasetCard(_Strict):
 
     generator: ShortText = Field(description="the script that generates it (relative to the repository)")
     command: Text = Field(description="the command line that regenerates exactly this set")
-    sha256: Hex64 = Field(description="sha256 of the content (zoo.surrogate_data.content_sha256: every array's "
-                                      "name, dtype, shape and bytes), independent of the file's container")
+    sha256: Hex64 = Field(description="sha256 of the content (zoo.processes.csr_wake.dataset.content_sha256: "
+                                      "every array's name, dtype, shape and bytes), independent of the file's "
+                                      "container")
     densities: Text = Field(description="what the training densities are, e.g. 'gaussian'")
     sampling: Text = Field(description="how the inputs were drawn, e.g. 'grid 6x6x6' or 'latin-hypercube 216'")
     seed: int

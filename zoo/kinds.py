@@ -161,7 +161,7 @@ class SurrogateKind(ModelKind):
     validate_flags = " --data FILE"
 
     def from_tensors(self, card, folder, tensors):
-        from .surrogate import Surrogate
+        from .surrogates.model import Surrogate
 
         return Surrogate(card, folder, tensors)
 
@@ -192,7 +192,7 @@ class SurrogateKind(ModelKind):
         return surrogate_hub_readme(card, repo_id)
 
     def train(self, recipe, argv):
-        from .surrogate_training import recipe_main
+        from .processes.csr_wake.training import recipe_main
 
         if recipe.card:
             raise ValueError(f"recipe {recipe.path}: surrogate recipes take their settings in [fit] only")
@@ -200,7 +200,7 @@ class SurrogateKind(ModelKind):
                            **recipe.fit)
 
     def validate_command(self, args, card, folder):
-        from .surrogate_validation import validate_surrogate, with_metrics
+        from .surrogates.validation import validate_surrogate, with_metrics
 
         if args.data is None:
             raise ValueError(f"model {card.name!r} is a field surrogate: pass --data FILE, its training set "

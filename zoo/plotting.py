@@ -128,7 +128,7 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
     out-of-distribution family of the dataset (``"two-bunch"``, ``"skewed"``, ...; density models).
     Returns what was drawn: the field's label and its relative MAE per component.
     """
-    from .surrogate_validation import COMPONENTS, _predict, checked_dataset, relative_mae
+    from .surrogates.validation import COMPONENTS, _predict, checked_dataset, relative_mae
 
     plt = _pyplot()
     ds = checked_dataset(model.card, dataset)

@@ -1,10 +1,10 @@
 """Training sets of the CSR-wake surrogates (issue 14): wakes of Gaussian bunches on one fixed grid.
 
-    from zoo.surrogate_data import DatasetSpec, generate, load_dataset
+    from zoo.processes.csr_wake.dataset import DatasetSpec, generate, load_dataset
     ds = generate(DatasetSpec(n=64), "checkpoints/data/x.npz")
 
-    python -m zoo.surrogate_data                      # 216 bunches on 64^3, checkpoints/data/
-    python -m zoo.surrogate_data --n 16 --per-axis 2 --out /tmp/smoke.npz
+    python -m zoo.processes.csr_wake.dataset                      # 216 bunches on 64^3, checkpoints/data/
+    python -m zoo.processes.csr_wake.dataset --n 16 --per-axis 2 --out /tmp/smoke.npz
 
 Every bunch lies on ONE physical grid (``n`` points per axis over +-``half_width``, default
 +-48 um = 4 sigma of the largest bunch, 12 um), so the Green-function kernels of
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_write
+from ...files import atomic_write
 
 #: bumped when the generator's output for the same spec changes
 GENERATOR_VERSION = 1
@@ -93,7 +93,7 @@ class DatasetSpec:
         return hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True).encode()).hexdigest()[:12]
 
     def grid(self):
-        from .processes.csr_wake import Grid
+        from . import Grid
 
         h = self.half_width
         return Grid(n=(self.n,) * 3, sigma=(h, h, h), extent=1.0)
@@ -194,7 +194,7 @@ class WakeDataset:
 
     def density(self, i: int) -> np.ndarray:
         """The (unit-charge) Gaussian density of bunch i on the grid [1/m^3], float32."""
-        from .processes.csr_wake import gaussian_density
+        from . import gaussian_density
 
         return gaussian_density(self.grid, *self.sigma[i]).astype(np.float32)
 
@@ -206,7 +206,7 @@ def load_dataset(path: str | Path, *, sha256: str | None = None) -> WakeDataset:
     """Read a training set; ValueError if it is not one, or its content hash is not ``sha256``."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"dataset {path} does not exist; generate it with python -m zoo.surrogate_data")
+        raise ValueError(f"dataset {path} does not exist; generate it with python -m zoo.processes.csr_wake.dataset")
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -235,7 +235,7 @@ def generate(spec: DatasetSpec, path: str | Path, *, command: str = "", stream=s
              force: bool = False) -> WakeDataset:
     """Compute the training set of ``spec`` into ``path`` (an .npz), or reuse it if it is there
     already with the same spec and an intact content hash. Progress goes to ``stream``."""
-    from .processes.csr_wake import csr_kernels, gaussian_density, wake
+    from . import csr_kernels, gaussian_density, wake
 
     path = Path(path)
     if path.is_file() and not force:
@@ -288,7 +288,7 @@ def generate(spec: DatasetSpec, path: str | Path, *, command: str = "", stream=s
     return WakeDataset(path, {**arrays, "meta": np.array(json.dumps(meta))}, meta, digest)
 
 
-# -- command line: python -m zoo.surrogate_data ------------------------------------------------
+# -- command line: python -m zoo.processes.csr_wake.dataset ------------------------------------------------
 # Measured single-threaded (OMP_NUM_THREADS=1) on the shared 2-core machine (load ~5):
 #
 #     n     kernels   per wake   216 + 16 wakes   file
@@ -319,9 +319,9 @@ def main(argv=None) -> int:
     spec = DatasetSpec(n=args.n, half_width=args.half_width_um * 1e-6, sampling=args.sampling,
                        per_axis=args.per_axis, n_samples=args.n_samples, seed=args.seed,
                        test_fraction=args.test_fraction, ood_per_kind=args.ood_per_kind)
-    out = Path(args.out) if args.out else (Path(__file__).resolve().parents[1] / "checkpoints" / "data"
+    out = Path(args.out) if args.out else (Path(__file__).resolve().parents[3] / "checkpoints" / "data"
                                            / f"csr_wakes-n{spec.n}-{spec.key()}.npz")
-    command = "python -m zoo.surrogate_data " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    command = "python -m zoo.processes.csr_wake.dataset " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     ds = generate(spec, out, command=command, force=args.force)
     print(f"{out}\nsha256 {ds.sha256}\n{len(ds.sigma)} bunches ({int(ds.test.sum())} held out) + "
           f"{len(ds.ood_kind)} out-of-distribution densities on {spec.n}^3; kernels {ds.meta['kernels_s']} s, "

@@ -1,6 +1,6 @@
 """Training field surrogates on CSR wakes (``zoo train csr-wake-*``: the recipes
 ``registry/csr-wake-*/recipe.toml`` call ``recipe_main``); the card's metrics always come from
-``zoo.surrogate_validation``.
+``zoo.surrogates.validation``.
 
 Loss: for every field b and component c of a batch, the mean squared error over the grid divided by
 the variance of the true component over the grid (the squared counterpart of the seed paper's
@@ -26,15 +26,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import weights as weights_io
-from .files import atomic_write
-from .card import CARD_FILENAME, SigmaMLPArchitecture, SurrogateCard, UNetArchitecture
-from .surrogate_data import INPUT_NAMES, DatasetSpec, WakeDataset, generate
-from .surrogate_nets import build_surrogate_network, mirror_y
-from .training import hardware_description
+from ... import weights as weights_io
+from ...files import atomic_write
+from ...card import CARD_FILENAME, SigmaMLPArchitecture, SurrogateCard, UNetArchitecture
+from .dataset import INPUT_NAMES, DatasetSpec, WakeDataset, generate
+from ...surrogates.nets import build_surrogate_network, mirror_y
+from ...training import hardware_description
 
-REPO = Path(__file__).resolve().parents[1]
-DATA_SCRIPT = "zoo.surrogate_data"   # python -m zoo.surrogate_data generates the training set
+REPO = Path(__file__).resolve().parents[3]   # the repository (a source checkout)
+DATA_SCRIPT = "zoo.processes.csr_wake.dataset"   # python -m DATA_SCRIPT generates the training set
 
 COMPONENT_TEXT = {
     "Ws": "longitudinal wake: energy change per unit length of a test electron per bunch electron, in units "
@@ -235,8 +235,8 @@ def write_surrogate(net: torch.nn.Module, card: SurrogateCard, out_dir: str | Pa
                     stream=sys.stderr) -> SurrogateCard:
     """Save weights + card into out_dir; the weights hash/count are filled in here and the metrics by
     the surrogate validator (its network on ``device``)."""
-    from .surrogate import Surrogate
-    from .surrogate_validation import validate_surrogate, with_metrics
+    from ...surrogates.model import Surrogate
+    from ...surrogates.validation import validate_surrogate, with_metrics
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

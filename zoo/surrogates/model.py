@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .card import WAKE_COMPONENTS, SurrogateCard
-from .checks import check_count, check_device, check_seed, real_tensor, shown
-from .surrogate_nets import build_surrogate_network, set_mc_dropout
+from ..card import WAKE_COMPONENTS, SurrogateCard
+from ..checks import check_count, check_device, check_seed, real_tensor, shown
+from .nets import build_surrogate_network, set_mc_dropout
 
 #: inputs evaluated per network call (bounds memory for large batches)
 CHUNK = 8
@@ -59,8 +59,8 @@ class Surrogate:
     """A field surrogate ready to predict.
 
     Attributes: ``card`` (the SurrogateCard), ``path`` (its folder), ``net`` (the torch module,
-    physical inputs -> fields), ``shape`` (the grid), ``coords`` (grid coordinates per axis [m]),
-    ``units`` (per component).
+    physical inputs -> fields), ``shape`` (the grid), ``axes`` (the grid's 1-D coordinates per axis
+    [m]; ``coords`` is the same), ``units`` (per component).
     """
 
     def __init__(self, card: SurrogateCard, path: str | Path, tensors: dict[str, torch.Tensor]):
@@ -93,14 +93,20 @@ class Surrogate:
         return {c.name: c.unit for c in self.card.output.components}
 
     @property
-    def coords(self) -> dict[str, np.ndarray]:
-        """Grid coordinates per axis (s, x, y) in metres."""
+    def axes(self) -> dict[str, np.ndarray]:
+        """The output grid: per axis (in the card's order, e.g. s, x, y), its 1-D coordinates in the
+        axis's unit (metres for the CSR wakes; ``card.output.axes[i].unit``)."""
         return {a.name: np.linspace(a.extent[0], a.extent[1], a.n) for a in self.card.output.axes}
+
+    @property
+    def coords(self) -> dict[str, np.ndarray]:
+        """The same as ``axes`` (the name ``predict``'s results carry)."""
+        return self.axes
 
     @property
     def grid(self):
         """The output grid as a ``zoo.processes.csr_wake.Grid`` (for ``gaussian_density``, ``wake``)."""
-        from .processes.csr_wake import Grid
+        from ..processes.csr_wake import Grid
 
         axes = self.card.output.axes
         if any(abs(a.extent[0] + a.extent[1]) > 1e-12 * a.extent[1] for a in axes):
@@ -208,7 +214,7 @@ class Surrogate:
     def _check_size(self, batch: int, n_mc: int) -> None:
         """Refuse, before any work, a call whose float32 outputs (fields, and their std with
         Monte Carlo passes) exceed the available memory, or whose passes exceed MAX_PASSES."""
-        from .sampler import memory_of
+        from ..sampler import memory_of
 
         per_input = 3 * int(np.prod(self.shape)) * 4 * (2 if n_mc else 1)
         need = batch * per_input

@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .card import SurrogateMetrics
-from .surrogate_data import WakeDataset, load_dataset
-from .surrogate_nets import PARITY
+from ..card import SurrogateMetrics
+from ..processes.csr_wake.dataset import WakeDataset, load_dataset
+from .nets import PARITY
 
 COMPONENTS = ("Ws", "Wx", "Wy")
 
@@ -96,7 +96,7 @@ def validate_surrogate(model, dataset: WakeDataset | str, *, mc_samples: int = 2
 
     ``dataset``: a loaded ``WakeDataset`` or the path of the .npz (checked against the card's
     training.dataset.sha256 either way)."""
-    from ._version import __version__
+    from .._version import __version__
 
     card = model.card
     ds = checked_dataset(card, dataset)
@@ -165,7 +165,7 @@ OFFGRID_SEED = 23
 
 def offgrid_spec(card, n: int = 100, seed: int = OFFGRID_SEED):
     """The DatasetSpec of ``n`` off-grid Gaussian bunches for a CSR-wake surrogate card."""
-    from .surrogate_data import DatasetSpec
+    from ..processes.csr_wake.dataset import DatasetSpec
 
     axes = card.output.axes
     half = axes[0].extent[1]
@@ -183,11 +183,11 @@ def offgrid_metrics(model, folder, *, n: int = 100, mc_samples: int = 20, seed: 
     per bunch: the sizes, the mean MAE over the components and the calibration."""
     import io
 
-    from .surrogate_data import generate
+    from ..processes.csr_wake.dataset import generate
 
     spec = offgrid_spec(model.card, n, seed)
     ds = generate(spec, Path(folder) / f"csr_offgrid-n{spec.n}-{spec.key()}.npz", stream=io.StringIO(),
-                  command="zoo.surrogate_validation.offgrid_metrics")
+                  command="zoo.surrogates.validation.offgrid_metrics")
     field = model.card.inputs[0].kind == "field"
     idx = np.arange(len(ds.sigma))
     inputs = ds.densities(idx) if field else ds.sigma
