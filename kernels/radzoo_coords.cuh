@@ -32,7 +32,7 @@ __device__ __forceinline__ double rz_sin(double x) { return sinpi(x * 0.31830988
 
 // Supports and coordinates are defined with their targets (Target.kernel_support,
 // Target.kernel_coordinates in zoo/targets/) and emitted by zoo/cuda/codegen.py:
-//   rz_support_<name>(int k, const double* p, const double* prev, RzMap& m)   sets m.lo, m.hi of component k
-//   rz_prep_<name>(const double* p, const double* prev, RzMap& m)      fp64 map constants
-//   rz_map_<name>(rz_map_t w, const RzMap& m)                          w -> sample (double)
+//   rz_support_<name>(int k, const double* p, const double* prev, RzMap* m)   sets m->lo, m->hi of component k
+//   rz_prep_<name>(const double* p, const double* prev, RzMap* m)      fp64 map constants
+//   rz_map_<name>(rz_map_t w, const RzMap* m)                          w -> sample (double)
 // prev holds the earlier components (nullptr where neither the support nor the coordinate depends on them).

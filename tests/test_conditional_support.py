@@ -24,8 +24,8 @@ class Triangle(Target):
     variables = (VariableSpec("x1", "1", "first"), VariableSpec("x2", "1", "second, in [0, x1]"))
     kernel_support = KernelSupport(
         "triangle",
-        "__device__ __forceinline__ void rz_support_triangle(int k, const double*, const double* prev, RzMap& m) "
-        "{ m.lo = 0.0; m.hi = k == 0 ? 1.0 : prev[0]; }",
+        "__device__ __forceinline__ void rz_support_triangle(int k, const double*, const double* prev, RzMap* m) "
+        "{ m->lo = 0.0; m->hi = k == 0 ? 1.0 : prev[0]; }",
         lambda k, p, prev: (np.float64(0.0) if k == 0 else np.zeros_like(prev[:, 0]),
                             np.float64(1.0) if k == 0 else prev[:, 0].astype(np.float64)),
         conditional=True)
@@ -99,7 +99,7 @@ def test_generated_kernel_evaluates_the_support_after_the_earlier_components(sam
 
     for broadcast in (True, False):
         src = codegen.generate(sampler.card, codegen.KernelOptions(broadcast=broadcast))
-        assert "rz_support_triangle(1, p, x, mk)" in src and "rz_support_triangle(0, p, nullptr, m[0])" in src
+        assert "rz_support_triangle(1, p, x, &mk)" in src and "rz_support_triangle(0, p, nullptr, &m[0])" in src
         if cuda.nvrtc_available():
             from zoo.cuda import nvrtc
 

@@ -108,7 +108,7 @@ def test_an_out_of_tree_process_loads_samples_validates_and_compiles(toy_distrib
     m = validate(s.model, n_points=2, u_grid=256, js_bins=20)
     assert m.ks_max == pytest.approx(s.card.metrics.ks_max, rel=1e-9)
     src = codegen.generate(s.card)
-    assert "rz_support_unit(0, p, nullptr, m[0])" in src
+    assert "rz_support_unit(0, p, nullptr, &m[0])" in src
     from zoo import cuda
 
     if cuda.nvrtc_available():

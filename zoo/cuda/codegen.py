@@ -388,11 +388,11 @@ def _mapping_source(card: ModelCard) -> str:
         coord = kernel_coordinate(target, s.output_transform.coordinate)
         name = coord.name
         if (sup.conditional or coord.uses_prev) and k > 0:
-            mapping.append(f"    {{ RzMap mk; rz_support_{sup.name}({k}, p, x, mk); rz_prep_{name}(p, x, mk); "
-                           f"x[{k}] = fmin(fmax(rz_map_{name}((rz_map_t)w[{k}], mk), mk.lo), mk.hi); }}")
+            mapping.append(f"    {{ RzMap mk; rz_support_{sup.name}({k}, p, x, &mk); rz_prep_{name}(p, x, &mk); "
+                           f"x[{k}] = fmin(fmax(rz_map_{name}((rz_map_t)w[{k}], &mk), mk.lo), mk.hi); }}")
             continue
-        prep.append(f"    rz_support_{sup.name}({k}, p, nullptr, m[{k}]); rz_prep_{name}(p, nullptr, m[{k}]);")
-        mapping.append(f"    x[{k}] = fmin(fmax(rz_map_{name}((rz_map_t)w[{k}], m[{k}]), m[{k}].lo), m[{k}].hi);")
+        prep.append(f"    rz_support_{sup.name}({k}, p, nullptr, &m[{k}]); rz_prep_{name}(p, nullptr, &m[{k}]);")
+        mapping.append(f"    x[{k}] = fmin(fmax(rz_map_{name}((rz_map_t)w[{k}], &m[{k}]), m[{k}].lo), m[{k}].hi);")
     return "\n".join([
         "__device__ __forceinline__ void rz_prep_all(const double* p, RzMap (&m)[RZ_DIM]) {", *prep,
         "    (void)p; (void)m;", "}",

@@ -67,7 +67,7 @@ class KernelSupport:
     """The support of a target's components in the fused kernel and its emulation.
 
     ``cuda``: device code defining ``rz_support_<name>(int k, const double* p, const double* prev,
-    RzMap& m)`` that sets ``m.lo``, ``m.hi`` of component ``k`` from the parameters ``p`` (card
+    RzMap* m)`` that sets ``m.lo``, ``m.hi`` of component ``k`` from the parameters ``p`` (card
     order) and the earlier components ``prev`` (float64; nullptr unless ``conditional``).
     ``emulate(k, p, prev)``: the same in numpy (p: list of arrays in card order, prev: (n, k)
     array or None) -> (lo, hi). ``conditional``: the support of components k >= 1 depends on
@@ -84,8 +84,8 @@ class KernelSupport:
 class KernelCoordinate:
     """A coordinate (w in [0, 1] -> sample) in the fused kernel and its emulation.
 
-    ``cuda`` defines ``rz_prep_<name>(const double* p, const double* prev, RzMap& m)`` (float64
-    constants of the map, after the support) and ``rz_map_<name>(rz_map_t w, const RzMap& m)``
+    ``cuda`` defines ``rz_prep_<name>(const double* p, const double* prev, RzMap* m)`` (float64
+    constants of the map, after the support) and ``rz_map_<name>(rz_map_t w, const RzMap* m)``
     returning the sample as double (the caller clamps it to [lo, hi] in fp64). ``emulate_prep(p,
     prev)`` -> (constants, g) and ``emulate_map(w, lo, hi, c, g, t)`` -> x repeat them in numpy
     (t: the map's float type). The torch form is the target's ``to_physical``. ``uses_prev``: the
@@ -107,15 +107,15 @@ def _unit_support(k, p, prev):
 
 #: [0, 1] for every component (bessel-test, gaussian-2d)
 UNIT_SUPPORT = KernelSupport(
-    "unit", "__device__ __forceinline__ void rz_support_unit(int, const double*, const double*, RzMap& m) "
-            "{ m.lo = 0.0; m.hi = 1.0; }", _unit_support)
+    "unit", "__device__ __forceinline__ void rz_support_unit(int, const double*, const double*, RzMap* m) "
+            "{ m->lo = 0.0; m->hi = 1.0; }", _unit_support)
 
 #: x = lo + w (hi - lo), in fp64 (one DFMA; the support may reach 1e10)
 LINEAR = KernelCoordinate(
     "linear",
-    "__device__ __forceinline__ void rz_prep_linear(const double*, const double*, RzMap&) {}\n"
-    "__device__ __forceinline__ double rz_map_linear(rz_map_t w, const RzMap& m) "
-    "{ return fma((double)w, m.hi - m.lo, m.lo); }",
+    "__device__ __forceinline__ void rz_prep_linear(const double*, const double*, RzMap*) {}\n"
+    "__device__ __forceinline__ double rz_map_linear(rz_map_t w, const RzMap* m) "
+    "{ return fma((double)w, m->hi - m->lo, m->lo); }",
     emulate_prep=lambda p, prev: ((), None),
     emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) * (hi - lo) + lo)
 
@@ -130,10 +130,10 @@ def _arcsine_fraction(w: torch.Tensor) -> torch.Tensor:
 #: exact map is linear in w in both tails (bessel-test)
 ARCSINE = KernelCoordinate(
     "arcsine",
-    "__device__ __forceinline__ void rz_prep_arcsine(const double*, const double*, RzMap&) {}\n"
-    "__device__ __forceinline__ double rz_map_arcsine(rz_map_t w, const RzMap& m) {\n"
+    "__device__ __forceinline__ void rz_prep_arcsine(const double*, const double*, RzMap*) {}\n"
+    "__device__ __forceinline__ double rz_map_arcsine(rz_map_t w, const RzMap* m) {\n"
     "    const rz_map_t v = (rz_map_t)0.63661977236758134 * rz_atan2(rz_sqrt(w), rz_sqrt((rz_map_t)1 - w));\n"
-    "    return fma((double)v, m.hi - m.lo, m.lo);\n}",
+    "    return fma((double)v, m->hi - m->lo, m->lo);\n}",
     emulate_prep=lambda p, prev: ((), None),
     emulate_map=lambda w, lo, hi, c, g, t: (
         (t(2.0 / np.pi) * np.arctan2(np.sqrt(w.astype(t)), np.sqrt(t(1) - w.astype(t)))).astype(t)

@@ -89,18 +89,18 @@ _TWO_SCALE_LINES = (
     "return w > 0.5 ? 1.0 - f : f;")
 BW_SUPPORT_CUDA = (
     "// Breit-Wheeler, p[0] = chi_gamma: f = chi_- / chi_gamma in [0, 1]\n"
-    "__device__ __forceinline__ void rz_support_bw(int, const double*, const double*, RzMap& m) {\n"
-    "    m.lo = 0.0;\n"
-    "    m.hi = 1.0;\n"
+    "__device__ __forceinline__ void rz_support_bw(int, const double*, const double*, RzMap* m) {\n"
+    "    m->lo = 0.0;\n"
+    "    m->hi = 1.0;\n"
     "}")
 BW_TWO_SCALE_CUDA = (
     "// Breit-Wheeler `two_scale`: sigma = 1 / (1/sigma_lin + 1/sigma_log) from u = min(w, 1 - w), then\n"
     "// f = (z0 / 2z) / (1 + sqrt(sigma / z)), z = z0 + sigma, z0 = 8 / (3 chi_gamma); mirrored above 1/2; fp64\n"
-    "__device__ __forceinline__ void rz_prep_bw_two_scale(const double* p, const double*, RzMap& m) {\n"
-    "    m.g = p[0];\n"
+    "__device__ __forceinline__ void rz_prep_bw_two_scale(const double* p, const double*, RzMap* m) {\n"
+    "    m->g = p[0];\n"
     "}\n"
-    "__device__ __forceinline__ double rz_map_bw_two_scale(rz_map_t wt, const RzMap& m) {\n"
-    "    const double w = (double)wt, chi = m.g;\n"
+    "__device__ __forceinline__ double rz_map_bw_two_scale(rz_map_t wt, const RzMap* m) {\n"
+    "    const double w = (double)wt, chi = m->g;\n"
     + "".join("    " + line + "\n" for line in _TWO_SCALE_LINES.splitlines())
     + "}")
 

@@ -94,18 +94,18 @@ def emulate_map(w, lo, hi, c, g, t):
 
 HEAD_ON_SUPPORT_CUDA = (
     "// inverse Compton, head-on, p[0] = b = 2 gamma eps0 (1 - cos theta): z in [0, b / (1 + b)]\n"
-    "__device__ __forceinline__ void rz_support_ic_head_on(int, const double* p, const double*, RzMap& m) {\n"
-    "    m.lo = 0.0;\n"
-    "    m.hi = p[0] / (1.0 + p[0]);\n"
+    "__device__ __forceinline__ void rz_support_ic_head_on(int, const double* p, const double*, RzMap* m) {\n"
+    "    m->lo = 0.0;\n"
+    "    m->hi = p[0] / (1.0 + p[0]);\n"
     "}")
 HEAD_ON_COORD_CUDA = (
     "// head-on IC `log1p_br`: s = w ln(1 + b) (c0 = ln(1 + b)), z = 1 - e^{-s}; below s = ln 2 as\n"
     "// -expm1(-s) (z relative-accurate), above as 1 - e^{-s} in fp64 (1 - z relative-accurate)\n"
-    "__device__ __forceinline__ void rz_prep_ic_head_on_log1p_br(const double* p, const double*, RzMap& m) {\n"
-    "    m.c0 = (rz_map_t)log1p(p[0]);\n"
+    "__device__ __forceinline__ void rz_prep_ic_head_on_log1p_br(const double* p, const double*, RzMap* m) {\n"
+    "    m->c0 = (rz_map_t)log1p(p[0]);\n"
     "}\n"
-    "__device__ __forceinline__ double rz_map_ic_head_on_log1p_br(rz_map_t w, const RzMap& m) {\n"
-    "    const rz_map_t s = w * m.c0;\n"
+    "__device__ __forceinline__ double rz_map_ic_head_on_log1p_br(rz_map_t w, const RzMap* m) {\n"
+    "    const rz_map_t s = w * m->c0;\n"
     "    if (s < (rz_map_t)0.69314718055994531) return (double)(-rz_expm1(-s));\n"
     "    return 1.0 - (double)rz_exp(-s);\n"
     "}")

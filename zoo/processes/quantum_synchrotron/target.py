@@ -76,14 +76,14 @@ def xi_of_scaled(w, c, *, lib=torch):
 
 QS_SUPPORT_CUDA = (
     "// quantum synchrotron, p[0] = chi: xi = chi_gamma / chi in [0, 1]\n"
-    "__device__ __forceinline__ void rz_support_qs(int, const double*, const double*, RzMap& m) {\n"
-    "    m.lo = 0.0;\n"
-    "    m.hi = 1.0;\n"
+    "__device__ __forceinline__ void rz_support_qs(int, const double*, const double*, RzMap* m) {\n"
+    "    m->lo = 0.0;\n"
+    "    m->hi = 1.0;\n"
     "}")
 QS_CUBE_CUDA = (
     "// quantum synchrotron `cube`: xi = w^3 (the CDF starts as xi^{1/3})\n"
-    "__device__ __forceinline__ void rz_prep_qs_cube(const double*, const double*, RzMap&) {}\n"
-    "__device__ __forceinline__ double rz_map_qs_cube(rz_map_t wt, const RzMap&) {\n"
+    "__device__ __forceinline__ void rz_prep_qs_cube(const double*, const double*, RzMap*) {}\n"
+    "__device__ __forceinline__ double rz_map_qs_cube(rz_map_t wt, const RzMap*) {\n"
     "    const double w = (double)wt;\n"
     "    return w * w * w;\n"
     "}")
@@ -103,12 +103,12 @@ _TWO_SCALE_LINES = (
     "return w >= 1.0 ? 1.0 : r / (1.0 + r);")
 QS_TWO_SCALE_CUDA = (
     "// quantum synchrotron `two_scale`: nu = L / (1 + A L / w^3), L = -ln(1 - w^3), A = c (1 - w)^{3/2} / alpha;\n"
-    "// xi = r / (1 + r), r = c nu, c = 3 chi / 2 (m.g); all in fp64\n"
-    "__device__ __forceinline__ void rz_prep_qs_two_scale(const double* p, const double*, RzMap& m) {\n"
-    "    m.g = 1.5 * p[0];\n"
+    "// xi = r / (1 + r), r = c nu, c = 3 chi / 2 (m->g); all in fp64\n"
+    "__device__ __forceinline__ void rz_prep_qs_two_scale(const double* p, const double*, RzMap* m) {\n"
+    "    m->g = 1.5 * p[0];\n"
     "}\n"
-    "__device__ __forceinline__ double rz_map_qs_two_scale(rz_map_t wt, const RzMap& m) {\n"
-    "    const double w = (double)wt, c = m.g;\n"
+    "__device__ __forceinline__ double rz_map_qs_two_scale(rz_map_t wt, const RzMap* m) {\n"
+    "    const double w = (double)wt, c = m->g;\n"
     + "".join("    " + line + "\n" for line in _TWO_SCALE_LINES.splitlines())
     + "}")
 

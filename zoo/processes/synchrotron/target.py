@@ -24,15 +24,15 @@ X_MAX = 700.0
 
 SYNC_SUPPORT_CUDA = (
     "// synchrotron (no parameters): x = E / E_c in [0, 700] (the mass above 700 is ~1e-305)\n"
-    "__device__ __forceinline__ void rz_support_sync(int, const double*, const double*, RzMap& m) {\n"
-    "    m.lo = 0.0;\n"
-    "    m.hi = 700.0;\n"
+    "__device__ __forceinline__ void rz_support_sync(int, const double*, const double*, RzMap* m) {\n"
+    "    m->lo = 0.0;\n"
+    "    m->hi = 700.0;\n"
     "}")
 SYNC_LOG_CUBE_CUDA = (
     "// synchrotron `log_cube`: x = L - ln(1 + L)/2, L = -ln(1 - w^3) (-log1p(-w^3) below w = 1/2,\n"
     "// -ln((1 - w)(1 + w + w^2)) above); fp64\n"
-    "__device__ __forceinline__ void rz_prep_sync_log_cube(const double*, const double*, RzMap&) {}\n"
-    "__device__ __forceinline__ double rz_map_sync_log_cube(rz_map_t wt, const RzMap&) {\n"
+    "__device__ __forceinline__ void rz_prep_sync_log_cube(const double*, const double*, RzMap*) {}\n"
+    "__device__ __forceinline__ double rz_map_sync_log_cube(rz_map_t wt, const RzMap*) {\n"
     "    const double w = (double)wt;\n"
     + "".join("    " + line + "\n" for line in SYNC_LOG_CUBE_C.splitlines())
     + "}")
