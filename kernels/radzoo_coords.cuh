@@ -9,6 +9,9 @@
 // more than 24 bits (IC: eps within a few units of gamma ~ 1e10).
 // Adding a coordinate: a KernelCoordinate on its target (zoo/targets/base.py).
 
+// the qualifier of the supports' and coordinates' functions (zoo/processes/*/coords.h, zoo/targets/coords.h)
+#define RZ_FN __device__ __forceinline__
+
 struct RzMap { double lo, hi, g; rz_map_t c0, c1; };
 
 __device__ __forceinline__ float rz_exp(float x) { return expf(x); }

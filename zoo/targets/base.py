@@ -12,7 +12,10 @@ wraps them as a differentiable torch function (its derivative with respect to
 """
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
@@ -62,13 +65,64 @@ def bisect_increasing(g, y: np.ndarray, steps: int) -> np.ndarray:
     return 0.5 * (lo + hi)
 
 
+_FN_START = re.compile(r"^RZ_FN\s+[\w\s\*]+?\b(\w+)\s*\(", re.M)
+
+
+@functools.lru_cache(maxsize=None)
+def _header_functions(path: str) -> dict[str, str]:
+    """name -> text (the comment lines just above it, then the function) of every ``RZ_FN`` function
+    of a coordinate header."""
+    text = Path(path).read_text(encoding="utf-8")
+    out = {}
+    for m in _FN_START.finditer(text):
+        depth, i = 0, text.index("{", m.end())
+        while True:   # the matching closing brace (no braces in the headers' comments or strings)
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+            i += 1
+        lines = text[:m.start()].split("\n")[:-1]
+        comments = []
+        while lines and lines[-1].startswith("//"):
+            comments.insert(0, lines.pop())
+        out[m.group(1)] = "\n".join([*comments, text[m.start():i + 1]])
+    return out
+
+
+def header_source(path, *names: str) -> str:
+    """The text of the named functions of a process's ``coords.h`` (each with the comment lines just
+    above it), in the order given: the one C source of its supports and coordinates, included by the
+    fused kernel (NVRTC, ``RZ_FN`` = ``__device__ __forceinline__``, ``rz_map_t`` = float) and
+    compiled by gcc in the tests. ``names``: function names (``rz_support_kn``, ``rz_prep_kn_log_eps``)."""
+    funcs = _header_functions(str(path))
+    missing = [n for n in names if n not in funcs]
+    if missing:
+        raise ValueError(f"{path} defines no RZ_FN function {', '.join(missing)}; it has {', '.join(funcs)}")
+    return "\n".join(funcs[n] for n in names)
+
+
+def support_source(path, name: str) -> str:
+    """``header_source`` of a support: ``rz_support_<name>``."""
+    return header_source(path, f"rz_support_{name}")
+
+
+def coordinate_source(path, name: str) -> str:
+    """``header_source`` of a coordinate: ``rz_prep_<name>`` then ``rz_map_<name>``."""
+    return header_source(path, f"rz_prep_{name}", f"rz_map_{name}")
+
+
+#: the supports and coordinates of the base class (unit, linear, arcsine), in C
+COORDS = Path(__file__).with_name("coords.h")
+
+
 @dataclass(frozen=True)
 class KernelSupport:
     """The support of a target's components in the fused kernel and its emulation.
 
-    ``cuda``: device code defining ``rz_support_<name>(int k, const double* p, const double* prev,
-    RzMap* m)`` that sets ``m.lo``, ``m.hi`` of component ``k`` from the parameters ``p`` (card
-    order) and the earlier components ``prev`` (float64; nullptr unless ``conditional``).
+    ``cuda``: the C of ``rz_support_<name>(int k, const double* p, const double* prev, RzMap* m)``
+    (from the process's coords.h, ``support_source``), setting ``m->lo``, ``m->hi`` of component ``k``
+    from the parameters ``p`` (card order) and the earlier components ``prev`` (float64; nullptr unless
+    ``conditional``).
     ``emulate(k, p, prev)``: the same in numpy (p: list of arrays in card order, prev: (n, k)
     array or None) -> (lo, hi). ``conditional``: the support of components k >= 1 depends on
     earlier components (the kernel then evaluates it per sample, after them).
@@ -107,15 +161,12 @@ def _unit_support(k, p, prev):
 
 #: [0, 1] for every component (bessel-test, gaussian-2d)
 UNIT_SUPPORT = KernelSupport(
-    "unit", "__device__ __forceinline__ void rz_support_unit(int, const double*, const double*, RzMap* m) "
-            "{ m->lo = 0.0; m->hi = 1.0; }", _unit_support)
+    "unit", support_source(COORDS, "unit"), _unit_support)
 
 #: x = lo + w (hi - lo), in fp64 (one DFMA; the support may reach 1e10)
 LINEAR = KernelCoordinate(
     "linear",
-    "__device__ __forceinline__ void rz_prep_linear(const double*, const double*, RzMap*) {}\n"
-    "__device__ __forceinline__ double rz_map_linear(rz_map_t w, const RzMap* m) "
-    "{ return fma((double)w, m->hi - m->lo, m->lo); }",
+    coordinate_source(COORDS, "linear"),
     emulate_prep=lambda p, prev: ((), None),
     emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) * (hi - lo) + lo)
 
@@ -130,10 +181,7 @@ def _arcsine_fraction(w: torch.Tensor) -> torch.Tensor:
 #: exact map is linear in w in both tails (bessel-test)
 ARCSINE = KernelCoordinate(
     "arcsine",
-    "__device__ __forceinline__ void rz_prep_arcsine(const double*, const double*, RzMap*) {}\n"
-    "__device__ __forceinline__ double rz_map_arcsine(rz_map_t w, const RzMap* m) {\n"
-    "    const rz_map_t v = (rz_map_t)0.63661977236758134 * rz_atan2(rz_sqrt(w), rz_sqrt((rz_map_t)1 - w));\n"
-    "    return fma((double)v, m->hi - m->lo, m->lo);\n}",
+    coordinate_source(COORDS, "arcsine"),
     emulate_prep=lambda p, prev: ((), None),
     emulate_map=lambda w, lo, hi, c, g, t: (
         (t(2.0 / np.pi) * np.arctan2(np.sqrt(w.astype(t)), np.sqrt(t(1) - w.astype(t)))).astype(t)

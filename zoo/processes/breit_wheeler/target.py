@@ -2,12 +2,18 @@
 quantum parameter (physics and rates in ``physics``), with its coordinates (torch, numpy, CUDA, C)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
+                            coordinate_source, support_source)
 from ..qed_coords import floor as _floor, shrink_c, tail_shrink
 from . import physics as P
+
+#: the one C source of this process's supports and coordinates (kernel and tests alike)
+COORDS = Path(__file__).with_name("coords.h")
 
 CHI_SPEC = ParameterSpec("chi_gamma", "1", "quantum parameter of the decaying photon, "
                          "(hbar omega / m c^2) |F_perp| / F_Schwinger", (1e-3, 1e4))
@@ -87,22 +93,8 @@ _TWO_SCALE_LINES = (
     "const double z = z0 + sigma;\n"
     "const double f = u > 0.0 ? (z0 / (2.0 * z)) / (1.0 + d * sqrt(lam / (den * z))) : 0.0;\n"
     "return w > 0.5 ? 1.0 - f : f;")
-BW_SUPPORT_CUDA = (
-    "// Breit-Wheeler, p[0] = chi_gamma: f = chi_- / chi_gamma in [0, 1]\n"
-    "__device__ __forceinline__ void rz_support_bw(int, const double*, const double*, RzMap* m) {\n"
-    "    m->lo = 0.0;\n"
-    "    m->hi = 1.0;\n"
-    "}")
-BW_TWO_SCALE_CUDA = (
-    "// Breit-Wheeler `two_scale`: sigma = 1 / (1/sigma_lin + 1/sigma_log) from u = min(w, 1 - w), then\n"
-    "// f = (z0 / 2z) / (1 + sqrt(sigma / z)), z = z0 + sigma, z0 = 8 / (3 chi_gamma); mirrored above 1/2; fp64\n"
-    "__device__ __forceinline__ void rz_prep_bw_two_scale(const double* p, const double*, RzMap* m) {\n"
-    "    m->g = p[0];\n"
-    "}\n"
-    "__device__ __forceinline__ double rz_map_bw_two_scale(rz_map_t wt, const RzMap* m) {\n"
-    "    const double w = (double)wt, chi = m->g;\n"
-    + "".join("    " + line + "\n" for line in _TWO_SCALE_LINES.splitlines())
-    + "}")
+BW_SUPPORT_CUDA = support_source(COORDS, "bw")
+BW_TWO_SCALE_CUDA = coordinate_source(COORDS, "bw_two_scale")
 
 
 class BreitWheeler(Target):

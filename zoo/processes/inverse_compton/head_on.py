@@ -24,12 +24,18 @@ sigma_T (the electron-frame Klein-Nishina cross section at photon energy b/2; te
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
+                            coordinate_source, support_source)
 from ..float_exact import sum3, two_product
 from ..klein_nishina import physics as KN
+
+#: the one C source of this process's supports and coordinates (kernel and tests alike)
+COORDS = Path(__file__).with_name("coords.h")
 
 #: below this survival probability the upper-tail mass is integrated directly over [s, L]
 TAIL_SWITCH = 0.05
@@ -92,23 +98,8 @@ def emulate_map(w, lo, hi, c, g, t):
     return np.where(s < t(_LN2), small, large)
 
 
-HEAD_ON_SUPPORT_CUDA = (
-    "// inverse Compton, head-on, p[0] = b = 2 gamma eps0 (1 - cos theta): z in [0, b / (1 + b)]\n"
-    "__device__ __forceinline__ void rz_support_ic_head_on(int, const double* p, const double*, RzMap* m) {\n"
-    "    m->lo = 0.0;\n"
-    "    m->hi = p[0] / (1.0 + p[0]);\n"
-    "}")
-HEAD_ON_COORD_CUDA = (
-    "// head-on IC `log1p_br`: s = w ln(1 + b) (c0 = ln(1 + b)), z = 1 - e^{-s}; below s = ln 2 as\n"
-    "// -expm1(-s) (z relative-accurate), above as 1 - e^{-s} in fp64 (1 - z relative-accurate)\n"
-    "__device__ __forceinline__ void rz_prep_ic_head_on_log1p_br(const double* p, const double*, RzMap* m) {\n"
-    "    m->c0 = (rz_map_t)log1p(p[0]);\n"
-    "}\n"
-    "__device__ __forceinline__ double rz_map_ic_head_on_log1p_br(rz_map_t w, const RzMap* m) {\n"
-    "    const rz_map_t s = w * m->c0;\n"
-    "    if (s < (rz_map_t)0.69314718055994531) return (double)(-rz_expm1(-s));\n"
-    "    return 1.0 - (double)rz_exp(-s);\n"
-    "}")
+HEAD_ON_SUPPORT_CUDA = support_source(COORDS, "ic_head_on")
+HEAD_ON_COORD_CUDA = coordinate_source(COORDS, "ic_head_on_log1p_br")
 
 
 class InverseComptonHeadOn(Target):

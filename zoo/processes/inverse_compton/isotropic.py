@@ -29,12 +29,18 @@ mpmath at tail masses of 1e-9).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 from scipy.special import spence
 
-from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
+                            coordinate_source, header_source, support_source)
 from ..float_exact import two_product, two_sum
+
+#: the one C source of this process's supports and coordinates (kernel and tests alike)
+COORDS = Path(__file__).with_name("coords.h")
 
 #: series/closed-form switch point in y = b q, and number of series terms
 _Y_SWITCH = 0.1
@@ -272,74 +278,26 @@ class InverseComptonIsotropic(Target):
     # the fused kernel's forms (zoo/cuda): support, coordinates, and their numpy emulation
     kernel_support = KernelSupport(
         "ic",
-        "// inverse Compton, p = {gamma, eps0} [1, m_e c^2]: eps in [eps0, gamma b / (1 + b)], b = 4 gamma eps0\n"
-        "__device__ __forceinline__ void rz_support_ic(int, const double* p, const double*, RzMap* m) {\n"
-        "    const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
-        "    m->lo = e0;\n"
-        "    m->hi = g * b / (1.0 + b);\n"
-        "}",
+        support_source(COORDS, "ic"),
         lambda k, p, prev: (p[1] * np.ones_like(p[0]), p[0] * (4.0 * p[0] * p[1]) / (1.0 + 4.0 * p[0] * p[1])))
-    cuda_helpers = (
-        "// constants of the log1p_bq coordinates: c0 = ln(1 + b), c1 = t_min, g = gamma\n"
-        "__device__ __forceinline__ void rz_ic_prep_log1p(const double* p, RzMap* m) {\n"
-        "    const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
-        "    const double ln1pb = log1p(b);\n"
-        "    m->c0 = (rz_map_t)ln1pb;\n"
-        "    m->c1 = (rz_map_t)(log1p(e0 / (g - e0)) / ln1pb);  // b q_min = eps0 / (gamma - eps0)\n"
-        "    m->g = g;\n"
-        "}\n"
-        "// eps = gamma bq / (1 + bq), relative-accurate at both ends with bq in rz_map_t:\n"
-        "// below bq = 1 directly, above as gamma - gamma / (1 + bq) in fp64 (gamma - eps keeps bq's precision)\n"
-        "__device__ __forceinline__ double rz_ic_eps(rz_map_t bq, double g) {\n"
-        "    const rz_map_t r = (rz_map_t)1 / ((rz_map_t)1 + bq);\n"
-        "    return bq < (rz_map_t)1 ? (double)(bq * r) * g : g - g * (double)r;\n"
-        "}")
+    cuda_helpers = header_source(COORDS, "rz_ic_prep_log1p", "rz_ic_eps")
     kernel_coordinates = {
         "linear": LINEAR,
         "log_q": KernelCoordinate(
             "ic_log_q",
-            "// inverse Compton `log_q`: ln q spaced evenly from ln q_min (w = 0) to 0 (w = 1);\n"
-            "// q = exp((1 - w) ln q_min), eps = gamma (b q) / (1 + b q).  c0 = ln q_min, c1 = b\n"
-            "__device__ __forceinline__ void rz_prep_ic_log_q(const double* p, const double*, RzMap* m) {\n"
-            "    const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
-            "    m->c0 = (rz_map_t)log(e0 / (b * (g - e0)));\n"
-            "    m->c1 = (rz_map_t)b;\n"
-            "    m->g = g;\n"
-            "}\n"
-            "__device__ __forceinline__ double rz_map_ic_log_q(rz_map_t w, const RzMap* m) {\n"
-            "    return rz_ic_eps(m->c1 * rz_exp(((rz_map_t)1 - w) * m->c0), m->g);\n"
-            "}",
+            coordinate_source(COORDS, "ic_log_q"),
             emulate_prep=lambda p, prev: ((np.log(p[1] / (4.0 * p[0] * p[1] * (p[0] - p[1]))), 4.0 * p[0] * p[1]),
                                           p[0]),
             emulate_map=lambda w, lo, hi, c, g, t: emulated_eps((c[1] * np.exp((t(1) - w) * c[0])).astype(t), g)),
         "log1p_bq": KernelCoordinate(
             "ic_log1p_bq",
-            "// inverse Compton `log1p_bq`: t = ln(1 + b q) / ln(1 + b) spaced evenly from t_min to 1;\n"
-            "// b q = expm1(t ln(1 + b)), eps = gamma (b q) / (1 + b q).  c0 = ln(1 + b), c1 = t_min.\n"
-            "// log1p/expm1 keep b q relative-accurate in the Thomson limit (b q down to ~1e-20).\n"
-            "__device__ __forceinline__ void rz_prep_ic_log1p_bq(const double* p, const double*, RzMap* m) {\n"
-            "    rz_ic_prep_log1p(p, m);\n"
-            "}\n"
-            "__device__ __forceinline__ double rz_map_ic_log1p_bq(rz_map_t w, const RzMap* m) {\n"
-            "    const rz_map_t t = m->c1 + w * ((rz_map_t)1 - m->c1);\n"
-            "    return rz_ic_eps(rz_expm1(t * m->c0), m->g);\n"
-            "}",
+            coordinate_source(COORDS, "ic_log1p_bq"),
             emulate_prep=_emulate_prep_log1p_bq,
             emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(np.expm1((c[1] + w * (t(1) - c[1])) * c[0]).astype(t),
                                                                 g)),
         "log1p_bq_tails": KernelCoordinate(
             "ic_log1p_bq_tails",
-            "// inverse Compton `log1p_bq_tails`: `log1p_bq` at the fraction f = 1 - sqrt(1 - w) (computed as\n"
-            "// w / (1 + sqrt(1 - w))): the density in t vanishes linearly at q = 1, so 1 - C ~ (1 - t)^2 ~ 1 - w\n"
-            "// and the exact map is linear in w at both ends\n"
-            "__device__ __forceinline__ void rz_prep_ic_log1p_bq_tails(const double* p, const double*, RzMap* m) {\n"
-            "    rz_ic_prep_log1p(p, m);\n"
-            "}\n"
-            "__device__ __forceinline__ double rz_map_ic_log1p_bq_tails(rz_map_t w, const RzMap* m) {\n"
-            "    const rz_map_t f = w / ((rz_map_t)1 + rz_sqrt((rz_map_t)1 - w));\n"
-            "    const rz_map_t t = m->c1 + f * ((rz_map_t)1 - m->c1);\n"
-            "    return rz_ic_eps(rz_expm1(t * m->c0), m->g);\n"
-            "}",
+            coordinate_source(COORDS, "ic_log1p_bq_tails"),
             emulate_prep=_emulate_prep_log1p_bq,
             emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(
                 np.expm1((c[1] + tails_fraction(w.astype(t), t) * (t(1) - c[1])) * c[0]).astype(t), g)),

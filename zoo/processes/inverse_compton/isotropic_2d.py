@@ -17,12 +17,18 @@ approximates ``inverse-compton-isotropic`` (exact kinematics) to O(1/gamma): ``m
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
+                            coordinate_source, support_source)
 from ..klein_nishina import physics as KN
 from . import head_on as HO
+
+#: the one C source of this process's supports and coordinates (kernel and tests alike)
+COORDS = Path(__file__).with_name("coords.h")
 
 #: floor of b(mu) = c (1 - mu) (mu = 1 exactly: a degenerate support [0, ~1e-30])
 B_FLOOR = 1e-30
@@ -78,36 +84,9 @@ def _emulate_mu(w, lo, hi, c, g, t):
     return np.where(w < t(0.5), -1.0 + 2.0 * low.astype(np.float64), 1.0 - 2.0 * up.astype(np.float64))
 
 
-SUPPORT_CUDA = (
-    "// inverse Compton 2-D (head-on chain), p = {gamma, eps0}: mu in [-1, 1], then z in [0, b / (1 + b)],\n"
-    "// b = 2 gamma eps0 (1 - mu) from the sampled mu (prev[0])\n"
-    "__device__ __forceinline__ void rz_support_ic_2d(int k, const double* p, const double* prev, RzMap* m) {\n"
-    "    if (k == 0) { m->lo = -1.0; m->hi = 1.0; return; }\n"
-    "    const double b = fmax(2.0 * p[0] * p[1] * (1.0 - prev[0]), 1e-30);\n"
-    "    m->lo = 0.0;\n"
-    "    m->hi = b / (1.0 + b);\n"
-    "}")
-MU_CUDA = (
-    "// ic-2d `mu_mixed`: 1 - mu = 2 [(1 - a) sqrt(1 - w) + a (1 - w)], a = c / (1 + c), c = 2 gamma eps0;\n"
-    "// from the nearer end (1 + mu = 2 [(1 - a) w / (1 + sqrt(1 - w)) + a w] below w = 1/2). c0 = 1 - a\n"
-    "__device__ __forceinline__ void rz_prep_ic_2d_mu(const double* p, const double*, RzMap* m) {\n"
-    "    m->c0 = (rz_map_t)(1.0 / (1.0 + 2.0 * p[0] * p[1]));\n"
-    "}\n"
-    "__device__ __forceinline__ double rz_map_ic_2d_mu(rz_map_t w, const RzMap* m) {\n"
-    "    const rz_map_t a = (rz_map_t)1 - m->c0, root = rz_sqrt((rz_map_t)1 - w);\n"
-    "    if (w < (rz_map_t)0.5) return -1.0 + 2.0 * (double)(m->c0 * (w / ((rz_map_t)1 + root)) + a * w);\n"
-    "    return 1.0 - 2.0 * (double)(m->c0 * root + a * ((rz_map_t)1 - w));\n"
-    "}")
-Z_CUDA = (
-    "// ic-2d `log1p_br` for z given mu: the head-on map at b = 2 gamma eps0 (1 - mu) (c0 = ln(1 + b))\n"
-    "__device__ __forceinline__ void rz_prep_ic_2d_z(const double* p, const double* prev, RzMap* m) {\n"
-    "    m->c0 = (rz_map_t)log1p(fmax(2.0 * p[0] * p[1] * (1.0 - prev[0]), 1e-30));\n"
-    "}\n"
-    "__device__ __forceinline__ double rz_map_ic_2d_z(rz_map_t w, const RzMap* m) {\n"
-    "    const rz_map_t s = w * m->c0;\n"
-    "    if (s < (rz_map_t)0.69314718055994531) return (double)(-rz_expm1(-s));\n"
-    "    return 1.0 - (double)rz_exp(-s);\n"
-    "}")
+SUPPORT_CUDA = support_source(COORDS, "ic_2d")
+MU_CUDA = coordinate_source(COORDS, "ic_2d_mu")
+Z_CUDA = coordinate_source(COORDS, "ic_2d_z")
 
 
 def _b_of(params, prev):

@@ -5,11 +5,17 @@ Closed forms in ``physics``; the frame is the electron rest frame.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
+                            coordinate_source, header_source, support_source)
 from . import physics as P
+
+#: the one C source of this process's supports and coordinates (kernel and tests alike)
+COORDS = Path(__file__).with_name("coords.h")
 
 #: below this CDF the lower-tail mass is integrated directly over [s, S] (relative accuracy)
 TAIL_SWITCH = 0.05
@@ -37,22 +43,8 @@ def _kn_emulate_map(w, lo, hi, c, g, t):
     return np.where(w < t(0.5), below, above)
 
 
-KN_SUPPORT_CUDA = (
-    "// Klein-Nishina, p[0] = k [m_e c^2]: eps = k'/k in [1 / (1 + 2k), 1]\n"
-    "__device__ __forceinline__ void rz_support_kn(int, const double* p, const double*, RzMap* m) {\n"
-    "    m->lo = 1.0 / (1.0 + 2.0 * p[0]);\n"
-    "    m->hi = 1.0;\n"
-    "}")
-KN_LOG_EPS_CUDA = (
-    "// Klein-Nishina `log_eps`: eps = exp(-(1 - w) S), S = ln(1 + 2k) (c0), from the nearer end:\n"
-    "// eps_min (1 + expm1(w S)) below w = 1/2, 1 / (1 + expm1((1 - w) S)) above; expm1 in rz_map_t, rest fp64\n"
-    "__device__ __forceinline__ void rz_prep_kn_log_eps(const double* p, const double*, RzMap* m) {\n"
-    "    m->c0 = (rz_map_t)log1p(2.0 * p[0]);\n"
-    "}\n"
-    "__device__ __forceinline__ double rz_map_kn_log_eps(rz_map_t w, const RzMap* m) {\n"
-    "    if (w < (rz_map_t)0.5) return m->lo * (1.0 + (double)rz_expm1(w * m->c0));\n"
-    "    return 1.0 / (1.0 + (double)rz_expm1(((rz_map_t)1 - w) * m->c0));\n"
-    "}")
+KN_SUPPORT_CUDA = support_source(COORDS, "kn")
+KN_LOG_EPS_CUDA = coordinate_source(COORDS, "kn_log_eps")
 KN_LOG_EPS_C = ("const double S = log1p(2.0 * p[0]);\n"
                 "if (w < 0.5) return lo * (1.0 + expm1(w * S));\n"
                 "return 1.0 / (1.0 + expm1((1.0 - w) * S));")
@@ -285,38 +277,16 @@ def _azimuth_emulate_map(w, lo, hi, c, g, t):
 
 
 #: the constants both azimuth coordinates start from (alpha = al, (pi^2/6) beta = ga; as
-#: ``azimuth_alpha_beta``), in C (p[0] = k, prev[0] = eps), and the CUDA prep's first lines
+#: ``azimuth_alpha_beta``), in C (p[0] = k, prev[0] = eps); coords.h has the kernel's form
 _AZIMUTH_CONSTANTS_C = (
     "const double k = p[0], eps = prev[0];\n"
     "const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
     "const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
     "const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
 )
-_AZIMUTH_PREP_CUDA = "".join("    " + line + "\n" for line in _AZIMUTH_CONSTANTS_C.splitlines()) + (
-    "    m->c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * ga)));\n"
-    "    m->c1 = (rz_map_t)(2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al)));\n")
 
 
-KN_AZIMUTH_CUDA = (
-    "// polarized Klein-Nishina `azimuth_cubic`, p[0] = k, prev[0] = eps: quarters of [0, 2 pi) mirrored\n"
-    "// about the density maxima, psi = (pi/2) c0 sinh(asinh(c1 m) / 3) the root of alpha x + gamma x^3 = N m\n"
-    "__device__ __forceinline__ void rz_prep_kn_azimuth(const double* p, const double* prev, RzMap* m) {\n"
-    + _AZIMUTH_PREP_CUDA +
-    "    m->g = 6.0 * ga * nn / ((al + 3.0 * ga) * (al + 3.0 * ga));\n"
-    "}\n"
-    "__device__ __forceinline__ double rz_map_kn_azimuth(rz_map_t w, const RzMap* m) {\n"
-    "    const rz_map_t s = (rz_map_t)4 * w;\n"
-    "    const int j = min(max((int)floor(s), 0), 3);\n"
-    "    const rz_map_t r = (j & 1) ? (rz_map_t)(j + 1) - s : s - (rz_map_t)j, q = (rz_map_t)1 - r;\n"
-    "    const rz_map_t mm = r + ((rz_map_t)0.5 * (rz_map_t)m->g) * r * q * q;\n"
-    "    const rz_map_t z = m->c1 * mm, zb = z > (rz_map_t)1 ? z : (rz_map_t)1;"
-    "   // sinh(asinh(z)/3), cbrt form above 1\n"
-    "    const rz_map_t cb = rz_cbrt(zb * ((rz_map_t)1 + rz_sqrt((rz_map_t)1 + (rz_map_t)1 / (zb * zb))));\n"
-    "    const rz_map_t sh = z <= (rz_map_t)1 ? rz_sinh(rz_asinh(z) / (rz_map_t)3)"
-    " : (rz_map_t)0.5 * (cb - (rz_map_t)1 / cb);\n"
-    "    const double psi = (double)((rz_map_t)1.5707963267948966 * m->c0 * sh);\n"
-    "    return (j & 1) ? (j + 1) * 1.5707963267948966 - psi : j * 1.5707963267948966 + psi;\n"
-    "}")
+KN_AZIMUTH_CUDA = coordinate_source(COORDS, "kn_azimuth")
 KN_AZIMUTH_C = (
     _AZIMUTH_CONSTANTS_C +
     "const double c0 = 2.0 * sqrt(al / (3.0 * ga)), c1 = 2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al));\n"
@@ -416,38 +386,7 @@ def _kepler_emulate_map(w, lo, hi, c, g, t):
 
 
 _KEPLER_SERIES_C = " - x2 * (".join(f"{v!r}" for v in _KEPLER_SERIES[1:])   # 1/5! - x2 (1/7! - x2 (...))
-KN_KEPLER_CUDA = (
-    "// polarized Klein-Nishina `azimuth_kepler`, p[0] = k, prev[0] = eps: quarters mirrored as in\n"
-    "// `azimuth_cubic`; per quarter Kepler's equation alpha psi + (beta/2)(2 psi - sin 2 psi) = (pi/2) r\n"
-    f"// solved by {KEPLER_STEPS} Newton steps from the cubic's root (m->c0, m->c1); m->g = alpha, beta = 1 - alpha\n"
-    "__device__ __forceinline__ void rz_prep_kn_kepler(const double* p, const double* prev, RzMap* m) {\n"
-    + _AZIMUTH_PREP_CUDA +
-    "    m->g = al;\n"
-    "}\n"
-    "__device__ __forceinline__ rz_map_t rz_kepler_xms(rz_map_t x) {   // x - sin x, series below 1/2\n"
-    "    const rz_map_t xs = x < (rz_map_t)0.5 ? x : (rz_map_t)0.5, x2 = xs * xs;\n"
-    f"    const rz_map_t acc = (rz_map_t){_KEPLER_SERIES[0]!r} - x2 * ({_KEPLER_SERIES_C}"
-    + ")" * (len(_KEPLER_SERIES) - 2) + ");\n"
-    "    return x < (rz_map_t)0.5 ? xs * x2 * acc : x - rz_sin(x);\n"
-    "}\n"
-    "__device__ __forceinline__ double rz_map_kn_kepler(rz_map_t w, const RzMap* m) {\n"
-    "    const rz_map_t s = (rz_map_t)4 * w;\n"
-    "    const int j = min(max((int)floor(s), 0), 3);\n"
-    "    const rz_map_t r = (j & 1) ? (rz_map_t)(j + 1) - s : s - (rz_map_t)j;\n"
-    "    const rz_map_t al = (rz_map_t)m->g, be = (rz_map_t)(1.0 - m->g), hp = (rz_map_t)1.5707963267948966;\n"
-    "    const rz_map_t z = m->c1 * r, zb = z > (rz_map_t)1 ? z : (rz_map_t)1;\n"
-    "    const rz_map_t cb = rz_cbrt(zb * ((rz_map_t)1 + rz_sqrt((rz_map_t)1 + (rz_map_t)1 / (zb * zb))));\n"
-    "    rz_map_t psi = hp * m->c0 * (z <= (rz_map_t)1 ? rz_sinh(rz_asinh(z) / (rz_map_t)3)"
-    " : (rz_map_t)0.5 * (cb - (rz_map_t)1 / cb));\n"
-    "    const rz_map_t target = hp * r;\n"
-    f"    for (int i = 0; i < {KEPLER_STEPS}; ++i) {{\n"
-    "        const rz_map_t sn = rz_sin(psi);\n"
-    "        const rz_map_t f = al * psi + (rz_map_t)0.5 * be * rz_kepler_xms(psi + psi) - target;\n"
-    "        psi = psi - f / (al + (be + be) * sn * sn);\n"
-    "        psi = psi < (rz_map_t)0 ? (rz_map_t)0 : (psi > hp ? hp : psi);\n"
-    "    }\n"
-    "    return (j & 1) ? (j + 1) * 1.5707963267948966 - (double)psi : j * 1.5707963267948966 + (double)psi;\n"
-    "}")
+KN_KEPLER_CUDA = header_source(COORDS, "rz_prep_kn_kepler", "rz_kepler_xms", "rz_map_kn_kepler")
 KN_KEPLER_C = (
     _AZIMUTH_CONSTANTS_C + "const double be = 1.0 - al;\n"
     "const double c0 = 2.0 * sqrt(al / (3.0 * ga)), c1 = 2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al));\n"
@@ -489,11 +428,7 @@ class KleinNishinaPolarized(KleinNishina):
                  "else { *lo = 0.0; *hi = 6.283185307179586; }")
     kernel_support = KernelSupport(
         "kn_polarized",
-        "// polarized Klein-Nishina, p[0] = k [m_e c^2]: eps in [1 / (1 + 2k), 1], then phi in [0, 2 pi]\n"
-        "__device__ __forceinline__ void rz_support_kn_polarized(int k, const double* p, const double*, RzMap* m) {\n"
-        "    m->lo = k == 0 ? 1.0 / (1.0 + 2.0 * p[0]) : 0.0;\n"
-        "    m->hi = k == 0 ? 1.0 : 6.283185307179586;\n"
-        "}",
+        support_source(COORDS, "kn_polarized"),
         lambda k, p, prev: ((P.eps_min(p[0]), np.ones_like(np.asarray(p[0], dtype=np.float64))) if k == 0 else
                             (np.zeros_like(np.asarray(p[0], dtype=np.float64)),
                              np.full_like(np.asarray(p[0], dtype=np.float64), TWO_PI))))

@@ -2,12 +2,18 @@
 quantum parameter (physics and rates in ``physics``), with its coordinates (torch, numpy, CUDA, C)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, ParameterSpec, Target, VariableSpec
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
+                            coordinate_source, support_source)
 from ..qed_coords import LOG_CUBE_C, floor as _floor, log_cube, shrink_c, tail_shrink
 from . import physics as P
+
+#: the one C source of this process's supports and coordinates (kernel and tests alike)
+COORDS = Path(__file__).with_name("coords.h")
 
 CHI_SPEC = ParameterSpec("chi", "1", "quantum parameter of the emitting electron or positron, "
                          "gamma |F_perp| / F_Schwinger", (1e-4, 1e4))
@@ -74,19 +80,8 @@ def xi_of_scaled(w, c, *, lib=torch):
     return lib.where(w >= 1.0, lib.ones_like(r), r / (1.0 + r))
 
 
-QS_SUPPORT_CUDA = (
-    "// quantum synchrotron, p[0] = chi: xi = chi_gamma / chi in [0, 1]\n"
-    "__device__ __forceinline__ void rz_support_qs(int, const double*, const double*, RzMap* m) {\n"
-    "    m->lo = 0.0;\n"
-    "    m->hi = 1.0;\n"
-    "}")
-QS_CUBE_CUDA = (
-    "// quantum synchrotron `cube`: xi = w^3 (the CDF starts as xi^{1/3})\n"
-    "__device__ __forceinline__ void rz_prep_qs_cube(const double*, const double*, RzMap*) {}\n"
-    "__device__ __forceinline__ double rz_map_qs_cube(rz_map_t wt, const RzMap*) {\n"
-    "    const double w = (double)wt;\n"
-    "    return w * w * w;\n"
-    "}")
+QS_SUPPORT_CUDA = support_source(COORDS, "qs")
+QS_CUBE_CUDA = coordinate_source(COORDS, "qs_cube")
 _TWO_SCALE_LINES = (
     LOG_CUBE_C
     + "const double rt = 15.0 * c;   /* the tail exponent q at nu = 15 (qs_tail_exponent) */\n"
@@ -101,16 +96,7 @@ _TWO_SCALE_LINES = (
     "const double nu = w <= 0.5 ? nu_e / (1.0 + A * ratio) : 1.0 / (A / w3 + 1.0 / nu_e);\n"
     "const double r = c * nu;\n"
     "return w >= 1.0 ? 1.0 : r / (1.0 + r);")
-QS_TWO_SCALE_CUDA = (
-    "// quantum synchrotron `two_scale`: nu = L / (1 + A L / w^3), L = -ln(1 - w^3), A = c (1 - w)^{3/2} / alpha;\n"
-    "// xi = r / (1 + r), r = c nu, c = 3 chi / 2 (m->g); all in fp64\n"
-    "__device__ __forceinline__ void rz_prep_qs_two_scale(const double* p, const double*, RzMap* m) {\n"
-    "    m->g = 1.5 * p[0];\n"
-    "}\n"
-    "__device__ __forceinline__ double rz_map_qs_two_scale(rz_map_t wt, const RzMap* m) {\n"
-    "    const double w = (double)wt, c = m->g;\n"
-    + "".join("    " + line + "\n" for line in _TWO_SCALE_LINES.splitlines())
-    + "}")
+QS_TWO_SCALE_CUDA = coordinate_source(COORDS, "qs_two_scale")
 
 
 def _emulate_two_scale(w, lo, hi, c, g, t):

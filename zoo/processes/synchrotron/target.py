@@ -9,12 +9,18 @@ slope drifting by < 20% over 1 - w = 1e-3 .. 1e-12); w = 1 gives X_MAX (the larg
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 
-from ...targets.base import LINEAR, KernelCoordinate, KernelSupport, Target, VariableSpec
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, Target, VariableSpec, coordinate_source,
+                            support_source)
 from ..qed_coords import LOG_CUBE_C, log_cube, shrink_c, tail_shrink
 from . import physics as P
+
+#: the one C source of this process's supports and coordinates (kernel and tests alike)
+COORDS = Path(__file__).with_name("coords.h")
 
 #: the synchrotron ``log_cube`` map: x = L (1 - phi(L) / 2) = L - ln(1 + L) / 2 (q = 1/2); w = 1 -> 700
 SYNC_LOG_CUBE_C = LOG_CUBE_C + shrink_c("0.5") + "return w >= 1.0 ? 700.0 : L * shrink;"
@@ -22,20 +28,8 @@ SYNC_LOG_CUBE_C = LOG_CUBE_C + shrink_c("0.5") + "return w >= 1.0 ? 700.0 : L * 
 #: upper end of the represented support (see the module docstring)
 X_MAX = 700.0
 
-SYNC_SUPPORT_CUDA = (
-    "// synchrotron (no parameters): x = E / E_c in [0, 700] (the mass above 700 is ~1e-305)\n"
-    "__device__ __forceinline__ void rz_support_sync(int, const double*, const double*, RzMap* m) {\n"
-    "    m->lo = 0.0;\n"
-    "    m->hi = 700.0;\n"
-    "}")
-SYNC_LOG_CUBE_CUDA = (
-    "// synchrotron `log_cube`: x = L - ln(1 + L)/2, L = -ln(1 - w^3) (-log1p(-w^3) below w = 1/2,\n"
-    "// -ln((1 - w)(1 + w + w^2)) above); fp64\n"
-    "__device__ __forceinline__ void rz_prep_sync_log_cube(const double*, const double*, RzMap*) {}\n"
-    "__device__ __forceinline__ double rz_map_sync_log_cube(rz_map_t wt, const RzMap*) {\n"
-    "    const double w = (double)wt;\n"
-    + "".join("    " + line + "\n" for line in SYNC_LOG_CUBE_C.splitlines())
-    + "}")
+SYNC_SUPPORT_CUDA = support_source(COORDS, "sync")
+SYNC_LOG_CUBE_CUDA = coordinate_source(COORDS, "sync_log_cube")
 
 
 def x_log_cube(w, *, lib=torch):
