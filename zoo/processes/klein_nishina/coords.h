@@ -29,15 +29,25 @@ RZ_FN void rz_support_kn_polarized(int k, const double* p, const double*, RzMap*
     m->hi = k == 0 ? 1.0 : 6.283185307179586;
 }
 
-// polarized Klein-Nishina `azimuth_cubic`, p[0] = k, prev[0] = eps: quarters of [0, 2 pi) mirrored
-// about the density maxima, psi = (pi/2) c0 sinh(asinh(c1 m) / 3) the root of alpha x + gamma x^3 = N m
-RZ_FN void rz_prep_kn_azimuth(const double* p, const double* prev, RzMap* m) {
+// the constants both azimuth coordinates start from, p[0] = k, prev[0] = eps (azimuth_alpha_beta in
+// target.py): alpha = *al, gamma = (pi^2/6) beta = *ga; sets the cubic's root constants c0, c1
+RZ_FN void rz_kn_azimuth_root(const double* p, const double* prev, RzMap* m, double* alpha, double* gamma) {
     const double k = p[0], eps = prev[0];
     const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);
     const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;
     const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;
     m->c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * ga)));
     m->c1 = (rz_map_t)(2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al)));
+    *alpha = al;
+    *gamma = ga;
+}
+
+// polarized Klein-Nishina `azimuth_cubic`, p[0] = k, prev[0] = eps: quarters of [0, 2 pi) mirrored
+// about the density maxima, psi = (pi/2) c0 sinh(asinh(c1 m) / 3) the root of alpha x + gamma x^3 = N m
+RZ_FN void rz_prep_kn_azimuth(const double* p, const double* prev, RzMap* m) {
+    double al, ga;
+    rz_kn_azimuth_root(p, prev, m, &al, &ga);
+    const double nn = al + ga;
     m->g = 6.0 * ga * nn / ((al + 3.0 * ga) * (al + 3.0 * ga));
 }
 RZ_FN double rz_map_kn_azimuth(rz_map_t w, const RzMap* m) {
@@ -56,12 +66,8 @@ RZ_FN double rz_map_kn_azimuth(rz_map_t w, const RzMap* m) {
 // `azimuth_cubic`; per quarter Kepler's equation alpha psi + (beta/2)(2 psi - sin 2 psi) = (pi/2) r
 // solved by 3 Newton steps from the cubic's root (m->c0, m->c1); m->g = alpha, beta = 1 - alpha
 RZ_FN void rz_prep_kn_kepler(const double* p, const double* prev, RzMap* m) {
-    const double k = p[0], eps = prev[0];
-    const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);
-    const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;
-    const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;
-    m->c0 = (rz_map_t)(2.0 * sqrt(al / (3.0 * ga)));
-    m->c1 = (rz_map_t)(2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al)));
+    double al, ga;
+    rz_kn_azimuth_root(p, prev, m, &al, &ga);
     m->g = al;
 }
 RZ_FN rz_map_t rz_kepler_xms(rz_map_t x) {   // x - sin x, series below 1/2

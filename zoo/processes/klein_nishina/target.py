@@ -426,6 +426,8 @@ class KleinNishinaPolarized(KleinNishina):
     coordinates = ("linear", "log_eps", "azimuth_cubic", "azimuth_kepler")
     c_support = ("if (k == 0) { *lo = 1.0 / (1.0 + 2.0 * p[0]); *hi = 1.0; }\n"
                  "else { *lo = 0.0; *hi = 6.283185307179586; }")
+    #: the azimuth coordinates' shared constants (once per kernel, whichever of them a card uses)
+    cuda_helpers = header_source(COORDS, "rz_kn_azimuth_root")
     kernel_support = KernelSupport(
         "kn_polarized",
         support_source(COORDS, "kn_polarized"),
