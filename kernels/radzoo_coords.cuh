@@ -14,24 +14,23 @@
 
 struct RzMap { double lo, hi, g; rz_map_t c0, c1; };
 
-__device__ __forceinline__ float rz_exp(float x) { return expf(x); }
-__device__ __forceinline__ double rz_exp(double x) { return exp(x); }
-__device__ __forceinline__ float rz_expm1(float x) { return expm1f(x); }
-__device__ __forceinline__ double rz_expm1(double x) { return expm1(x); }
-__device__ __forceinline__ float rz_sqrt(float x) { return sqrtf(x); }
-__device__ __forceinline__ double rz_sqrt(double x) { return sqrt(x); }
-__device__ __forceinline__ float rz_atan2(float y, float x) { return atan2f(y, x); }
-__device__ __forceinline__ double rz_atan2(double y, double x) { return atan2(y, x); }
-__device__ __forceinline__ float rz_sinh(float x) { return sinhf(x); }
-__device__ __forceinline__ double rz_sinh(double x) { return sinh(x); }
-__device__ __forceinline__ float rz_asinh(float x) { return asinhf(x); }
-__device__ __forceinline__ double rz_asinh(double x) { return asinh(x); }
-__device__ __forceinline__ float rz_cbrt(float x) { return cbrtf(x); }
-__device__ __forceinline__ double rz_cbrt(double x) { return cbrt(x); }
+// each rz_<fn> in both map types: fp32 (<fn>f) and fp64 (<fn>)
+#define RZ_MATH1(fn) \
+    RZ_FN float rz_##fn(float x) { return fn##f(x); } \
+    RZ_FN double rz_##fn(double x) { return fn(x); }
+RZ_MATH1(exp)
+RZ_MATH1(expm1)
+RZ_MATH1(sqrt)
+RZ_MATH1(sinh)
+RZ_MATH1(asinh)
+RZ_MATH1(cbrt)
+#undef RZ_MATH1
+RZ_FN float rz_atan2(float y, float x) { return atan2f(y, x); }
+RZ_FN double rz_atan2(double y, double x) { return atan2(y, x); }
 // sin x for x in [0, pi] (the Kepler coordinate): through sinpi, whose range reduction is exact and
 // needs no local memory (sin/sinf keep a Payne-Hanek slow path with a local array for large x)
-__device__ __forceinline__ float rz_sin(float x) { return sinpif(x * 0.318309886183790672f); }
-__device__ __forceinline__ double rz_sin(double x) { return sinpi(x * 0.31830988618379067); }
+RZ_FN float rz_sin(float x) { return sinpif(x * 0.318309886183790672f); }
+RZ_FN double rz_sin(double x) { return sinpi(x * 0.31830988618379067); }
 
 // Supports and coordinates are defined with their targets (Target.kernel_support,
 // Target.kernel_coordinates in zoo/targets/) and emitted by zoo/cuda/codegen.py:

@@ -32,23 +32,11 @@ using std::exp; using std::expm1; using std::log; using std::log1p; using std::s
 #define RZ_FN static inline
 typedef RZ_MAP_T rz_map_t;
 struct RzMap { double lo, hi, g; rz_map_t c0, c1; };
-RZ_FN float rz_exp(float x) { return std::exp(x); }
-RZ_FN double rz_exp(double x) { return std::exp(x); }
-RZ_FN float rz_expm1(float x) { return std::expm1(x); }
-RZ_FN double rz_expm1(double x) { return std::expm1(x); }
-RZ_FN float rz_sqrt(float x) { return std::sqrt(x); }
-RZ_FN double rz_sqrt(double x) { return std::sqrt(x); }
 RZ_FN float rz_atan2(float y, float x) { return std::atan2(y, x); }
 RZ_FN double rz_atan2(double y, double x) { return std::atan2(y, x); }
-RZ_FN float rz_sinh(float x) { return std::sinh(x); }
-RZ_FN double rz_sinh(double x) { return std::sinh(x); }
-RZ_FN float rz_asinh(float x) { return std::asinh(x); }
-RZ_FN double rz_asinh(double x) { return std::asinh(x); }
-RZ_FN float rz_cbrt(float x) { return std::cbrt(x); }
-RZ_FN double rz_cbrt(double x) { return std::cbrt(x); }
-RZ_FN float rz_sin(float x) { return std::sin(x); }
-RZ_FN double rz_sin(double x) { return std::sin(x); }
-"""
+""" + "".join(f"RZ_FN float rz_{f}(float x) {{ return std::{f}(x); }}\n"
+            f"RZ_FN double rz_{f}(double x) {{ return std::{f}(x); }}\n"
+            for f in ("exp", "expm1", "sqrt", "sinh", "asinh", "cbrt", "sin"))
 
 
 def _compile(tmp_path, source: str, map_t: str, name: str) -> Path:
