@@ -38,14 +38,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import sys
 import time
 from types import SimpleNamespace
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cpu_throughput import seconds  # noqa: E402  (benchmarks/, the script's folder)
 
 import zoo  # noqa: E402

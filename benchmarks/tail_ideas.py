@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from zoo.training import base_card, recipe_main  # noqa: E402
 

@@ -1,8 +1,6 @@
 """The exact mode (zoo.exact, ``ppf/sample(..., exact=True)``): the 1e-12 bound at every held-out
 point of every bundled model, from the deep tails to the median."""
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +10,6 @@ import zoo
 from zoo.exact import RTOL, refine
 from zoo.validation import heldout_grid
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 MODELS = zoo.list_models(kind="sampler")
 #: u from the deep tails to the median, both ends (and the ends themselves)
