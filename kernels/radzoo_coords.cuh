@@ -25,6 +25,7 @@ RZ_MATH1(sinh)
 RZ_MATH1(asinh)
 RZ_MATH1(cbrt)
 #undef RZ_MATH1
+RZ_FN int rz_clampi(int x, int lo, int hi) { return min(max(x, lo), hi); }
 RZ_FN float rz_atan2(float y, float x) { return atan2f(y, x); }
 RZ_FN double rz_atan2(double y, double x) { return atan2(y, x); }
 // sin x for x in [0, pi] (the Kepler coordinate): through sinpi, whose range reduction is exact and

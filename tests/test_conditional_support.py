@@ -24,13 +24,12 @@ class Triangle(Target):
     variables = (VariableSpec("x1", "1", "first"), VariableSpec("x2", "1", "second, in [0, x1]"))
     kernel_support = KernelSupport(
         "triangle",
-        "__device__ __forceinline__ void rz_support_triangle(int k, const double*, const double* prev, RzMap* m) "
-        "{ m->lo = 0.0; m->hi = k == 0 ? 1.0 : prev[0]; }",
+        "RZ_FN void rz_support_triangle(int k, const double* p, const double* prev, RzMap* m) "
+        "{ (void)p; m->lo = 0.0; m->hi = k == 0 ? 1.0 : prev[0]; }",
         lambda k, p, prev: (np.float64(0.0) if k == 0 else np.zeros_like(prev[:, 0]),
                             np.float64(1.0) if k == 0 else prev[:, 0].astype(np.float64)),
         conditional=True)
     kernel_coordinates = {"linear": LINEAR}
-    c_support = "*lo = 0.0;\n*hi = k == 0 ? 1.0 : prev[0];"
 
     def component_support(self, k, prev, params):
         if k == 0:

@@ -32,6 +32,7 @@ using std::exp; using std::expm1; using std::log; using std::log1p; using std::s
 #define RZ_FN static inline
 typedef RZ_MAP_T rz_map_t;
 struct RzMap { double lo, hi, g; rz_map_t c0, c1; };
+RZ_FN int rz_clampi(int x, int lo, int hi) { return min(max(x, lo), hi); }
 RZ_FN float rz_atan2(float y, float x) { return std::atan2(y, x); }
 RZ_FN double rz_atan2(double y, double x) { return std::atan2(y, x); }
 """ + "".join(f"RZ_FN float rz_{f}(float x) {{ return std::{f}(x); }}\n"

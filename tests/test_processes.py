@@ -32,7 +32,6 @@ TOY = textwrap.dedent('''
         variables = (VariableSpec("x", "1", "on [0, 1]"),)
         kernel_support = UNIT_SUPPORT
         kernel_coordinates = {"linear": LINEAR}
-        c_support = "*lo = 0.0;\\n*hi = 1.0;"
 
         def component_support(self, k, prev, params):
             a = np.asarray(params["a"], dtype=np.float64)

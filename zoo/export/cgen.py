@@ -8,8 +8,9 @@ The generated header has no dependency beyond the C standard library (``math.h``
   the fused kernel (``radzoo_philox_u``);
 * per model: weights and biases as hex-float arrays, one network function per sub-network
   (a block of ``BLOCK`` samples at a time, laid out so that compilers vectorise across
-  samples), the support and coordinate functions of the target (``Target.c_support``,
-  ``Target.c_coordinates``), and the public functions
+  samples), the support and coordinate functions of the target (the fused kernel's C from the
+  process's coords.h, in float64: ``Target.kernel_support``, ``kernel_coordinates``), and the public
+  functions
 
       void   radzoo_<name>_ppf(size_t n, const double *u, const double *params, double *out);
       double radzoo_<name>_ppf1(double u, double p1, ...);          (1-D models)
@@ -21,6 +22,7 @@ The generated header has no dependency beyond the C standard library (``math.h``
 from __future__ import annotations
 
 import math
+import re
 
 from ..card import ModelCard
 from ..sourcetext import comment, identifier, string_literal
@@ -379,20 +381,69 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
     return "\n".join(L)
 
 
+#: the environment of the supports' and coordinates' C (zoo/processes/<p>/coords.h) in the export:
+#: the fused kernel's (kernels/radzoo_coords.cuh) with the map in float64 and the host libm (guarded,
+#: shared by every exported model in one translation unit)
+_MAP_ENV = """\
+#ifndef RADZOO_MAP_ENV_
+#define RADZOO_MAP_ENV_
+/* the supports and coordinates below are the fused kernel's C (zoo/processes/<p>/coords.h), here
+   with the map type rz_map_t = double */
+typedef double rz_map_t;
+typedef struct RzMap { double lo, hi, g; rz_map_t c0, c1; } RzMap;
+RZ_FN int rz_clampi(int x, int lo, int hi) { return x < lo ? lo : (x > hi ? hi : x); }
+RZ_FN double rz_exp(double x) { return exp(x); }
+RZ_FN double rz_expm1(double x) { return expm1(x); }
+RZ_FN double rz_sqrt(double x) { return sqrt(x); }
+RZ_FN double rz_sinh(double x) { return sinh(x); }
+RZ_FN double rz_asinh(double x) { return asinh(x); }
+RZ_FN double rz_cbrt(double x) { return cbrt(x); }
+RZ_FN double rz_sin(double x) { return sin(x); }
+RZ_FN double rz_atan2(double y, double x) { return atan2(y, x); }
+#endif /* RADZOO_MAP_ENV_ */
+"""
+_FN_NAME = re.compile(r"^RZ_FN\s+[\w\s\*]+?\b(rz_\w+)\s*\(", re.M)
+
+
+def _guarded(code: str) -> str:
+    """C functions (the kernel's text) defined once per translation unit, whichever exported model
+    brings them first (guard: the first function's name)."""
+    first = _FN_NAME.search(code)
+    if first is None:
+        raise ValueError("a support's or coordinate's C must define its functions as `RZ_FN <type> rz_<name>(...)` "
+                         "in C that is valid in the kernel and the export (see zoo/targets/coords.h)")
+    guard = f"RADZOO_HAVE_{first.group(1).upper()}"
+    return f"#ifndef {guard}\n#define {guard}\n{code}\n#endif\n"
+
+
 def _target_functions(prefix: str, card: ModelCard, target) -> str:
-    if target.c_support is None:
-        raise ValueError(f"target {target.id!r} has no C form (Target.c_support); it cannot be exported")
-    used = {identifier(s.output_transform.coordinate, "coordinate") for s in card.architecture.subnets}
-    missing = sorted(used - set(target.c_coordinates))
+    """The target's support and the card's coordinates: the fused kernel's C (one source, its
+    ``KernelSupport`` / ``KernelCoordinate`` texts) in float64, behind the export's signatures."""
+    if target.kernel_support is None:
+        raise ValueError(f"target {target.id!r} has no C form (Target.kernel_support); it cannot be exported")
+    used = sorted({identifier(s.output_transform.coordinate, "coordinate") for s in card.architecture.subnets})
+    missing = [n for n in used if n not in target.kernel_coordinates]
     if missing:
-        raise ValueError(f"target {target.id!r} has no C form of coordinate(s) {missing}")
-    ind = lambda body: "\n".join("    " + line for line in body.splitlines())  # noqa: E731
-    out = [f"RZ_FN void {prefix}_support(int k, const double *p, const double *prev, double *lo, double *hi) {{",
-           "    (void)k; (void)p; (void)prev;", ind(target.c_support), "}", ""]
-    for name in sorted(used):
+        raise ValueError(f"target {target.id!r} has no C form of coordinate(s) {missing} (Target.kernel_coordinates)")
+    sup = target.kernel_support
+    codes = ([target.cuda_helpers] if target.cuda_helpers else []) + [sup.cuda] + \
+        [target.kernel_coordinates[n].cuda for n in used]
+    out = [_MAP_ENV] + [_guarded(c) for c in dict.fromkeys(codes)]
+    out += [f"RZ_FN void {prefix}_support(int k, const double *p, const double *prev, double *lo, double *hi) {{",
+            "    RzMap m;",
+            f"    rz_support_{sup.name}(k, p, prev, &m);",
+            "    *lo = m.lo;",
+            "    *hi = m.hi;",
+            "}", ""]
+    for name in used:
+        kc = target.kernel_coordinates[name]
         out += [f"RZ_FN double {prefix}_coord_{name}(double w, const double *p, const double *prev, "
                 "double lo, double hi) {",
-                "    (void)p; (void)prev; (void)lo; (void)hi;", ind(target.c_coordinates[name]), "}", ""]
+                "    RzMap m;",
+                "    m.lo = lo; m.hi = hi; m.g = 0.0; m.c0 = 0.0; m.c1 = 0.0;",
+                f"    rz_prep_{kc.name}(p, prev, &m);",
+                f"    return rz_map_{kc.name}((rz_map_t)w, &m);",
+                "}", ""]
     return "\n".join(out)
 
 

@@ -43,15 +43,3 @@ def tail_shrink(L, q, *, lib=torch):
     return 1.0 - 0.5 * log1p_ratio(L / (2.0 * q), lib=lib)
 
 
-#: the log_cube map in fp64 (C99 and CUDA share these lines; w given)
-LOG_CUBE_C = (
-    "const double w3 = w * w * w;\n"
-    "const double L = w <= 0.5 ? -log1p(-w3) : -log(fmax((1.0 - w) * (1.0 + w + w * w), 1e-300));\n")
-
-
-def shrink_c(q_expr: str) -> str:
-    """C lines defining ``shrink`` = 1 - log1p(x)/(2x), x = L / 2q (``tail_shrink``), q = q_expr."""
-    return (f"const double q = {q_expr};\n"
-            "const double xs = L / (2.0 * q);\n"
-            "const double shrink = 1.0 - 0.5 * (xs < 1e-4 ? 1.0 - xs * (0.5 - xs * (1.0 / 3.0 - 0.25 * xs)) "
-            ": log1p(xs) / xs);\n")

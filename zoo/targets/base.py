@@ -212,16 +212,9 @@ class Target:
     #: a parameter point of reference (e.g. the seed paper's section 4.4 point for inverse
     #: Compton): the validator reports the JS divergence there, benchmarks sample there
     reference_point: dict | None = None
-    #: C99 forms for ``zoo export`` (None: this target cannot be exported). ``c_support`` is a
-    #: function body that sets ``*lo``, ``*hi`` from ``p`` (the parameters in card order) and
-    #: ``prev`` (the earlier components); each ``c_coordinates`` entry is a function body that
-    #: returns the sample from ``w`` in [0, 1], ``p``, ``prev``, ``lo`` and ``hi`` (float64
-    #: throughout, the same formulas as ``torch_support`` and ``to_physical``).
-    c_support: str | None = None
-    c_coordinates: dict = {"linear": "return lo + w * (hi - lo);",
-                           "arcsine": "return lo + (hi - lo) * (0.63661977236758134 * atan2(sqrt(w), sqrt(1.0 - w)));"}
-    #: the fused kernel's forms (zoo.cuda.codegen, zoo.cuda.emulate): the support, every
-    #: coordinate the target offers (by card name), and device helpers they share
+    #: the C of the maps (the fused kernel and ``zoo export`` alike: zoo.cuda.codegen, zoo.export.cgen)
+    #: and their numpy emulation (zoo.cuda.emulate): the support, every coordinate the target offers
+    #: (by card name), and helper functions they share; the C comes from the process's coords.h
     kernel_support: KernelSupport | None = None
     kernel_coordinates: dict = {"linear": LINEAR}
     cuda_helpers: str = ""

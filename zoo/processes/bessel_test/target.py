@@ -52,7 +52,6 @@ class BesselTest(Target):
     id = "bessel-test"
     parameters = (ParameterSpec("theta", "rad", "shape parameter of eq. 18", (0.0, np.pi)),)
     variables = (VariableSpec("x", "1", "sampled variable on [0, 1]"),)
-    c_support = "*lo = 0.0;\n*hi = 1.0;"  # zoo export
     kernel_support = UNIT_SUPPORT
     #: ``arcsine``: F vanishes linearly at x = 0 and 1 (the sin(pi x) factor), so the exact map is
     #: linear in w in both tails of this coordinate

@@ -8,14 +8,16 @@
 // rz_map_<c>(rz_map_t w, const RzMap* m) returns the sample (double).
 
 // Breit-Wheeler, p[0] = chi_gamma: f = chi_- / chi_gamma in [0, 1]
-RZ_FN void rz_support_bw(int, const double*, const double*, RzMap* m) {
+RZ_FN void rz_support_bw(int k, const double* p, const double* prev, RzMap* m) {
+    (void)k; (void)p; (void)prev;
     m->lo = 0.0;
     m->hi = 1.0;
 }
 
 // Breit-Wheeler `two_scale`: sigma = 1 / (1/sigma_lin + 1/sigma_log) from u = min(w, 1 - w), then
 // f = (z0 / 2z) / (1 + sqrt(sigma / z)), z = z0 + sigma, z0 = 8 / (3 chi_gamma); mirrored above 1/2; fp64
-RZ_FN void rz_prep_bw_two_scale(const double* p, const double*, RzMap* m) {
+RZ_FN void rz_prep_bw_two_scale(const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     m->g = p[0];
 }
 RZ_FN double rz_map_bw_two_scale(rz_map_t wt, const RzMap* m) {

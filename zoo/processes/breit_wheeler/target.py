@@ -9,7 +9,7 @@ import torch
 
 from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
                             coordinate_source, support_source)
-from ..qed_coords import floor as _floor, shrink_c, tail_shrink
+from ..qed_coords import floor as _floor, tail_shrink
 from . import physics as P
 
 #: the one C source of this process's supports and coordinates (kernel and tests alike)
@@ -76,23 +76,6 @@ def f_two_scale(w, chi, *, lib=torch):
     return lib.where(upper, 1.0 - f, f)
 
 
-_TWO_SCALE_LINES = (
-    "const double z0 = 8.0 / (3.0 * chi);\n"
-    "const double u = w > 0.5 ? 1.0 - w : w;\n"
-    "const double d = 1.0 - 2.0 * u, d2 = d * d;\n"
-    "const double p4 = fmax(4.0 * u * (1.0 - u), 1e-300);\n"
-    "const double L = u >= 0.25 ? -log1p(-d2) : -log(p4);\n"
-    + shrink_c("0.5 + 15.0 / (15.0 + z0)")
-    + "const double k = 1.0 + 0.5 * pow(chi, 2.0 / 3.0);   /* bw_tail_offset */\n"
-    "const double sig_s = L * shrink;\n"
-    "const double sig_e = log1p(expm1(sig_s) / k);\n"
-    "const double shr = sig_s > 0.0 ? shrink * (sig_e / sig_s) : shrink / k;\n"
-    "const double lam = (d2 > 0.0 ? L / d2 : 1.0) * shr;\n"
-    "const double den = 1.0 + lam * p4 * sqrt(p4) / z0;\n"
-    "const double sigma = d2 * lam / den;\n"
-    "const double z = z0 + sigma;\n"
-    "const double f = u > 0.0 ? (z0 / (2.0 * z)) / (1.0 + d * sqrt(lam / (den * z))) : 0.0;\n"
-    "return w > 0.5 ? 1.0 - f : f;")
 BW_SUPPORT_CUDA = support_source(COORDS, "bw")
 BW_TWO_SCALE_CUDA = coordinate_source(COORDS, "bw_two_scale")
 
@@ -109,9 +92,6 @@ class BreitWheeler(Target):
     #: f ~ w at the centre, f ~ 2 w^{3/2} where C ~ f^{2/3}, and again the e^{-z} tails (C ~ w)
     coordinates = ("linear", "two_scale")
     reference_point = {"chi_gamma": 1.0}
-    c_support = "*lo = 0.0;\n*hi = 1.0;"
-    c_coordinates = {"linear": "return lo + w * (hi - lo);",
-                     "two_scale": "const double chi = p[0];\n" + _TWO_SCALE_LINES}
     kernel_support = KernelSupport(
         "bw", BW_SUPPORT_CUDA,
         lambda k, p, prev: (np.zeros_like(np.asarray(p[0], dtype=np.float64)),

@@ -57,7 +57,6 @@ class Gaussian2D(Target):
     parameters = ()
     variables = (VariableSpec("x1", "1", "first coordinate"),
                  VariableSpec("x2", "1", "second coordinate"))
-    c_support = "*lo = 0.0;\n*hi = 1.0;"  # zoo export
     kernel_support = UNIT_SUPPORT
 
     def component_support(self, k, prev, params):

@@ -8,14 +8,16 @@
 // rz_map_<c>(rz_map_t w, const RzMap* m) returns the sample (double).
 
 // inverse Compton, head-on, p[0] = b = 2 gamma eps0 (1 - cos theta): z in [0, b / (1 + b)]
-RZ_FN void rz_support_ic_head_on(int, const double* p, const double*, RzMap* m) {
+RZ_FN void rz_support_ic_head_on(int k, const double* p, const double* prev, RzMap* m) {
+    (void)k; (void)prev;
     m->lo = 0.0;
     m->hi = p[0] / (1.0 + p[0]);
 }
 
 // head-on IC `log1p_br`: s = w ln(1 + b) (c0 = ln(1 + b)), z = 1 - e^{-s}; below s = ln 2 as
 // -expm1(-s) (z relative-accurate), above as 1 - e^{-s} in fp64 (1 - z relative-accurate)
-RZ_FN void rz_prep_ic_head_on_log1p_br(const double* p, const double*, RzMap* m) {
+RZ_FN void rz_prep_ic_head_on_log1p_br(const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     m->c0 = (rz_map_t)log1p(p[0]);
 }
 RZ_FN double rz_map_ic_head_on_log1p_br(rz_map_t w, const RzMap* m) {
@@ -40,7 +42,8 @@ RZ_FN double rz_ic_eps(rz_map_t bq, double g) {
 }
 
 // inverse Compton, p = {gamma, eps0} [1, m_e c^2]: eps in [eps0, gamma b / (1 + b)], b = 4 gamma eps0
-RZ_FN void rz_support_ic(int, const double* p, const double*, RzMap* m) {
+RZ_FN void rz_support_ic(int k, const double* p, const double* prev, RzMap* m) {
+    (void)k; (void)prev;
     const double g = p[0], e0 = p[1], b = 4.0 * g * e0;
     m->lo = e0;
     m->hi = g * b / (1.0 + b);
@@ -48,7 +51,8 @@ RZ_FN void rz_support_ic(int, const double* p, const double*, RzMap* m) {
 
 // inverse Compton `log_q`: ln q spaced evenly from ln q_min (w = 0) to 0 (w = 1);
 // q = exp((1 - w) ln q_min), eps = gamma (b q) / (1 + b q).  c0 = ln q_min, c1 = b
-RZ_FN void rz_prep_ic_log_q(const double* p, const double*, RzMap* m) {
+RZ_FN void rz_prep_ic_log_q(const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     const double g = p[0], e0 = p[1], b = 4.0 * g * e0;
     m->c0 = (rz_map_t)log(e0 / (b * (g - e0)));
     m->c1 = (rz_map_t)b;
@@ -61,7 +65,8 @@ RZ_FN double rz_map_ic_log_q(rz_map_t w, const RzMap* m) {
 // inverse Compton `log1p_bq`: t = ln(1 + b q) / ln(1 + b) spaced evenly from t_min to 1;
 // b q = expm1(t ln(1 + b)), eps = gamma (b q) / (1 + b q).  c0 = ln(1 + b), c1 = t_min.
 // log1p/expm1 keep b q relative-accurate in the Thomson limit (b q down to ~1e-20).
-RZ_FN void rz_prep_ic_log1p_bq(const double* p, const double*, RzMap* m) {
+RZ_FN void rz_prep_ic_log1p_bq(const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     rz_ic_prep_log1p(p, m);
 }
 RZ_FN double rz_map_ic_log1p_bq(rz_map_t w, const RzMap* m) {
@@ -72,7 +77,8 @@ RZ_FN double rz_map_ic_log1p_bq(rz_map_t w, const RzMap* m) {
 // inverse Compton `log1p_bq_tails`: `log1p_bq` at the fraction f = 1 - sqrt(1 - w) (computed as
 // w / (1 + sqrt(1 - w))): the density in t vanishes linearly at q = 1, so 1 - C ~ (1 - t)^2 ~ 1 - w
 // and the exact map is linear in w at both ends
-RZ_FN void rz_prep_ic_log1p_bq_tails(const double* p, const double*, RzMap* m) {
+RZ_FN void rz_prep_ic_log1p_bq_tails(const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     rz_ic_prep_log1p(p, m);
 }
 RZ_FN double rz_map_ic_log1p_bq_tails(rz_map_t w, const RzMap* m) {
@@ -92,7 +98,8 @@ RZ_FN void rz_support_ic_2d(int k, const double* p, const double* prev, RzMap* m
 
 // ic-2d `mu_mixed`: 1 - mu = 2 [(1 - a) sqrt(1 - w) + a (1 - w)], a = c / (1 + c), c = 2 gamma eps0;
 // from the nearer end (1 + mu = 2 [(1 - a) w / (1 + sqrt(1 - w)) + a w] below w = 1/2). c0 = 1 - a
-RZ_FN void rz_prep_ic_2d_mu(const double* p, const double*, RzMap* m) {
+RZ_FN void rz_prep_ic_2d_mu(const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     m->c0 = (rz_map_t)(1.0 / (1.0 + 2.0 * p[0] * p[1]));
 }
 RZ_FN double rz_map_ic_2d_mu(rz_map_t w, const RzMap* m) {

@@ -114,10 +114,6 @@ class InverseComptonHeadOn(Target):
     #: and 1 (Thomson: linear in z; Klein-Nishina: logarithmic), so the exact map is nearly straight
     coordinates = ("linear", "log1p_br")
     reference_point = {"b": 1.0}
-    c_support = "*lo = 0.0;\n*hi = p[0] / (1.0 + p[0]);"
-    c_coordinates = {"linear": "return lo + w * (hi - lo);",
-                     "log1p_br": ("const double s = w * log1p(p[0]);\n"
-                                  "return s < 0.69314718055994531 ? -expm1(-s) : 1.0 - exp(-s);")}
     kernel_support = KernelSupport(
         "ic_head_on", HEAD_ON_SUPPORT_CUDA,
         lambda k, p, prev: (np.zeros_like(np.asarray(p[0], dtype=np.float64)), z_max(p[0])))

@@ -253,28 +253,6 @@ class InverseComptonIsotropic(Target):
     log_binning = True
     #: the seed paper's section 4.4 reference point (its Fig. 4 JS divergence)
     reference_point = {"gamma": 1e5, "eps0": 10 ** -4.5}
-    # C forms of torch_support and to_physical (zoo export), p = {gamma, eps0}
-    c_support = "const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n*lo = e0;\n*hi = g * b / (1.0 + b);"
-    c_coordinates = {
-        "linear": "return lo + w * (hi - lo);",
-        "log_q": ("const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
-                  "const double ln_q_min = log(e0 / (b * (g - e0)));\n"
-                  "const double q = exp((1.0 - w) * ln_q_min);\n"
-                  "return g * (b * q) / (1.0 + b * q);"),
-        "log1p_bq": ("const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
-                     "const double ln1pb = log1p(b);\n"
-                     "const double t_min = log1p(b * (e0 / (b * (g - e0)))) / ln1pb;\n"
-                     "const double t = t_min + w * (1.0 - t_min);\n"
-                     "const double bq = expm1(t * ln1pb);\n"
-                     "return g * bq / (1.0 + bq);"),
-        "log1p_bq_tails": ("const double g = p[0], e0 = p[1], b = 4.0 * g * e0;\n"
-                           "const double ln1pb = log1p(b);\n"
-                           "const double t_min = log1p(b * (e0 / (b * (g - e0)))) / ln1pb;\n"
-                           "const double f = w / (1.0 + sqrt(1.0 - w));\n"
-                           "const double t = t_min + f * (1.0 - t_min);\n"
-                           "const double bq = expm1(t * ln1pb);\n"
-                           "return g * bq / (1.0 + bq);"),
-    }
     # the fused kernel's forms (zoo/cuda): support, coordinates, and their numpy emulation
     kernel_support = KernelSupport(
         "ic",

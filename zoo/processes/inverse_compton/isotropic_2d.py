@@ -115,17 +115,6 @@ class InverseComptonIsotropic2D(Target):
     )
     coordinates = ("linear", "mu_mixed", "log1p_br")
     reference_point = {"gamma": 1e5, "eps0": 10 ** -4.5}
-    c_support = ("if (k == 0) { *lo = -1.0; *hi = 1.0; }\n"
-                 "else { const double b = fmax(2.0 * p[0] * p[1] * (1.0 - prev[0]), 1e-30); *lo = 0.0; "
-                 "*hi = b / (1.0 + b); }")
-    c_coordinates = {
-        "linear": "return lo + w * (hi - lo);",
-        "mu_mixed": ("const double c = 2.0 * p[0] * p[1], a = c / (1.0 + c), root = sqrt(1.0 - w);\n"
-                     "if (w < 0.5) return -1.0 + 2.0 * ((1.0 - a) * (w / (1.0 + root)) + a * w);\n"
-                     "return 1.0 - 2.0 * ((1.0 - a) * root + a * (1.0 - w));"),
-        "log1p_br": ("const double s = w * log1p(fmax(2.0 * p[0] * p[1] * (1.0 - prev[0]), 1e-30));\n"
-                     "return s < 0.69314718055994531 ? -expm1(-s) : 1.0 - exp(-s);"),
-    }
     kernel_support = KernelSupport(
         "ic_2d", SUPPORT_CUDA,
         lambda k, p, prev: ((-np.ones_like(np.asarray(p[0], dtype=np.float64)),

@@ -8,14 +8,16 @@
 // rz_map_<c>(rz_map_t w, const RzMap* m) returns the sample (double).
 
 // Klein-Nishina, p[0] = k [m_e c^2]: eps = k'/k in [1 / (1 + 2k), 1]
-RZ_FN void rz_support_kn(int, const double* p, const double*, RzMap* m) {
+RZ_FN void rz_support_kn(int k, const double* p, const double* prev, RzMap* m) {
+    (void)k; (void)prev;
     m->lo = 1.0 / (1.0 + 2.0 * p[0]);
     m->hi = 1.0;
 }
 
 // Klein-Nishina `log_eps`: eps = exp(-(1 - w) S), S = ln(1 + 2k) (c0), from the nearer end:
 // eps_min (1 + expm1(w S)) below w = 1/2, 1 / (1 + expm1((1 - w) S)) above; expm1 in rz_map_t, rest fp64
-RZ_FN void rz_prep_kn_log_eps(const double* p, const double*, RzMap* m) {
+RZ_FN void rz_prep_kn_log_eps(const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     m->c0 = (rz_map_t)log1p(2.0 * p[0]);
 }
 RZ_FN double rz_map_kn_log_eps(rz_map_t w, const RzMap* m) {
@@ -24,7 +26,8 @@ RZ_FN double rz_map_kn_log_eps(rz_map_t w, const RzMap* m) {
 }
 
 // polarized Klein-Nishina, p[0] = k [m_e c^2]: eps in [1 / (1 + 2k), 1], then phi in [0, 2 pi]
-RZ_FN void rz_support_kn_polarized(int k, const double* p, const double*, RzMap* m) {
+RZ_FN void rz_support_kn_polarized(int k, const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     m->lo = k == 0 ? 1.0 / (1.0 + 2.0 * p[0]) : 0.0;
     m->hi = k == 0 ? 1.0 : 6.283185307179586;
 }
@@ -52,7 +55,7 @@ RZ_FN void rz_prep_kn_azimuth(const double* p, const double* prev, RzMap* m) {
 }
 RZ_FN double rz_map_kn_azimuth(rz_map_t w, const RzMap* m) {
     const rz_map_t s = (rz_map_t)4 * w;
-    const int j = min(max((int)floor(s), 0), 3);
+    const int j = rz_clampi((int)floor(s), 0, 3);
     const rz_map_t r = (j & 1) ? (rz_map_t)(j + 1) - s : s - (rz_map_t)j, q = (rz_map_t)1 - r;
     const rz_map_t mm = r + ((rz_map_t)0.5 * (rz_map_t)m->g) * r * q * q;
     const rz_map_t z = m->c1 * mm, zb = z > (rz_map_t)1 ? z : (rz_map_t)1;   // sinh(asinh(z)/3), cbrt form above 1
@@ -77,7 +80,7 @@ RZ_FN rz_map_t rz_kepler_xms(rz_map_t x) {   // x - sin x, series below 1/2
 }
 RZ_FN double rz_map_kn_kepler(rz_map_t w, const RzMap* m) {
     const rz_map_t s = (rz_map_t)4 * w;
-    const int j = min(max((int)floor(s), 0), 3);
+    const int j = rz_clampi((int)floor(s), 0, 3);
     const rz_map_t r = (j & 1) ? (rz_map_t)(j + 1) - s : s - (rz_map_t)j;
     const rz_map_t al = (rz_map_t)m->g, be = (rz_map_t)(1.0 - m->g), hp = (rz_map_t)1.5707963267948966;
     const rz_map_t z = m->c1 * r, zb = z > (rz_map_t)1 ? z : (rz_map_t)1;

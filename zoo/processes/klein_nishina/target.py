@@ -45,9 +45,6 @@ def _kn_emulate_map(w, lo, hi, c, g, t):
 
 KN_SUPPORT_CUDA = support_source(COORDS, "kn")
 KN_LOG_EPS_CUDA = coordinate_source(COORDS, "kn_log_eps")
-KN_LOG_EPS_C = ("const double S = log1p(2.0 * p[0]);\n"
-                "if (w < 0.5) return lo * (1.0 + expm1(w * S));\n"
-                "return 1.0 / (1.0 + expm1((1.0 - w) * S));")
 
 
 class KleinNishina(Target):
@@ -63,8 +60,6 @@ class KleinNishina(Target):
     coordinates = ("linear", "log_eps")
     log_binning = False
     reference_point = {"k": 1.0}
-    c_support = "*lo = 1.0 / (1.0 + 2.0 * p[0]);\n*hi = 1.0;"
-    c_coordinates = {"linear": "return lo + w * (hi - lo);", "log_eps": KN_LOG_EPS_C}
     kernel_support = KernelSupport(
         "kn", KN_SUPPORT_CUDA,
         lambda k, p, prev: (P.eps_min(p[0]), np.ones_like(np.asarray(p[0], dtype=np.float64))))
@@ -127,7 +122,6 @@ class KleinNishina(Target):
         if coordinate == "log_eps":
             return eps_of_w(w, params["k"])
         return super().to_physical(k, w, prev, params, coordinate)
-
 
 
 TWO_PI = 2.0 * np.pi
@@ -276,29 +270,7 @@ def _azimuth_emulate_map(w, lo, hi, c, g, t):
     return _unfold_quarters(j, odd, psi.astype(np.float64), lib=np)
 
 
-#: the constants both azimuth coordinates start from (alpha = al, (pi^2/6) beta = ga; as
-#: ``azimuth_alpha_beta``), in C (p[0] = k, prev[0] = eps); coords.h has the kernel's form
-_AZIMUTH_CONSTANTS_C = (
-    "const double k = p[0], eps = prev[0];\n"
-    "const double t = (1.0 - eps) / eps, ct = (k - t) / k, h = (t / k) * (2.0 - t / k);\n"
-    "const double a = (1.0 - eps) * (1.0 - eps) / eps + 2.0 * ct * ct;\n"
-    "const double al = fmax(a / (a + h), 1e-20), ga = 1.6449340668482264 * fmax(h / (a + h), 1e-30), nn = al + ga;\n"
-)
-
-
 KN_AZIMUTH_CUDA = coordinate_source(COORDS, "kn_azimuth")
-KN_AZIMUTH_C = (
-    _AZIMUTH_CONSTANTS_C +
-    "const double c0 = 2.0 * sqrt(al / (3.0 * ga)), c1 = 2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al));\n"
-    "const double K = 6.0 * ga * nn / ((al + 3.0 * ga) * (al + 3.0 * ga));\n"
-    "const double s = 4.0 * w;\n"
-    "const int j = s < 1.0 ? 0 : s < 2.0 ? 1 : s < 3.0 ? 2 : 3;\n"
-    "const double r = (j & 1) ? (j + 1) - s : s - j, q = 1.0 - r;\n"
-    "const double z = c1 * (r + 0.5 * K * r * q * q), zb = z > 1.0 ? z : 1.0;\n"
-    "const double cb = cbrt(zb * (1.0 + sqrt(1.0 + 1.0 / (zb * zb))));\n"
-    "const double psi = 1.5707963267948966 * c0 * (z <= 1.0 ? sinh(asinh(z) / 3.0) : 0.5 * (cb - 1.0 / cb));\n"
-    "(void)lo; (void)hi;\n"
-    "return (j & 1) ? (j + 1) * 1.5707963267948966 - psi : j * 1.5707963267948966 + psi;")
 
 
 #: Newton steps of the ``azimuth_kepler`` coordinate from the cubic's root (max |4 C - r| per
@@ -385,27 +357,7 @@ def _kepler_emulate_map(w, lo, hi, c, g, t):
     return _unfold_quarters(j, odd, psi.astype(np.float64), lib=np)
 
 
-_KEPLER_SERIES_C = " - x2 * (".join(f"{v!r}" for v in _KEPLER_SERIES[1:])   # 1/5! - x2 (1/7! - x2 (...))
 KN_KEPLER_CUDA = header_source(COORDS, "rz_prep_kn_kepler", "rz_kepler_xms", "rz_map_kn_kepler")
-KN_KEPLER_C = (
-    _AZIMUTH_CONSTANTS_C + "const double be = 1.0 - al;\n"
-    "const double c0 = 2.0 * sqrt(al / (3.0 * ga)), c1 = 2.598076211353316 * nn * sqrt(ga) / (al * sqrt(al));\n"
-    "const double s = 4.0 * w;\n"
-    "const int j = s < 1.0 ? 0 : s < 2.0 ? 1 : s < 3.0 ? 2 : 3;\n"
-    "const double r = (j & 1) ? (j + 1) - s : s - j;\n"
-    "const double z = c1 * r, zb = z > 1.0 ? z : 1.0;\n"
-    "const double cb = cbrt(zb * (1.0 + sqrt(1.0 + 1.0 / (zb * zb))));\n"
-    "double psi = 1.5707963267948966 * c0 * (z <= 1.0 ? sinh(asinh(z) / 3.0) : 0.5 * (cb - 1.0 / cb));\n"
-    f"for (int i = 0; i < {KEPLER_STEPS}; ++i) {{\n"
-    "    const double x = psi + psi, xs = x < 0.5 ? x : 0.5, x2 = xs * xs, sn = sin(psi);\n"
-    f"    const double acc = {_KEPLER_SERIES[0]!r} - x2 * ({_KEPLER_SERIES_C}"
-    + ")" * (len(_KEPLER_SERIES) - 2) + ");\n"
-    "    const double f = al * psi + 0.5 * be * (x < 0.5 ? xs * x2 * acc : x - sin(x)) - 1.5707963267948966 * r;\n"
-    "    psi = psi - f / (al + 2.0 * be * sn * sn);\n"
-    "    psi = psi < 0.0 ? 0.0 : (psi > 1.5707963267948966 ? 1.5707963267948966 : psi);\n"
-    "}\n"
-    "(void)lo; (void)hi;\n"
-    "return (j & 1) ? (j + 1) * 1.5707963267948966 - psi : j * 1.5707963267948966 + psi;")
 
 
 class KleinNishinaPolarized(KleinNishina):
@@ -424,8 +376,6 @@ class KleinNishinaPolarized(KleinNishina):
     #: eps: as ``klein-nishina``; phi: ``linear`` (2 pi w), ``azimuth_cubic`` (``azimuth_of_w``) or
     #: ``azimuth_kepler`` (``azimuth_kepler_of_w``, the exact inverse CDF)
     coordinates = ("linear", "log_eps", "azimuth_cubic", "azimuth_kepler")
-    c_support = ("if (k == 0) { *lo = 1.0 / (1.0 + 2.0 * p[0]); *hi = 1.0; }\n"
-                 "else { *lo = 0.0; *hi = 6.283185307179586; }")
     #: the azimuth coordinates' shared constants (once per kernel, whichever of them a card uses)
     cuda_helpers = header_source(COORDS, "rz_kn_azimuth_root")
     kernel_support = KernelSupport(
@@ -435,7 +385,6 @@ class KleinNishinaPolarized(KleinNishina):
                             (np.zeros_like(np.asarray(p[0], dtype=np.float64)),
                              np.full_like(np.asarray(p[0], dtype=np.float64), TWO_PI))))
 
-    c_coordinates = {**KleinNishina.c_coordinates, "azimuth_cubic": KN_AZIMUTH_C, "azimuth_kepler": KN_KEPLER_C}
     kernel_coordinates = {
         **KleinNishina.kernel_coordinates,
         "azimuth_cubic": KernelCoordinate("kn_azimuth", KN_AZIMUTH_CUDA, emulate_prep=_azimuth_emulate_prep,

@@ -8,21 +8,24 @@
 // rz_map_<c>(rz_map_t w, const RzMap* m) returns the sample (double).
 
 // quantum synchrotron, p[0] = chi: xi = chi_gamma / chi in [0, 1]
-RZ_FN void rz_support_qs(int, const double*, const double*, RzMap* m) {
+RZ_FN void rz_support_qs(int k, const double* p, const double* prev, RzMap* m) {
+    (void)k; (void)p; (void)prev;
     m->lo = 0.0;
     m->hi = 1.0;
 }
 
 // quantum synchrotron `cube`: xi = w^3 (the CDF starts as xi^{1/3})
-RZ_FN void rz_prep_qs_cube(const double*, const double*, RzMap*) {}
-RZ_FN double rz_map_qs_cube(rz_map_t wt, const RzMap*) {
+RZ_FN void rz_prep_qs_cube(const double* p, const double* prev, RzMap* m) { (void)p; (void)prev; (void)m; }
+RZ_FN double rz_map_qs_cube(rz_map_t wt, const RzMap* m) {
+    (void)m;
     const double w = (double)wt;
     return w * w * w;
 }
 
 // quantum synchrotron `two_scale`: nu = L / (1 + A L / w^3), L = -ln(1 - w^3), A = c (1 - w)^{3/2} / alpha;
 // xi = r / (1 + r), r = c nu, c = 3 chi / 2 (m->g); all in fp64
-RZ_FN void rz_prep_qs_two_scale(const double* p, const double*, RzMap* m) {
+RZ_FN void rz_prep_qs_two_scale(const double* p, const double* prev, RzMap* m) {
+    (void)prev;
     m->g = 1.5 * p[0];
 }
 RZ_FN double rz_map_qs_two_scale(rz_map_t wt, const RzMap* m) {

@@ -9,7 +9,7 @@ import torch
 
 from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
                             coordinate_source, support_source)
-from ..qed_coords import LOG_CUBE_C, floor as _floor, log_cube, shrink_c, tail_shrink
+from ..qed_coords import floor as _floor, log_cube, tail_shrink
 from . import physics as P
 
 #: the one C source of this process's supports and coordinates (kernel and tests alike)
@@ -82,20 +82,6 @@ def xi_of_scaled(w, c, *, lib=torch):
 
 QS_SUPPORT_CUDA = support_source(COORDS, "qs")
 QS_CUBE_CUDA = coordinate_source(COORDS, "qs_cube")
-_TWO_SCALE_LINES = (
-    LOG_CUBE_C
-    + "const double rt = 15.0 * c;   /* the tail exponent q at nu = 15 (qs_tail_exponent) */\n"
-    + shrink_c("0.5 + 3.0 * rt / (1.0 + rt) - rt * (1.0 + 2.0 * rt) / (1.0 + rt + rt * rt)")
-    + "const double k = 1.0 + 5.0 * pow(c / 1.5, 2.0 / 3.0);   /* qs_tail_offset */\n"
-    "const double nu_s = L * shrink;\n"
-    "const double nu_e = log1p(expm1(nu_s) / k);\n"
-    "const double shr = nu_s > 0.0 ? shrink * (nu_e / nu_s) : shrink / k;\n"
-    "const double om = fmax(1.0 - w, 1e-300);\n"
-    "const double A = 3.0 * c * om * sqrt(om);   /* c (1 - w)^{3/2} / alpha, alpha = 1/3 */\n"
-    "const double ratio = (w3 < 1e-3 ? 1.0 + w3 * (0.5 + w3 * (1.0 / 3.0 + w3 * (0.25 + w3 * 0.2))) : L / w3) * shr;\n"
-    "const double nu = w <= 0.5 ? nu_e / (1.0 + A * ratio) : 1.0 / (A / w3 + 1.0 / nu_e);\n"
-    "const double r = c * nu;\n"
-    "return w >= 1.0 ? 1.0 : r / (1.0 + r);")
 QS_TWO_SCALE_CUDA = coordinate_source(COORDS, "qs_two_scale")
 
 
@@ -119,10 +105,6 @@ class QuantumSynchrotron(Target):
     #: synchrotron coordinate in nu.
     coordinates = ("linear", "cube", "two_scale")
     reference_point = {"chi": 1.0}
-    c_support = "*lo = 0.0;\n*hi = 1.0;"
-    c_coordinates = {"linear": "return lo + w * (hi - lo);",
-                     "cube": "return w * w * w;",
-                     "two_scale": "const double c = 1.5 * p[0];\n" + _TWO_SCALE_LINES}
     kernel_support = KernelSupport(
         "qs", QS_SUPPORT_CUDA,
         lambda k, p, prev: (np.zeros_like(np.asarray(p[0], dtype=np.float64)),

@@ -16,14 +16,12 @@ import torch
 
 from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, Target, VariableSpec, coordinate_source,
                             support_source)
-from ..qed_coords import LOG_CUBE_C, log_cube, shrink_c, tail_shrink
+from ..qed_coords import log_cube, tail_shrink
 from . import physics as P
 
 #: the one C source of this process's supports and coordinates (kernel and tests alike)
 COORDS = Path(__file__).with_name("coords.h")
 
-#: the synchrotron ``log_cube`` map: x = L (1 - phi(L) / 2) = L - ln(1 + L) / 2 (q = 1/2); w = 1 -> 700
-SYNC_LOG_CUBE_C = LOG_CUBE_C + shrink_c("0.5") + "return w >= 1.0 ? 700.0 : L * shrink;"
 
 #: upper end of the represented support (see the module docstring)
 X_MAX = 700.0
@@ -51,8 +49,6 @@ class Synchrotron(Target):
     #: linear in w; ``x_log_cube``)
     coordinates = ("linear", "log_cube")
     reference_point = {}
-    c_support = "*lo = 0.0;\n*hi = 700.0;"
-    c_coordinates = {"linear": "return lo + w * (hi - lo);", "log_cube": SYNC_LOG_CUBE_C}
     kernel_support = KernelSupport("sync", SYNC_SUPPORT_CUDA, lambda k, p, prev: (np.float64(0.0), np.float64(X_MAX)))
     kernel_coordinates = {
         "linear": LINEAR,
