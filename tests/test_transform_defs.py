@@ -122,22 +122,26 @@ def test_every_transforms_device_code_compiles():
 
 
 def _coordinate_cases():
+    """Every (target, coordinate, component) the coordinate objects allow, conditional supports and
+    maps that use the earlier components included."""
     from zoo.targets import get_target, target_ids
 
     for tid in target_ids():
         t = get_target(tid)
-        if t.kernel_support is None or t.kernel_support.conditional:
+        if t.kernel_support is None:
             continue
         for coord in t.coordinates:
-            yield pytest.param(tid, coord, id=f"{tid}/{coord}")
+            comps = t.kernel_coordinates[coord].components
+            for k in (comps if comps is not None else range(t.dim)):
+                yield pytest.param(tid, coord, k, id=f"{tid}/{coord}/{k}")
 
 
-@pytest.mark.parametrize("tid,coord", list(_coordinate_cases()))
-def test_every_coordinate_kernel_form_matches_its_torch_form(tid, coord):
-    """For every registered target and coordinate (component 0): the kernel's fp64 emulation
-    (KernelSupport + KernelCoordinate) equals the torch form (to_physical, torch_support), maps
-    w = 0 and w = 1 onto the ends of the support, and is non-decreasing; its device code names
-    the functions the generator calls."""
+@pytest.mark.parametrize("tid,coord,k", list(_coordinate_cases()))
+def test_every_coordinate_kernel_form_matches_its_torch_form(tid, coord, k):
+    """For every registered target, coordinate and component it applies to: the kernel's fp64
+    emulation (KernelSupport + KernelCoordinate) equals the torch form (to_physical, torch_support),
+    maps w = 0 and w = 1 onto the ends of the support, and is non-decreasing; its C names the
+    functions the generator calls. The earlier components sit in the middle of their supports."""
     from zoo.targets import get_target
 
     t = get_target(tid)
@@ -147,14 +151,15 @@ def test_every_coordinate_kernel_form_matches_its_torch_form(tid, coord):
     points.append({p.name: (p.domain[0] * p.domain[1]) ** 0.5 if p.domain[0] > 0 else 0.5 * sum(p.domain)
                    for p in t.parameters})
     w = np.linspace(0.0, 1.0, 513)
-    # a coordinate that uses the earlier components (uses_prev) maps component 1, given the middle
-    # of component 0's support
-    k = 1 if kc.uses_prev else 0
     for params in points:
         p = [np.asarray(params[q.name], dtype=np.float64) for q in t.parameters]
         prev = tprev = None
-        if k:
-            prev = np.full((w.size, 1), 0.5 * sum(float(v) for v in t.kernel_support.emulate(0, p, None)))
+        for i in range(k):   # each earlier component at the middle of its (conditional) support
+            a, b = (np.broadcast_to(np.asarray(v, dtype=np.float64), (w.size,))
+                    for v in t.kernel_support.emulate(i, p, prev))
+            col = (0.5 * (a + b))[:, None]
+            prev = col if prev is None else np.concatenate([prev, col], axis=1)
+        if prev is not None:
             tprev = torch.from_numpy(prev)
         lo, hi = (np.asarray(v, dtype=np.float64) for v in t.kernel_support.emulate(k, p, prev))
         consts, g = kc.emulate_prep(p, prev)
@@ -166,3 +171,24 @@ def test_every_coordinate_kernel_form_matches_its_torch_form(tid, coord):
         np.testing.assert_allclose(x, np.clip(xt, tlo, thi), rtol=1e-9, atol=0)
         assert x[0] == pytest.approx(tlo, rel=1e-9) and x[-1] == pytest.approx(thi, rel=1e-9)
         assert np.all(np.diff(x) >= 0)
+
+
+def test_a_changed_coordinate_form_changes_the_quantile_table_key(monkeypatch):
+    """A table holds w of one coordinate's formula: a new torch, numpy or C form under the same name
+    gets a new cache key (a changed azimuth_cubic once reused a cached table)."""
+    import dataclasses
+
+    import zoo
+    from zoo.quantiles import table_key
+    from zoo.targets import get_target
+
+    card = zoo.load("klein-nishina-polarized").card
+    t = get_target(card.target.id)
+    before = table_key(card, 257, 0, True)
+    kc = t.kernel_coordinates["azimuth_kepler"]
+    for change in (dict(torch=lambda w, lo, hi, params, prev: w), dict(cuda=kc.cuda + "\n// changed"),
+                   dict(emulate_map=lambda w, lo, hi, c, g, t: w)):
+        monkeypatch.setitem(t.kernel_coordinates, "azimuth_kepler", dataclasses.replace(kc, **change))
+        assert table_key(card, 257, 0, True) != before, change
+    monkeypatch.setitem(t.kernel_coordinates, "azimuth_kepler", kc)
+    assert table_key(card, 257, 0, True) == before

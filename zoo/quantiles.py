@@ -138,15 +138,16 @@ def exact_chain(card: ModelCard, target: Target, u: np.ndarray, params: dict[str
 
 
 def _coordinate_code(card: ModelCard) -> list[str]:
-    """Hashes of the kernel forms of the card's coordinates: a table holds w of one coordinate's
-    formula, so a changed formula under the same name must not reuse a cached table."""
+    """Hashes of every form of the card's coordinates (``KernelCoordinate.digest``: C, torch and numpy):
+    a table holds w of one coordinate's formula, so a changed formula under the same name must not
+    reuse a cached table."""
     from .targets import get_target
 
     target = get_target(card.target.id)
     out = []
     for sub in card.architecture.subnets:
         kc = (target.kernel_coordinates or {}).get(sub.output_transform.coordinate)
-        out.append(hashlib.sha256(kc.cuda.encode()).hexdigest()[:12] if kc is not None else "")
+        out.append(kc.digest if kc is not None else "")
     return out
 
 

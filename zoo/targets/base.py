@@ -136,15 +136,18 @@ class KernelSupport:
 
 @dataclass(frozen=True)
 class KernelCoordinate:
-    """A coordinate (w in [0, 1] -> sample) in the fused kernel and its emulation.
+    """A coordinate (w in [0, 1] -> sample): one object holding every form of it.
 
-    ``cuda`` defines ``rz_prep_<name>(const double* p, const double* prev, RzMap* m)`` (float64
-    constants of the map, after the support) and ``rz_map_<name>(rz_map_t w, const RzMap* m)``
-    returning the sample as double (the caller clamps it to [lo, hi] in fp64). ``emulate_prep(p,
-    prev)`` -> (constants, g) and ``emulate_map(w, lo, hi, c, g, t)`` -> x repeat them in numpy
-    (t: the map's float type). The torch form is the target's ``to_physical``. ``uses_prev``: the
-    map's constants depend on the earlier components (``prev``), so the kernel prepares them per
-    sample, after those components (as for a ``conditional`` support).
+    ``cuda``: its C (from the process's coords.h, ``coordinate_source``): ``rz_prep_<name>(const
+    double* p, const double* prev, RzMap* m)`` (float64 constants of the map, after the support) and
+    ``rz_map_<name>(rz_map_t w, const RzMap* m)`` returning the sample as double (the caller clamps it
+    to [lo, hi] in fp64); the fused kernel and ``zoo export`` both use it. ``emulate_prep(p, prev)`` ->
+    (constants, g) and ``emulate_map(w, lo, hi, c, g, t)`` -> x repeat the kernel in numpy (t: the
+    map's float type). ``torch(w, lo, hi, params, prev)`` -> x is the reference form (float64 tensors,
+    differentiable in w; ``lo``, ``hi`` the support when ``needs_support``, else None), which the base
+    ``Target.to_physical`` calls. ``uses_prev``: the map's constants depend on the earlier components
+    (the kernel prepares them per sample, after those components). ``components``: the components
+    the coordinate applies to (None: all).
     """
 
     name: str
@@ -152,6 +155,24 @@ class KernelCoordinate:
     emulate_prep: Callable
     emulate_map: Callable
     uses_prev: bool = False
+    torch: Callable | None = None
+    needs_support: bool = False
+    components: tuple[int, ...] | None = None
+
+    @property
+    def digest(self) -> str:
+        """sha256 (12 hex) of the coordinate's forms: its C and the source of its torch and numpy
+        functions (a changed formula under the same name gets a new quantile-table key)."""
+        import hashlib
+        import inspect
+
+        parts = [self.cuda]
+        for fn in (self.torch, self.emulate_prep, self.emulate_map):
+            try:
+                parts.append(inspect.getsource(fn) if fn is not None else "")
+            except (OSError, TypeError):
+                parts.append(getattr(fn, "__qualname__", repr(fn)))
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
 
 def _unit_support(k, p, prev):
@@ -168,7 +189,8 @@ LINEAR = KernelCoordinate(
     "linear",
     coordinate_source(COORDS, "linear"),
     emulate_prep=lambda p, prev: ((), None),
-    emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) * (hi - lo) + lo)
+    emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) * (hi - lo) + lo,
+    torch=lambda w, lo, hi, params, prev: lo + w * (hi - lo), needs_support=True)
 
 
 def _arcsine_fraction(w: torch.Tensor) -> torch.Tensor:
@@ -185,7 +207,8 @@ ARCSINE = KernelCoordinate(
     emulate_prep=lambda p, prev: ((), None),
     emulate_map=lambda w, lo, hi, c, g, t: (
         (t(2.0 / np.pi) * np.arctan2(np.sqrt(w.astype(t)), np.sqrt(t(1) - w.astype(t)))).astype(t)
-        .astype(np.float64) * (hi - lo) + lo))
+        .astype(np.float64) * (hi - lo) + lo),
+    torch=lambda w, lo, hi, params, prev: lo + (hi - lo) * _arcsine_fraction(w), needs_support=True)
 
 
 class Target:
@@ -248,20 +271,22 @@ class Target:
     # -- coordinates (torch, used by the networks' output transforms) ---------
     def to_physical(self, k: int, w: torch.Tensor, prev: torch.Tensor | None,
                     params: Mapping[str, torch.Tensor], coordinate: str) -> torch.Tensor:
-        """Map w in [0, 1] onto the support of component k.
-
-        The base class offers ``linear``, x = lo + w (hi - lo), and ``arcsine``,
-        x = lo + (hi - lo) (2/pi) atan2(sqrt(w), sqrt(1 - w)) (for densities that vanish
-        linearly at both ends of the support); a target lists those it offers in ``coordinates``.
-        """
-        if coordinate == "arcsine" and "arcsine" in self.coordinates:
-            lo, hi = self.torch_support(k, prev, params)
-            return lo + (hi - lo) * _arcsine_fraction(w)
-        if coordinate != "linear":
+        """Map w in [0, 1] onto the support of component k through the coordinate object
+        (``kernel_coordinates[coordinate].torch``; the base class offers ``linear``,
+        x = lo + w (hi - lo), and ``arcsine``, x = lo + (hi - lo) (2/pi) atan2(sqrt(w), sqrt(1 - w)),
+        for densities that vanish linearly at both ends); a target lists those it offers in
+        ``coordinates``."""
+        kc = self.kernel_coordinates.get(coordinate) if coordinate in self.coordinates else None
+        if kc is None or kc.torch is None:
             raise ValueError(f"target {self.id!r} has no coordinate {coordinate!r}; "
                              f"allowed: {', '.join(self.coordinates)}")
-        lo, hi = self.torch_support(k, prev, params)
-        return lo + w * (hi - lo)
+        if kc.components is not None and k not in kc.components:
+            allowed = [c for c in self.coordinates if self.kernel_coordinates[c].components in (None,)
+                       or k in self.kernel_coordinates[c].components]
+            raise ValueError(f"target {self.id!r}: coordinate {coordinate!r} is for component(s) "
+                             f"{list(kc.components)}; component {k} has {', '.join(allowed)}")
+        lo, hi = self.torch_support(k, prev, params) if kc.needs_support else (None, None)
+        return kc.torch(w, lo, hi, params, prev)
 
     def torch_support(self, k: int, prev, params: Mapping[str, torch.Tensor]):
         """Support of component k as torch tensors (default: via numpy)."""

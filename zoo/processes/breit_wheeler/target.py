@@ -101,7 +101,8 @@ class BreitWheeler(Target):
         "two_scale": KernelCoordinate(
             "bw_two_scale", BW_TWO_SCALE_CUDA,
             emulate_prep=lambda p, prev: ((), np.asarray(p[0], dtype=np.float64)),
-            emulate_map=lambda w, lo, hi, c, g, t: f_two_scale(w.astype(np.float64), g, lib=np)),
+            emulate_map=lambda w, lo, hi, c, g, t: f_two_scale(w.astype(np.float64), g, lib=np),
+            torch=lambda w, lo, hi, params, prev: f_two_scale(w, params["chi_gamma"])),
     }
 
     def component_support(self, k, prev, params):
@@ -123,8 +124,3 @@ class BreitWheeler(Target):
         """Int_f^1 of the density (relative-accurate as f -> 1; the mirror of the lower tail)."""
         return P.sf(x, params["chi_gamma"])
 
-    def to_physical(self, k, w, prev, params, coordinate):
-        """w in [0, 1] -> f: ``two_scale`` (``f_two_scale``) or ``linear``."""
-        if coordinate == "two_scale":
-            return f_two_scale(w, params["chi_gamma"])
-        return super().to_physical(k, w, prev, params, coordinate)

@@ -121,7 +121,8 @@ class InverseComptonHeadOn(Target):
         "linear": LINEAR,
         "log1p_br": KernelCoordinate("ic_head_on_log1p_br", HEAD_ON_COORD_CUDA,
                                      emulate_prep=lambda p, prev: ((np.log1p(p[0]),), None),
-                                     emulate_map=emulate_map),
+                                     emulate_map=emulate_map,
+                                     torch=lambda w, lo, hi, params, prev: z_of_w(w, params["b"])),
     }
 
     def component_support(self, k, prev, params):
@@ -161,8 +162,3 @@ class InverseComptonHeadOn(Target):
             sf[tail] = KN.composite_gl(density_s, np.log1p(b[tail]) - span, span, b[tail]) / tot[tail]
         return np.clip(np.where(x <= 0.0, 1.0, np.where(x >= hi, 0.0, sf)), 0.0, 1.0)
 
-    def to_physical(self, k, w, prev, params, coordinate):
-        """w in [0, 1] -> z: ``log1p_br`` (``z_of_w``) or ``linear``."""
-        if coordinate == "log1p_br":
-            return z_of_w(w, params["b"])
-        return super().to_physical(k, w, prev, params, coordinate)

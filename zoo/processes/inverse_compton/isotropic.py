@@ -235,6 +235,30 @@ def log_q_spans(eps, gamma, eps0):
     return ln_q_min, lower, np.log(q_of_eps(eps, gamma, eps0)), upper
 
 
+
+def _log_q_torch(w, lo, hi, params, prev):
+    """``log_q``: ln q spaced evenly from ln q_min (w = 0) to 0 (w = 1)."""
+    gamma, eps0 = params["gamma"], params["eps0"]
+    ln_q_min = torch.log(q_of_eps(eps0, gamma, eps0))
+    return eps_of_q(torch.exp((1.0 - w) * ln_q_min), gamma, eps0)
+
+
+def _log1p_bq_torch(w, lo, hi, params, prev):
+    """``log1p_bq``: t = ln(1 + b q) / ln(1 + b) spaced evenly from t(q_min) to 1. t is linear in q
+    in the Thomson regime (b q << 1, where the q-density is smooth on [0, 1]) and logarithmic in the
+    Klein-Nishina regime (b q >> 1, where it goes as 1/q), so the exact inverse CDF is close to a
+    straight line in t in every regime."""
+    return eps_of_t(w, params["gamma"], params["eps0"])
+
+
+def _log1p_bq_tails_torch(w, lo, hi, params, prev):
+    """``log1p_bq_tails``: ``log1p_bq`` at the fraction 1 - sqrt(1 - w). The q-density vanishes
+    linearly at q = 1, so the survival function goes as (1 - t)^2: with this fraction it is linear
+    in 1 - w, as the CDF is in w at the lower end, and the exact map is linear in both tails (what
+    the ``logit`` u input and sigmoid squash need)."""
+    return eps_of_t(tails_fraction(w), params["gamma"], params["eps0"])
+
+
 class InverseComptonIsotropic(Target):
     """Outgoing photon energy of IC scattering in an isotropic monochromatic field.
 
@@ -266,19 +290,22 @@ class InverseComptonIsotropic(Target):
             coordinate_source(COORDS, "ic_log_q"),
             emulate_prep=lambda p, prev: ((np.log(p[1] / (4.0 * p[0] * p[1] * (p[0] - p[1]))), 4.0 * p[0] * p[1]),
                                           p[0]),
-            emulate_map=lambda w, lo, hi, c, g, t: emulated_eps((c[1] * np.exp((t(1) - w) * c[0])).astype(t), g)),
+            emulate_map=lambda w, lo, hi, c, g, t: emulated_eps((c[1] * np.exp((t(1) - w) * c[0])).astype(t), g),
+            torch=_log_q_torch),
         "log1p_bq": KernelCoordinate(
             "ic_log1p_bq",
             coordinate_source(COORDS, "ic_log1p_bq"),
             emulate_prep=_emulate_prep_log1p_bq,
             emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(np.expm1((c[1] + w * (t(1) - c[1])) * c[0]).astype(t),
-                                                                g)),
+                                                                g),
+            torch=_log1p_bq_torch),
         "log1p_bq_tails": KernelCoordinate(
             "ic_log1p_bq_tails",
             coordinate_source(COORDS, "ic_log1p_bq_tails"),
             emulate_prep=_emulate_prep_log1p_bq,
             emulate_map=lambda w, lo, hi, c, g, t: emulated_eps(
-                np.expm1((c[1] + tails_fraction(w.astype(t), t) * (t(1) - c[1])) * c[0]).astype(t), g)),
+                np.expm1((c[1] + tails_fraction(w.astype(t), t) * (t(1) - c[1])) * c[0]).astype(t), g),
+            torch=_log1p_bq_tails_torch),
     }
 
     def component_support(self, k, prev, params):
@@ -339,31 +366,3 @@ class InverseComptonIsotropic(Target):
             bt = b[tail]
             sf[tail] = tail_mass(-upper, upper, bt) / tail_mass(ln_qm, -ln_qm, bt)
         return np.clip(np.where(x >= hi, 0.0, np.where(x <= eps0, 1.0, sf)), 0.0, 1.0)
-
-    def to_physical(self, k, w, prev, params, coordinate):
-        """w in [0, 1] -> eps [m_e c^2] through one of the coordinates:
-
-        * ``log_q``: ln q spaced evenly from ln q_min (w = 0) to 0 (w = 1);
-        * ``log1p_bq``: t = ln(1 + b q) / ln(1 + b) spaced evenly from t(q_min) to 1.
-          t is linear in q in the Thomson regime (b q << 1, where the q-density is
-          smooth on [0, 1]) and logarithmic in the Klein-Nishina regime (b q >> 1, where
-          it goes as 1/q), so the exact inverse CDF is close to a straight line in t in
-          every regime;
-        * ``log1p_bq_tails``: ``log1p_bq`` at the fraction 1 - sqrt(1 - w). The q-density
-          vanishes linearly at q = 1, so the survival function goes as (1 - t)^2: with this
-          fraction it is linear in 1 - w, as the CDF is in w at the lower end, and the exact
-          map is linear in both tails (what the ``logit`` u input and sigmoid squash need);
-        * ``linear``: eps itself.
-        """
-        if coordinate == "log_q":
-            gamma, eps0 = params["gamma"], params["eps0"]
-            ln_q_min = torch.log(q_of_eps(eps0, gamma, eps0))
-            q = torch.exp((1.0 - w) * ln_q_min)
-            return eps_of_q(q, gamma, eps0)
-        if coordinate == "log1p_bq":
-            gamma, eps0 = params["gamma"], params["eps0"]
-            return eps_of_t(w, gamma, eps0)
-        if coordinate == "log1p_bq_tails":
-            gamma, eps0 = params["gamma"], params["eps0"]
-            return eps_of_t(tails_fraction(w), gamma, eps0)
-        return super().to_physical(k, w, prev, params, coordinate)

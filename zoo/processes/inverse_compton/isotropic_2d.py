@@ -125,10 +125,13 @@ class InverseComptonIsotropic2D(Target):
         "linear": LINEAR,
         "mu_mixed": KernelCoordinate("ic_2d_mu", MU_CUDA,
                                      emulate_prep=lambda p, prev: ((1.0 / (1.0 + c_of(p[0], p[1])),), None),
-                                     emulate_map=_emulate_mu),
+                                     emulate_map=_emulate_mu, components=(0,),
+                                     torch=lambda w, lo, hi, params, prev: mu_of_w(
+                                         w, 2.0 * params["gamma"] * params["eps0"])),
         "log1p_br": KernelCoordinate("ic_2d_z", Z_CUDA,
                                      emulate_prep=lambda p, prev: ((np.log1p(_b_of(p, prev)),), None),
-                                     emulate_map=HO.emulate_map),
+                                     emulate_map=HO.emulate_map, components=(1,),
+                                     torch=lambda w, lo, hi, params, prev: HO.z_of_w(w, _b_torch(params, prev))),
     }
 
     @staticmethod
@@ -192,17 +195,6 @@ class InverseComptonIsotropic2D(Target):
         out = self._mu_upper(xs, c) / mu_total(c)
         return np.clip(np.where(x <= -1.0, 1.0, np.where(x >= 1.0, 0.0, out)), 0.0, 1.0)
 
-    def to_physical(self, k, w, prev, params, coordinate):
-        """mu: ``mu_mixed`` (``mu_of_w``) or ``linear``; z: ``log1p_br`` at b(mu) or ``linear``."""
-        if k == 0 and coordinate == "mu_mixed":
-            return mu_of_w(w, 2.0 * params["gamma"] * params["eps0"])
-        if k == 1 and coordinate == "log1p_br":
-            b = _b_torch(params, prev)
-            return HO.z_of_w(w, b)
-        if coordinate != "linear":
-            raise ValueError(f"target {self.id!r}: component {k} has the coordinates "
-                             f"{'mu_mixed' if k == 0 else 'log1p_br'} and linear; got {coordinate!r}")
-        return super().to_physical(k, w, prev, params, coordinate)
 
     # -- the comparison with the exact-kinematics isotropic target ------------------------------
     def marginal_cdf(self, eps, gamma, eps0, n_mu: int = 4096):

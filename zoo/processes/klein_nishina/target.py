@@ -5,6 +5,7 @@ Closed forms in ``physics``; the frame is the electron rest frame.
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,8 @@ class KleinNishina(Target):
         "linear": LINEAR,
         "log_eps": KernelCoordinate("kn_log_eps", KN_LOG_EPS_CUDA,
                                     emulate_prep=lambda p, prev: ((P.log_range(p[0]),), None),
-                                    emulate_map=_kn_emulate_map),
+                                    emulate_map=_kn_emulate_map,
+                                    torch=lambda w, lo, hi, params, prev: eps_of_w(w, params["k"])),
     }
 
     # -- exact distribution --------------------------------------------------------------
@@ -116,12 +118,6 @@ class KleinNishina(Target):
         x, kk, lo, xs = self._prepare(x, params)
         sf = P.antiderivative(P.s_of_eps(xs), kk) / P.antiderivative(P.log_range(kk), kk)
         return np.clip(np.where(x <= lo, 1.0, np.where(x >= 1.0, 0.0, sf)), 0.0, 1.0)
-
-    def to_physical(self, k, w, prev, params, coordinate):
-        """w in [0, 1] -> eps: ``log_eps`` (``eps_of_w``) or ``linear``."""
-        if coordinate == "log_eps":
-            return eps_of_w(w, params["k"])
-        return super().to_physical(k, w, prev, params, coordinate)
 
 
 TWO_PI = 2.0 * np.pi
@@ -386,11 +382,19 @@ class KleinNishinaPolarized(KleinNishina):
                              np.full_like(np.asarray(p[0], dtype=np.float64), TWO_PI))))
 
     kernel_coordinates = {
-        **KleinNishina.kernel_coordinates,
+        "linear": LINEAR,
+        # eps's coordinate, for component 0 only
+        "log_eps": dataclasses.replace(KleinNishina.kernel_coordinates["log_eps"], components=(0,)),
         "azimuth_cubic": KernelCoordinate("kn_azimuth", KN_AZIMUTH_CUDA, emulate_prep=_azimuth_emulate_prep,
-                                          emulate_map=_azimuth_emulate_map, uses_prev=True),
+                                          emulate_map=_azimuth_emulate_map, uses_prev=True,
+                                          torch=lambda w, lo, hi, params, prev: azimuth_of_w(
+                                              w, *azimuth_cubic_constants(prev[..., 0], params["k"], lib=torch)),
+                                          components=(1,)),
         "azimuth_kepler": KernelCoordinate("kn_kepler", KN_KEPLER_CUDA, emulate_prep=_kepler_emulate_prep,
-                                           emulate_map=_kepler_emulate_map, uses_prev=True),
+                                           emulate_map=_kepler_emulate_map, uses_prev=True,
+                                           torch=lambda w, lo, hi, params, prev: azimuth_kepler_of_w(
+                                               w, *azimuth_kepler_constants(prev[..., 0], params["k"], lib=torch)),
+                                           components=(1,)),
     }
 
     def component_support(self, k, prev, params):
@@ -438,16 +442,3 @@ class KleinNishinaPolarized(KleinNishina):
                      1.0 - phi_mass(xs, amb, b) / total)
         return np.clip(np.where(x <= 0.0, 1.0, np.where(x >= TWO_PI, 0.0, s)), 0.0, 1.0)
 
-    def to_physical(self, k, w, prev, params, coordinate):
-        if k == 0:
-            return super().to_physical(k, w, prev, params, coordinate)
-        if coordinate == "azimuth_cubic":
-            c0, c1, K = azimuth_cubic_constants(prev[..., 0], params["k"], lib=torch)
-            return azimuth_of_w(w, c0, c1, K)
-        if coordinate == "azimuth_kepler":
-            c0, c1, alpha = azimuth_kepler_constants(prev[..., 0], params["k"], lib=torch)
-            return azimuth_kepler_of_w(w, c0, c1, alpha)
-        if coordinate != "linear":
-            raise ValueError(f"target {self.id!r}: phi (component 1) has the coordinates 'linear', "
-                             f"'azimuth_cubic' and 'azimuth_kepler'; got {coordinate!r}")
-        return w * TWO_PI

@@ -112,10 +112,12 @@ class QuantumSynchrotron(Target):
     kernel_coordinates = {
         "linear": LINEAR,
         "cube": KernelCoordinate("qs_cube", QS_CUBE_CUDA, emulate_prep=lambda p, prev: ((), None),
-                                 emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) ** 3),
+                                 emulate_map=lambda w, lo, hi, c, g, t: w.astype(np.float64) ** 3,
+                                 torch=lambda w, lo, hi, params, prev: w * w * w),
         "two_scale": KernelCoordinate("qs_two_scale", QS_TWO_SCALE_CUDA,
                                       emulate_prep=lambda p, prev: ((), 1.5 * np.asarray(p[0], dtype=np.float64)),
-                                      emulate_map=_emulate_two_scale),
+                                      emulate_map=_emulate_two_scale,
+                                      torch=lambda w, lo, hi, params, prev: xi_two_scale(w, params["chi"])),
     }
 
     def component_support(self, k, prev, params):
@@ -138,10 +140,3 @@ class QuantumSynchrotron(Target):
         """Int_xi^1 of the density (relative-accurate as xi -> 1, where it is ~ e^{-nu})."""
         return P.sf(x, params["chi"])
 
-    def to_physical(self, k, w, prev, params, coordinate):
-        """w in [0, 1] -> xi: ``cube`` (w^3), ``two_scale`` (``xi_two_scale``) or ``linear``."""
-        if coordinate == "cube":
-            return w * w * w
-        if coordinate == "two_scale":
-            return xi_two_scale(w, params["chi"])
-        return super().to_physical(k, w, prev, params, coordinate)

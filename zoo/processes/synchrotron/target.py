@@ -53,7 +53,8 @@ class Synchrotron(Target):
     kernel_coordinates = {
         "linear": LINEAR,
         "log_cube": KernelCoordinate("sync_log_cube", SYNC_LOG_CUBE_CUDA, emulate_prep=lambda p, prev: ((), None),
-                                     emulate_map=lambda w, lo, hi, c, g, t: x_log_cube(w.astype(np.float64), lib=np)),
+                                     emulate_map=lambda w, lo, hi, c, g, t: x_log_cube(w.astype(np.float64), lib=np),
+                                     torch=lambda w, lo, hi, params, prev: x_log_cube(w)),
     }
 
     def component_support(self, k, prev, params):
@@ -73,8 +74,3 @@ class Synchrotron(Target):
         x = np.asarray(x, dtype=np.float64)
         return np.where(x >= X_MAX, 0.0, P.sf(np.minimum(x, X_MAX)))
 
-    def to_physical(self, k, w, prev, params, coordinate):
-        """w in [0, 1] -> x: ``log_cube`` (x = -ln(1 - w^3)) or ``linear`` (x = 700 w)."""
-        if coordinate == "log_cube":
-            return x_log_cube(w)
-        return super().to_physical(k, w, prev, params, coordinate)
