@@ -12,7 +12,9 @@
 // the qualifier of the supports' and coordinates' functions (zoo/processes/*/coords.h, zoo/targets/coords.h)
 #define RZ_FN __device__ __forceinline__
 
-struct RzMap { double lo, hi, g; rz_map_t c0, c1; };
+// the map's constants: lo, hi (the support), g (fp64) and RZ_NC in rz_map_t, RZ_NC set per card by
+// zoo/cuda/codegen.py (the most any of its coordinates uses, KernelCoordinate.n_constants)
+struct RzMap { double lo, hi, g; rz_map_t c[RZ_NC]; };
 
 // each rz_<fn> in both map types: fp32 (<fn>f) and fp64 (<fn>)
 #define RZ_MATH1(fn) \

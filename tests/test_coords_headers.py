@@ -31,7 +31,7 @@ using std::min; using std::max;
 using std::exp; using std::expm1; using std::log; using std::log1p; using std::sqrt; using std::fma;
 #define RZ_FN static inline
 typedef RZ_MAP_T rz_map_t;
-struct RzMap { double lo, hi, g; rz_map_t c0, c1; };
+struct RzMap { double lo, hi, g; rz_map_t c[4]; };
 RZ_FN int rz_clampi(int x, int lo, int hi) { return min(max(x, lo), hi); }
 RZ_FN float rz_atan2(float y, float x) { return std::atan2(y, x); }
 RZ_FN double rz_atan2(double y, double x) { return std::atan2(y, x); }
@@ -138,3 +138,19 @@ def test_every_coordinate_in_double_matches_its_torch_form(tmp_path):
         assert ok.all(), (name, k, coord, pt, w[~ok][:3], c[~ok][:3], x[~ok][:3])
     print(f"{len(cases)} cases, worst {worst:.2e}")   # pytest -s shows it
     assert pos == len(got)
+
+
+def test_map_constants_are_sized_per_card_and_bounded():
+    """RzMap.c has RZ_NC entries, the most any of the card's coordinates uses (zoo.cuda.codegen);
+    no coordinate uses more than MAX_CONSTANTS (the export's RzMap holds that many)."""
+    from zoo.targets.base import MAX_CONSTANTS, map_constants
+
+    for name in zoo.list(kind="sampler"):
+        s = zoo.load(name)
+        t = s.target
+        used = [t.kernel_coordinates[sub.output_transform.coordinate].cuda for sub in s.card.architecture.subnets]
+        want = max(1, max(map_constants(c) for c in [*used, t.kernel_support.cuda, t.cuda_helpers]))
+        assert f"#define RZ_NC {want} " in s.kernel_source(), name
+        for kc in t.kernel_coordinates.values():
+            assert map_constants(kc.cuda) <= MAX_CONSTANTS, (name, kc.name)
+    assert map_constants("m->c[0] = 1; x = m->c[3];") == 4 and map_constants("m->g = 1;") == 0

@@ -390,7 +390,7 @@ _MAP_ENV = """\
 /* the supports and coordinates below are the fused kernel's C (zoo/processes/<p>/coords.h), here
    with the map type rz_map_t = double */
 typedef double rz_map_t;
-typedef struct RzMap { double lo, hi, g; rz_map_t c0, c1; } RzMap;
+typedef struct RzMap { double lo, hi, g; rz_map_t c[4]; } RzMap;   /* 4: KernelCoordinate.MAX_CONSTANTS */
 RZ_FN int rz_clampi(int x, int lo, int hi) { return x < lo ? lo : (x > hi ? hi : x); }
 RZ_FN double rz_exp(double x) { return exp(x); }
 RZ_FN double rz_expm1(double x) { return expm1(x); }
@@ -428,6 +428,10 @@ def _target_functions(prefix: str, card: ModelCard, target) -> str:
     sup = target.kernel_support
     codes = ([target.cuda_helpers] if target.cuda_helpers else []) + [sup.cuda] + \
         [target.kernel_coordinates[n].cuda for n in used]
+    from ..targets.base import MAX_CONSTANTS, map_constants
+
+    if max(map_constants(c) for c in codes) > MAX_CONSTANTS:
+        raise ValueError(f"target {target.id!r}: a coordinate uses more than {MAX_CONSTANTS} map constants (RzMap.c)")
     out = [_MAP_ENV] + [_guarded(c) for c in dict.fromkeys(codes)]
     out += [f"RZ_FN void {prefix}_support(int k, const double *p, const double *prev, double *lo, double *hi) {{",
             "    RzMap m;",
@@ -440,7 +444,7 @@ def _target_functions(prefix: str, card: ModelCard, target) -> str:
         out += [f"RZ_FN double {prefix}_coord_{name}(double w, const double *p, const double *prev, "
                 "double lo, double hi) {",
                 "    RzMap m;",
-                "    m.lo = lo; m.hi = hi; m.g = 0.0; m.c0 = 0.0; m.c1 = 0.0;",
+                "    m.lo = lo; m.hi = hi; m.g = 0.0; m.c[0] = m.c[1] = m.c[2] = m.c[3] = 0.0;",
                 f"    rz_prep_{kc.name}(p, prev, &m);",
                 f"    return rz_map_{kc.name}((rz_map_t)w, &m);",
                 "}", ""]

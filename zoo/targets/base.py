@@ -115,6 +115,16 @@ def coordinate_source(path, name: str) -> str:
 COORDS = Path(__file__).with_name("coords.h")
 
 
+#: the most map constants (``RzMap.c``, in rz_map_t) a coordinate may use (the export's RzMap holds this many)
+MAX_CONSTANTS = 4
+_CONSTANT = re.compile(r"m->c\[(\d+)\]")
+
+
+def map_constants(code: str) -> int:
+    """How many of ``RzMap.c`` a support's or coordinate's C uses (the highest index + 1)."""
+    return max((int(i) + 1 for i in _CONSTANT.findall(code)), default=0)
+
+
 @dataclass(frozen=True)
 class KernelSupport:
     """The support of a target's components in the fused kernel and its emulation.
