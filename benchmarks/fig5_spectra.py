@@ -29,11 +29,11 @@ from pathlib import Path
 import torch
 
 import zoo
-from zoo.spectra.cli import progress_line
-from zoo.spectra.montecarlo import SpectrumConfig, monte_carlo_spectrum
-from zoo.spectra.plot import plot_panels
-from zoo.spectra.populations import PowerLaw
-from zoo.spectra.report import analyse, format_slopes, powerlaw_args
+from zoo.processes.inverse_compton.spectra.cli import progress_line
+from zoo.processes.inverse_compton.spectra.montecarlo import SpectrumConfig, monte_carlo_spectrum
+from zoo.processes.inverse_compton.spectra.plot import plot_panels
+from zoo.processes.inverse_compton.spectra.populations import PowerLaw
+from zoo.processes.inverse_compton.spectra.report import analyse, format_slopes, powerlaw_args
 
 CONFIGS = {
     "A": dict(alpha=3.2, beta=1.5, g=(1.0, 1e9), e=(1e-6, 1e-3)),

@@ -411,7 +411,7 @@ def test_optional_extras_are_checked_before_any_work(tmp_path, capsys, monkeypat
     monkeypatch.setattr(zoo.validation, "validate", lambda *a, **k: pytest.fail("validated before the check"))
     assert main(["validate", "bessel-test", "--plot", str(tmp_path / "p.png")]) == 2
     assert "'.[plot]' in a radzoo checkout" in capsys.readouterr().err
-    import zoo.spectra.montecarlo as mc
+    import zoo.processes.inverse_compton.spectra.montecarlo as mc
 
     monkeypatch.setattr(mc, "monte_carlo_spectrum", lambda *a, **k: pytest.fail("sampled before the check"))
     spec = ["spectrum", "ic-isotropic", "--electrons", "powerlaw:alpha=3,gmin=10,gmax=1e3",

@@ -9,11 +9,12 @@ from scipy.integrate import dblquad, quad
 
 import zoo
 from zoo.cli import main
-from zoo.spectra import (MCSpectrum, PowerLaw, SpectrumConfig, Tabulated, chi2, fit_slope, monte_carlo_spectrum,
-                         parse_population, reference_spectrum, segments)
-from zoo.spectra.analytic import breaks, regime, slope_table
-from zoo.spectra.montecarlo import cell_draws, combine, run_block
-from zoo.spectra.reference import point_spectrum, total_rate_integral
+from zoo.processes.inverse_compton.spectra import (MCSpectrum, PowerLaw, SpectrumConfig, Tabulated, chi2,
+                                                   fit_slope, monte_carlo_spectrum, parse_population,
+                                                   reference_spectrum, segments)
+from zoo.processes.inverse_compton.spectra.analytic import breaks, regime, slope_table
+from zoo.processes.inverse_compton.spectra.montecarlo import cell_draws, combine, run_block
+from zoo.processes.inverse_compton.spectra.reference import point_spectrum, total_rate_integral
 from zoo.processes.inverse_compton.rates import total_rate
 from zoo.processes.inverse_compton.isotropic import antiderivative, q_of_eps, eps_of_q, regime_b
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import zoo
-from zoo.spectra import PowerLaw, SpectrumConfig, monte_carlo_spectrum
-from zoo.spectra.distributed import distributed_spectrum, model_loads, shard_blocks
+from zoo.processes.inverse_compton.spectra import PowerLaw, SpectrumConfig, monte_carlo_spectrum
+from zoo.processes.inverse_compton.spectra.distributed import distributed_spectrum, model_loads, shard_blocks
 
 distributed = pytest.importorskip("distributed")
 

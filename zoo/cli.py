@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema)
     # -- subcommands of other layers: each module's register(sub) adds its own parser --
     from .cuda.cli import register as _reg_cuda; _reg_cuda(sub)  # noqa: E702
-    from .spectra.cli import register as _reg_spectra; _reg_spectra(sub)  # noqa: E702
+    from .processes.inverse_compton.spectra.cli import register as _reg_spectra; _reg_spectra(sub)  # noqa: E702
     from .publish import register as _reg_publish; _reg_publish(sub)  # noqa: E702
     from .export.cli import register as _reg_export; _reg_export(sub)  # noqa: E702
     from .recipes import register as _reg_train; _reg_train(sub)  # noqa: E702

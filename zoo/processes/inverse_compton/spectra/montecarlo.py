@@ -24,7 +24,7 @@ Determinism: the random numbers of cell c (u, and the jitter) come from
 ``block_cells`` consecutive cells (one batched sampler call each, per-sample
 parameters); block sums are reduced in block order. The result is therefore
 bit-identical however the blocks are spread over processes or machines (see
-:mod:`zoo.spectra.distributed`), on the same device type.
+:mod:`zoo.processes.inverse_compton.spectra.distributed`), on the same device type.
 """
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..processes.inverse_compton.rates import total_rate
-from ..processes.inverse_compton.isotropic import eps_max
+from ..rates import total_rate
+from ..isotropic import eps_max
 
 
 #: default number of samples per block (one batched sampler call, the unit of progress and sharding)
@@ -52,7 +52,7 @@ def log_edges(lo: float, hi: float, per_decade: int) -> np.ndarray:
 
 @dataclass
 class SpectrumConfig:
-    """What to compute. Populations: see :mod:`zoo.spectra.populations`.
+    """What to compute. Populations: see :mod:`zoo.processes.inverse_compton.spectra.populations`.
 
     ``edges``: outgoing-energy bin edges [m_e c^2]; default log-spaced, ``bins_per_decade``
     per decade, from the lowest eps0 to the kinematic maximum of (gamma_max, eps0_max).

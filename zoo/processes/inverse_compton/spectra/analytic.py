@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..processes.inverse_compton.isotropic import eps_max
+from ..isotropic import eps_max
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Blocks of ``cfg.block_cells`` consecutive cells are grouped into contiguous shar
 Dask task each. A worker process loads the model once (by registry name or folder,
 so the weights are read on the worker, not shipped from the client) and keeps it for
 later tasks. Block sums come back to the client and are reduced in block order, so
-the result is bit-identical to :func:`zoo.spectra.montecarlo.monte_carlo_spectrum`
+the result is bit-identical to :func:`zoo.processes.inverse_compton.spectra.montecarlo.monte_carlo_spectrum`
 with the same configuration, for any number of workers or shards.
 
     from distributed import Client, LocalCluster
@@ -36,7 +36,7 @@ def worker_sampler(model: str):
     """The sampler of ``model`` in this process, loaded on first use (one load per process)."""
     with _LOCK:
         if model not in _SAMPLERS:
-            from ..api import load_sampler as load
+            from ....api import load_sampler as load
 
             _SAMPLERS[model] = load(model)
             _LOADS[model] += 1

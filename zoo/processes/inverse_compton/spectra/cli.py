@@ -17,13 +17,13 @@ def cmd_spectrum(args) -> int:
     import numpy as np
     import torch
 
-    from ..api import load_sampler as load
+    from ....api import load_sampler as load
 
     from .montecarlo import SpectrumConfig, monte_carlo_spectrum
     from .populations import parse_population
     from .report import analyse, powerlaw_args, summary
 
-    from ..checks import require_extra
+    from ....checks import require_extra
 
     if args.plot:
         require_extra("matplotlib", "plot", "--plot")
@@ -44,7 +44,7 @@ def cmd_spectrum(args) -> int:
                                       progress=progress)
     else:
         sampler = load(args.model)
-        from ..processes.inverse_compton import InverseComptonIsotropic
+        from .. import InverseComptonIsotropic
 
         if sampler.card.target.id != InverseComptonIsotropic.id:
             raise ValueError(f"{args.model}: spectra need an inverse-Compton sampler (target "
@@ -75,7 +75,7 @@ def cmd_spectrum(args) -> int:
 
 def register(sub) -> None:
     """Add the ``spectrum`` subcommand to the ``zoo`` parser's subparsers."""
-    from ..checks import count_type
+    from ....checks import count_type
 
     p = sub.add_parser("spectrum", help="IC photon spectrum of electron and photon populations (Fig. 5)",
                        description="Monte Carlo IC spectrum with the model's sampler, checked against direct "

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..targets.base import gauss_legendre
-from ..processes.inverse_compton.rates import gamma_threshold, rate_density
-from ..processes.inverse_compton.isotropic import eps_max
+from ....targets.base import gauss_legendre
+from ..rates import gamma_threshold, rate_density
+from ..isotropic import eps_max
 
 
 def _panel_nodes(a, b, panels: int, order: int):
@@ -93,7 +93,7 @@ def reference_spectrum(electrons, photons, edges, *, order_eps: int = 6, **kw) -
 
 def total_rate_integral(electrons, photons, *, order: int = 8, panels: int = 24) -> float:
     """∫∫ n_e(gamma) n(eps0) R(gamma, eps0) dgamma deps0 (the spectrum's integral over all eps)."""
-    from ..processes.inverse_compton.rates import total_rate
+    from ..rates import total_rate
 
     (g_lo, g_hi), (e_lo, e_hi) = electrons.bounds, photons.bounds
     tg, wg = _panel_nodes(np.log(g_lo), np.log(g_hi), panels, order)
