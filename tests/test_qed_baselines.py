@@ -40,29 +40,33 @@ def published():
             "smilei_bw": SmileiPairTable(), "picsar_bw": PicsarPairTable()}
 
 
+def _rows(table, n, chi, rows, lo, hi, log, exp):
+    """Rows k .. k + rows - 1 of a code's n x n table over [lo, hi] (log-spaced in ``log``), k the row
+    just below chi's."""
+    d = (log(hi) - log(lo)) / (n - 1)
+    k = int((log(chi) - log(lo)) / d) - 1
+    return table(rows, n, exp(log(lo) + k * d), exp(log(lo) + (k + rows - 1) * d))
+
+
+def _pow10(x):
+    return 10 ** x
+
+
 def picsar_qs_rows(n, chi, rows=4, lo=1e-3, hi=1e3):
-    """Rows k .. k + rows - 1 of PICSAR-QED's n x n photon table, k the row just below chi's."""
-    dx = (math.log(hi) - math.log(lo)) / (n - 1)
-    k = int((math.log(chi) - math.log(lo)) / dx) - 1
-    return PicsarPhotonTable(rows, n, math.exp(math.log(lo) + k * dx), math.exp(math.log(lo) + (k + rows - 1) * dx))
+    """Rows of PICSAR-QED's n x n photon table (ln-spaced in chi)."""
+    return _rows(PicsarPhotonTable, n, chi, rows, lo, hi, math.log, math.exp)
 
 
 def smilei_qs_rows(n, chi, rows=4, lo=1e-4, hi=1e3):
-    d = (math.log10(hi) - math.log10(lo)) / (n - 1)
-    k = int((math.log10(chi) - math.log10(lo)) / d) - 1
-    return SmileiPhotonTable(rows, n, 10 ** (math.log10(lo) + k * d), 10 ** (math.log10(lo) + (k + rows - 1) * d))
+    return _rows(SmileiPhotonTable, n, chi, rows, lo, hi, math.log10, _pow10)
 
 
 def picsar_bw_rows(n, chi, rows=4, lo=1e-2, hi=1e3):
-    dx = (math.log(hi) - math.log(lo)) / (n - 1)
-    k = int((math.log(chi) - math.log(lo)) / dx) - 1
-    return PicsarPairTable(rows, n, math.exp(math.log(lo) + k * dx), math.exp(math.log(lo) + (k + rows - 1) * dx))
+    return _rows(PicsarPairTable, n, chi, rows, lo, hi, math.log, math.exp)
 
 
 def smilei_bw_rows(n, chi, rows=4, lo=1e-2, hi=1e3):
-    d = (math.log10(hi) - math.log10(lo)) / (n - 1)
-    k = int((math.log10(chi) - math.log10(lo)) / d) - 1
-    return SmileiPairTable(rows, n, 10 ** (math.log10(lo) + k * d), 10 ** (math.log10(lo) + (k + rows - 1) * d))
+    return _rows(SmileiPairTable, n, chi, rows, lo, hi, math.log10, _pow10)
 
 
 def ks(sampler, chi, phys):
