@@ -122,6 +122,38 @@ def test_header_compiles_as_c99_and_cpp_without_warnings(samplers, name, tmp_pat
             assert "warning" not in out.stderr, out.stderr
 
 
+def test_every_model_in_one_translation_unit(samplers, tmp_path):
+    """Every sampler's header included in one C99 file (-pedantic, no warnings): the supports' and
+    coordinates' C that models share (klein-nishina and klein-nishina-polarized, the inverse-Compton
+    targets) is defined once; each model's ppf1/ppf then agrees with the Python path at one point."""
+    import torch
+
+    headers = [export(samplers[n], "c", tmp_path, precision="float64")[0].name for n in MODELS]
+    calls, want = [], []
+    for n in MODELS:
+        s = samplers[n]
+        u, params = random_inputs(s, n=1, seed=3)
+        ident = n.replace("-", "_")
+        p = ", ".join(repr(float(v)) for v in params[0]) or "0.0"
+        uu = ", ".join(repr(float(v)) for v in u[0])
+        calls.append(f"    {{ const double u[] = {{{uu}}}, p[] = {{{p}}}; double o[{s.dim}]; "
+                     f"radzoo_{ident}_ppf(1, u, p, o); for (int k = 0; k < {s.dim}; ++k) printf(\"%a\\n\", o[k]); }}")
+        x = s.ppf(torch.as_tensor(u if s.dim > 1 else u[:, 0], dtype=torch.float64),
+                  **{q.name: float(v) for q, v in zip(s.card.target.parameters, params[0])})
+        want += list(np.atleast_1d(x.numpy()).ravel())
+    src = tmp_path / "all.c"
+    src.write_text("#include <stdio.h>\n" + "".join(f'#include "{h}"\n' for h in headers)
+                   + "int main(void) {\n" + "\n".join(calls) + "\n    return 0;\n}\n")
+    exe = tmp_path / "all"
+    out = subprocess.run([CC, "-std=c99", "-Wall", "-Wextra", "-pedantic", "-O1", "-o", str(exe), str(src), "-lm"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "warning" not in out.stderr, out.stderr[-3000:]
+    got = [float.fromhex(v) for v in subprocess.run([str(exe)], capture_output=True, text=True,
+                                                    check=True).stdout.split()]
+    # the float64 export and the float32 torch path: 1e-5 relative (the network's float32 rounding)
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_cuda_export_compiles_with_nvrtc_for_sm80_and_sm90(samplers, name, tmp_path):
     from zoo import cuda
