@@ -1,19 +1,20 @@
-// radzoo fused sampler: the w -> physical-sample mapping, one small device function per
-// squash (radzoo_lib.cuh) and per (target, coordinate) pair (here). Mirrors zoo/transforms.py
-// and each target's `to_physical`; zoo/cuda/codegen.py maps card names onto these functions.
+// radzoo fused sampler: the environment of the w -> physical-sample maps (the RzMap struct, the
+// RZ_FN qualifier, the rz_* math in both map types). The maps themselves are C functions in one
+// header per process (zoo/processes/<p>/coords.h, zoo/targets/coords.h), mirrored in torch and numpy
+// by the KernelCoordinate / KernelSupport objects; zoo/cuda/codegen.py maps card names onto them.
 //
 // A coordinate is a pair rz_prep_<name> / rz_map_<name> and a target supplies rz_support_<name>
 // (signatures below). The prep runs in fp64
 // (once per thread for broadcast parameters, once per sample otherwise); the map's transcendental
 // part runs in rz_map_t (fp32 by default) and only its last step in fp64 where the sample needs
 // more than 24 bits (IC: eps within a few units of gamma ~ 1e10).
-// Adding a coordinate: a KernelCoordinate on its target (zoo/targets/base.py).
+// Adding a coordinate: its C in the process's coords.h and a KernelCoordinate on its target (zoo/targets/base.py).
 
 // the qualifier of the supports' and coordinates' functions (zoo/processes/*/coords.h, zoo/targets/coords.h)
 #define RZ_FN __device__ __forceinline__
 
 // the map's constants: lo, hi (the support), g (fp64) and RZ_NC in rz_map_t, RZ_NC set per card by
-// zoo/cuda/codegen.py (the most any of its coordinates uses, KernelCoordinate.n_constants)
+// zoo/cuda/codegen.py (the most any of its supports and coordinates uses: zoo.targets.base.map_constants)
 struct RzMap { double lo, hi, g; rz_map_t c[RZ_NC]; };
 
 // each rz_<fn> in both map types: fp32 (<fn>f) and fp64 (<fn>)
@@ -35,8 +36,8 @@ RZ_FN double rz_atan2(double y, double x) { return atan2(y, x); }
 RZ_FN float rz_sin(float x) { return sinpif(x * 0.318309886183790672f); }
 RZ_FN double rz_sin(double x) { return sinpi(x * 0.31830988618379067); }
 
-// Supports and coordinates are defined with their targets (Target.kernel_support,
-// Target.kernel_coordinates in zoo/targets/) and emitted by zoo/cuda/codegen.py:
+// Supports and coordinates are defined in the processes' coords.h (Target.kernel_support,
+// Target.kernel_coordinates name them) and emitted by zoo/cuda/codegen.py:
 //   rz_support_<name>(int k, const double* p, const double* prev, RzMap* m)   sets m->lo, m->hi of component k
 //   rz_prep_<name>(const double* p, const double* prev, RzMap* m)      fp64 map constants
 //   rz_map_<name>(rz_map_t w, const RzMap* m)                          w -> sample (double)
