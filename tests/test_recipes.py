@@ -10,9 +10,9 @@ import torch
 import zoo
 from zoo.card import ModelCard, read_card
 from zoo.model import InverseCDFModel
-from zoo.recipes import RECIPE_FILENAME, find_recipe, make_sampler_card, read_recipe, recipe_paths, train
+from zoo.recipes import RECIPE_FILENAME, find_recipe, read_recipe, recipe_paths, train
 from zoo.registry import bundled_names
-from zoo.training import cdf_loss, train_cdf_loss
+from zoo.training import cdf_loss, recipe_card, train_cdf_loss
 
 from tiers import by_tier
 
@@ -41,7 +41,7 @@ def test_a_recipe_rebuilds_its_cards_settings(name):
     card = zoo.load(name).card
     recipe = find_recipe(name)
     hp = card.training.hyperparameters
-    fresh = make_sampler_card(recipe, seed=hp["seed"], steps=hp["steps"], batch_size=hp["batch_size"])
+    fresh = recipe_card(recipe, seed=hp["seed"], steps=hp["steps"], batch_size=hp["batch_size"])
     for field in ("name", "version", "summary", "target", "architecture", "license", "citation"):
         assert getattr(fresh, field) == getattr(card, field), field
     assert fresh.training.parameter_grid == card.training.parameter_grid
@@ -68,6 +68,10 @@ def test_bad_recipes_get_clear_errors(tmp_path):
     text = recipe_paths()["bessel-test"].read_text().replace("\n[fit]\n", "\n[fit]\nsteps_typo = 3\n")
     bad.write_text(text)
     with pytest.raises(ValueError, match=r"\[fit\].*steps_typo"):
+        train(str(bad), ["--smoke", "--out", str(tmp_path / "o")])
+    assert not (tmp_path / "o").exists()
+    bad.write_text(recipe_paths()["bessel-test"].read_text().replace("\n[card]\n", "\n[card]\nseed = 3\n"))
+    with pytest.raises(ValueError, match=r"\[card\].*seed"):   # the trainer sets the seed itself
         train(str(bad), ["--smoke", "--out", str(tmp_path / "o")])
     assert not (tmp_path / "o").exists()
 

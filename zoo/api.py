@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .checks import check_revision
 from .kinds import KINDS, build, require
-from .registry import HF_PREFIX, bundled_kind, bundled_names, resolve
+from .registry import HF_PREFIX, bundled_names, resolve
 
 
 def load(name_or_dir: str | Path, *, revision: str | None = None):
@@ -47,8 +47,7 @@ def list_models(pattern: str = "*", *, kind: str | None = None) -> list[str]:
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(sorted(KINDS))} (or None for all), got {kind!r}"
                          if isinstance(kind, str) else f"kind must be a str or None, got {type(kind).__name__}")
-    names = [n for n in bundled_names() if fnmatch.fnmatchcase(n, pattern)]
-    return names if kind is None else [n for n in names if bundled_kind(n) == kind]
+    return [n for n in bundled_names(kind) if fnmatch.fnmatchcase(n, pattern)]
 
 
 __all__ = ["HF_PREFIX", "KINDS", "list_models", "load", "load_sampler"]

@@ -4,12 +4,6 @@ of each per model kind; ``zoo.kinds`` picks them (``zoo.kinds.architecture_strin
 from __future__ import annotations
 
 
-def _bundled(kind: str) -> list[str]:
-    from .registry import bundled_kind, bundled_names
-
-    return [n for n in bundled_names() if bundled_kind(n) == kind]
-
-
 def sampler_architecture_string(card) -> str:
     """e.g. '4→64→64→64→1 tanh; u: arcsine, residual; out: clamp, log1p_bq' (chained nets joined by +)."""
     subs = card.architecture.subnets
@@ -25,12 +19,12 @@ def sampler_architecture_string(card) -> str:
 def models_table(names: list[str] | None = None) -> str:
     """Markdown table of the bundled samplers (``names``; default all), from their cards (metrics
     written by the validator), with the goals line under it."""
-    from .registry import resolve
+    from .registry import bundled_names, resolve
 
     rows = ["| model | samples | architecture | weights | KS median | KS max | tail 1e-4 median / max | "
             "tail 1e-6 median / max | JS median | JS at paper point | monotone |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    names = _bundled("sampler") if names is None else names
+    names = bundled_names("sampler") if names is None else names
     for name in names:
         card, _ = resolve(name)
         m = card.metrics
@@ -145,12 +139,12 @@ def _triple(v) -> str:
 def surrogates_table(names: list[str] | None = None) -> str:
     """Markdown table of the bundled field surrogates (``names``; default all; metrics written by the
     surrogate validator)."""
-    from .registry import resolve
+    from .registry import bundled_names, resolve
 
     rows = ["| model | inputs | grid | architecture | weights | test MAE / std (Ws / Wx / Wy) | "
             "2-sigma calibration | y-symmetry violation | out-of-distribution MAE / std (mean of Ws, Wx, Wy) |",
             "|---|---|---|---|---|---|---|---|---|"]
-    for name in _bundled("surrogate") if names is None else names:
+    for name in bundled_names("surrogate") if names is None else names:
         card, _ = resolve(name)
         m = card.metrics
         ins = ", ".join(f"{i.name} [{i.unit}]" for i in card.inputs)

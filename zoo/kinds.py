@@ -120,9 +120,10 @@ class SamplerKind(ModelKind):
         def make_card(*, seed, steps, batch_size, hidden=None):
             return recipe_card(recipe, seed=seed, steps=steps, batch_size=batch_size, hidden=hidden)
 
+        fit = recipe.arguments("fit", recipe_main, reserved=("make_card", "name", "default_out", "argv"))
         out = recipe.default_out
         return recipe_main(make_card, name=recipe.name, default_out=None if out is None else str(out),
-                           argv=argv, **recipe.fit)
+                           argv=argv, **fit)
 
     def validate_command(self, args, card, folder):
         from .validation import validate
@@ -197,7 +198,7 @@ class SurrogateKind(ModelKind):
         if recipe.card:
             raise ValueError(f"recipe {recipe.path}: surrogate recipes take their settings in [fit] only")
         return recipe_main(name=recipe.name, recipe=recipe.reference, default_out=recipe.default_out, argv=argv,
-                           **recipe.fit)
+                           **recipe.arguments("fit", recipe_main, reserved=("name", "recipe", "default_out", "argv")))
 
     def validate_command(self, args, card, folder):
         from .surrogates.validation import validate_surrogate, with_metrics

@@ -63,10 +63,23 @@ class Recipe:
 
     @property
     def default_out(self) -> Path | None:
-        """Where a run writes by default: the recipe's folder in a source checkout (``registry/<name>``);
-        None (``--out`` required) where the recipe lies inside an installed package."""
+        """Where a run writes by default: the recipe's folder (``registry/<name>`` in a source checkout);
+        None (``--out`` required) where that folder lies inside the installed package."""
         folder = self.path.resolve().parent
-        return None if "site-packages" in folder.parts or "dist-packages" in folder.parts else folder
+        return None if folder.is_relative_to(Path(__file__).resolve().parent) else folder
+
+    def arguments(self, table: str, fn, reserved: tuple[str, ...] = ()) -> dict:
+        """The ``[card]`` or ``[fit]`` table as keyword arguments of ``fn``: a key ``fn`` does not take,
+        or one of ``reserved`` (those the trainer sets itself), is refused before any work (ValueError
+        naming the file, the table and the keys)."""
+        import inspect
+
+        values = getattr(self, table)
+        unknown = sorted(set(values) - (set(inspect.signature(fn).parameters) - set(reserved)))
+        if unknown:
+            raise ValueError(f"recipe {self.path}: [{table}] has keys {unknown} that {fn.__qualname__} does not "
+                             "take")
+        return dict(values)
 
 
 def read_recipe(path: str | Path) -> Recipe:
@@ -124,12 +137,7 @@ def train(name_or_path: str, argv: list[str] | None = None):
     from .kinds import KINDS
 
     recipe = find_recipe(name_or_path)
-    try:
-        return KINDS[recipe.kind].train(recipe, list(argv or []))
-    except TypeError as err:   # a [fit] key the trainer does not take
-        if "unexpected keyword" in str(err):
-            raise ValueError(f"recipe {recipe.path}: [fit] {err}") from None
-        raise
+    return KINDS[recipe.kind].train(recipe, list(argv or []))
 
 
 def register(sub) -> None:
@@ -144,10 +152,3 @@ def register(sub) -> None:
     p.add_argument("recipe", help="bundled model name, a folder holding recipe.toml, or a recipe file")
     p.add_argument("flags", nargs=argparse.REMAINDER, help="the trainer's flags")
     p.set_defaults(func=lambda args: (train(args.recipe, args.flags), 0)[1])
-
-
-def make_sampler_card(recipe: Recipe, **kw):
-    """The sampler card a recipe describes before training (``zoo.training.recipe_card``)."""
-    from .training import recipe_card
-
-    return recipe_card(recipe, **kw)

@@ -44,10 +44,11 @@ def bundled_registry_dir() -> Path:
 HF_PREFIX = "hf:"
 
 
-def bundled_names() -> list[str]:
-    """Names of the bundled models."""
+def bundled_names(kind: str | None = None) -> list[str]:
+    """Names of the bundled models (of one card ``kind`` if given)."""
     root = bundled_registry_dir()
-    return sorted(p.parent.name for p in root.glob(f"*/{CARD_FILENAME}"))
+    names = sorted(p.parent.name for p in root.glob(f"*/{CARD_FILENAME}"))
+    return names if kind is None else [n for n in names if bundled_kind(n) == kind]
 
 
 def is_path_like(name_or_dir) -> bool:

@@ -292,17 +292,14 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
 def recipe_card(recipe, *, seed: int, steps: int, batch_size: int, hidden=None) -> ModelCard:
     """The card a sampler recipe (``zoo.recipes.Recipe``) describes before training: ``base_card`` of
     its ``[card]`` table (``hidden`` overrides its widths)."""
-    spec = dict(recipe.card)
+    spec = recipe.arguments("card", base_card, reserved=("name", "recipe", "seed", "steps", "batch_size"))
     # TOML arrays are lists; the card's domains are (lo, hi) pairs
     spec["parameters"] = [{**p, "domain": tuple(p["domain"])} if isinstance(p, dict) and "domain" in p else p
                           for p in spec.get("parameters", [])]
     if hidden is not None:
         spec["hidden"] = hidden
-    try:
-        return base_card(name=recipe.name, recipe=recipe.reference, seed=seed, steps=steps,
-                         batch_size=batch_size, **spec)
-    except TypeError as err:
-        raise ValueError(f"recipe {recipe.path}: [card] {err}") from None
+    return base_card(name=recipe.name, recipe=recipe.reference, seed=seed, steps=steps, batch_size=batch_size,
+                     **spec)
 
 
 def describe_training(objective, *, steps: int, batch_size: int, lr: float, lbfgs_rounds: int,

@@ -22,7 +22,6 @@ The generated header has no dependency beyond the C standard library (``math.h``
 from __future__ import annotations
 
 import math
-import re
 
 from ..card import ModelCard
 from ..sourcetext import comment, identifier, string_literal
@@ -402,17 +401,18 @@ RZ_FN double rz_sin(double x) { return sin(x); }
 RZ_FN double rz_atan2(double y, double x) { return atan2(y, x); }
 #endif /* RADZOO_MAP_ENV_ */
 """
-_FN_NAME = re.compile(r"^RZ_FN\s+[\w\s\*]+?\b(rz_\w+)\s*\(", re.M)
 
 
 def _guarded(code: str) -> str:
     """C functions (the kernel's text) defined once per translation unit, whichever exported model
     brings them first (guard: the first function's name)."""
-    first = _FN_NAME.search(code)
-    if first is None:
+    from ..targets.base import function_names
+
+    names = function_names(code)
+    if not names or not names[0].startswith("rz_"):
         raise ValueError("a support's or coordinate's C must define its functions as `RZ_FN <type> rz_<name>(...)` "
                          "in C that is valid in the kernel and the export (see zoo/targets/coords.h)")
-    guard = f"RADZOO_HAVE_{first.group(1).upper()}"
+    guard = f"RADZOO_HAVE_{names[0].upper()}"
     return f"#ifndef {guard}\n#define {guard}\n{code}\n#endif\n"
 
 

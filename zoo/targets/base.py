@@ -68,6 +68,11 @@ def bisect_increasing(g, y: np.ndarray, steps: int) -> np.ndarray:
 _FN_START = re.compile(r"^RZ_FN\s+[\w\s\*]+?\b(\w+)\s*\(", re.M)
 
 
+def function_names(code: str) -> list[str]:
+    """The names of the ``RZ_FN`` functions a piece of C defines, in order."""
+    return _FN_START.findall(code)
+
+
 @functools.lru_cache(maxsize=None)
 def _header_functions(path: str) -> dict[str, str]:
     """name -> text (the comment lines just above it, then the function) of every ``RZ_FN`` function
@@ -291,8 +296,7 @@ class Target:
             raise ValueError(f"target {self.id!r} has no coordinate {coordinate!r}; "
                              f"allowed: {', '.join(self.coordinates)}")
         if kc.components is not None and k not in kc.components:
-            allowed = [c for c in self.coordinates if self.kernel_coordinates[c].components in (None,)
-                       or k in self.kernel_coordinates[c].components]
+            allowed = [c for c in self.coordinates if k in (self.kernel_coordinates[c].components or (k,))]
             raise ValueError(f"target {self.id!r}: coordinate {coordinate!r} is for component(s) "
                              f"{list(kc.components)}; component {k} has {', '.join(allowed)}")
         lo, hi = self.torch_support(k, prev, params) if kc.needs_support else (None, None)
