@@ -3,14 +3,16 @@
     python benchmarks/structure_metrics.py
 
 * C/CUDA lines inside Python string literals under zoo/: the lines of the string literals (docstrings
-  aside) that hold C (a CUDA qualifier, RzMap, rz_map_t, a ``const double`` declaration, a ``return
-  ...;``, a libm call such as log1p/expm1/fmin, a ``#define``); per file, the code generators
+  aside; triple-quoted C templates count) that hold C (a CUDA qualifier, RzMap, rz_map_t, a
+  ``const double`` declaration, a ``return ...;``, a libm call such as log1p/expm1/fmin, a
+  ``#define``; zoo/sourcetext.py's keyword list and a few regexes match too); per file, the code generators
   (zoo/cuda/codegen.py, zoo/export/cgen.py) apart;
 * branches on the model kind outside zoo/kinds.py (the pattern tests/test_architecture.py uses);
 * ``sys.path.insert`` anywhere in the tree; recipes as Python scripts vs recipe.toml files.
 """
 from __future__ import annotations
 
+import ast
 import io
 import re
 import sys
@@ -26,14 +28,28 @@ KIND = re.compile(r"card\.kind\s*[!=]=|isinstance\([^)]*(ModelCard|SurrogateCard
                   r"kind\s*[!=]=\s*[\"'](sampler|surrogate)[\"']|[\"'](sampler|surrogate)[\"']\s*[!=]=")
 
 
+def _docstring_lines(source: str) -> set[int]:
+    """The first lines of the module's, classes' and functions' docstrings."""
+    out = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                    and isinstance(first.value.value, str):
+                out.add(first.lineno)
+    return out
+
+
 def c_lines_in_strings(path: Path) -> int:
+    """Lines of C in the file's string literals, docstrings aside (triple-quoted C templates count)."""
+    source = path.read_text(encoding="utf-8")
+    docs = _docstring_lines(source)
     n = 0
-    toks = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
-    for tok in toks:
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
         if tok.type == tokenize.STRING or tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1):
+            if tok.start[0] in docs:
+                continue
             body = tok.string
-            if body.lstrip("rbfuRBFU").startswith(('"""', "'''")):
-                continue   # docstrings and long prose
             if C_TOKEN.search(body):
                 n += max(1, body.count("\\n") + body.count("\n"))
     return n

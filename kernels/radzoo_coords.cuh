@@ -1,5 +1,5 @@
-// radzoo fused sampler: the environment of the w -> physical-sample maps (the RzMap struct, the
-// RZ_FN qualifier, the rz_* math in both map types). The maps themselves are C functions in one
+// radzoo fused sampler: the environment of the w -> physical-sample maps and of the transforms (the
+// RzMap struct, the RZ_FN qualifier, the rz_* math in both map types, rz_tf_t). The maps themselves are C functions in one
 // header per process (zoo/processes/<p>/coords.h, zoo/targets/coords.h), mirrored in torch and numpy
 // by the KernelCoordinate / KernelSupport objects; zoo/cuda/codegen.py maps card names onto them.
 //
@@ -27,10 +27,22 @@ RZ_MATH1(sqrt)
 RZ_MATH1(sinh)
 RZ_MATH1(asinh)
 RZ_MATH1(cbrt)
+RZ_MATH1(tanh)
+RZ_MATH1(log)
+RZ_MATH1(log10)
 #undef RZ_MATH1
 RZ_FN int rz_clampi(int x, int lo, int hi) { return min(max(x, lo), hi); }
 RZ_FN float rz_atan2(float y, float x) { return atan2f(y, x); }
 RZ_FN double rz_atan2(double y, double x) { return atan2(y, x); }
+RZ_FN float rz_fmin(float x, float y) { return fminf(x, y); }
+RZ_FN double rz_fmin(double x, double y) { return fmin(x, y); }
+RZ_FN float rz_fmax(float x, float y) { return fmaxf(x, y); }
+RZ_FN double rz_fmax(double x, double y) { return fmax(x, y); }
+
+// the transforms (zoo/transforms.h: squashes, u transforms, input and earlier-output columns) run
+// in fp32 in the kernel: rz_tf_t is float and RZ_C(x) a float literal
+typedef float rz_tf_t;
+#define RZ_C(x) x##f
 // sin x for x in [0, pi] (the Kepler coordinate): through sinpi, whose range reduction is exact and
 // needs no local memory (sin/sinf keep a Payne-Hanek slow path with a local array for large x)
 RZ_FN float rz_sin(float x) { return sinpif(x * 0.318309886183790672f); }

@@ -239,5 +239,5 @@ __device__ __forceinline__ void rz_dense_out(const float* __restrict__ wo, float
     z0 = s0 + bo; z1 = s1 + bo;
 }
 
-// u transforms, parameter input columns and squashes: their device functions are defined with
-// the rest of each transform in zoo/transform_defs.py and emitted by zoo/cuda/codegen.py.
+// u transforms, parameter input columns and squashes: their device functions are defined
+// in zoo/transforms.h (their other forms: zoo/transform_defs.py) and included by zoo/cuda/codegen.py.

@@ -18,8 +18,12 @@ def test_wheel_contains_registry_and_kernels(tmp_path):
     assert any(n.startswith("zoo/_kernels/") for n in names)
     assert "zoo/cli.py" in names and "zoo/processes/inverse_compton/isotropic.py" in names
     assert "zoo/export/cgen.py" in names and "zoo/transform_defs.py" in names
-    # the C sources of the supports and coordinates (read at import time) and every recipe
+    # the C sources of the supports, coordinates and transforms (read at import time), the export's
+    # fixed C, and every recipe
     assert "zoo/targets/coords.h" in names and "zoo/processes/klein_nishina/coords.h" in names
+    assert "zoo/transforms.h" in names
+    assert {f"zoo/export/c/{f}" for f in ("radzoo_common.h", "radzoo_common.cuh", "radzoo_philox.h",
+                                           "radzoo_map_env.h")} <= names
     assert all(f"zoo/_registry/{m}/recipe.toml" in names for m in ("ic-isotropic", "csr-wake-gaussian"))
 
 

@@ -3,13 +3,15 @@
 For each squash, u transform, parameter input column and earlier-output column: the torch form
 behaves at both ends,
 the inverse (squashes) inverts it, the kernel emulation agrees with torch to float32 rounding,
-the C form (zoo export) agrees with torch to float64 rounding, and the CUDA device code compiles
-(NVRTC, when the cuda extra is installed). A new transform is added to the registries and this
-test covers it with no edit.
+its C function (zoo/transforms.h, one source for the kernel and the export) compiled by gcc in
+the export's float64 environment agrees with torch to float64 rounding, and the same text
+compiles for the device (NVRTC, when the cuda extra is installed). A new transform is added to
+the registries and zoo/transforms.h, and this test covers it with no edit.
 """
 from __future__ import annotations
 
 import ctypes
+import re
 import shutil
 import subprocess
 
@@ -17,7 +19,8 @@ import numpy as np
 import pytest
 import torch
 
-from zoo.transform_defs import EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES, U_TRANSFORMS, cuda_definitions
+from zoo.transform_defs import (EARLIER_COLUMNS, HEADER, INPUT_COLUMNS, LOG_TAIL_SCALE, SQUASHES, TANH_PAPER_ALPHA,
+                                TANH_PAPER_BETA, U_TRANSFORMS, c_definitions, every_transform)
 
 CC = shutil.which("gcc") or shutil.which("cc")
 Z = np.concatenate([np.linspace(-30, 30, 2001), [-1e6, 1e6, 0.0, 1.0, 0.5]])
@@ -25,14 +28,18 @@ U = np.concatenate([np.linspace(0, 1, 2001), [1e-12, 1 - 1e-12]])
 V = np.geomspace(1e-10, 1e10, 201)
 
 
-def c_eval(expr: str, var: str, x: np.ndarray, tmp_path) -> np.ndarray:
-    """Evaluate a C99 expression of `var` (double) over x with the system C compiler."""
+def c_eval(transform, x: np.ndarray, tmp_path) -> np.ndarray:
+    """Evaluate a transform's C function (its zoo/transforms.h text) over x (double), compiled by the
+    system C compiler in the export's environment (rz_tf_t = double, its rz_tanh included)."""
+    from zoo.export.cgen import _MAP_ENV, _common_c
+
     src = tmp_path / "e.c"
-    src.write_text("#include <math.h>\n#include <stddef.h>\n"
+    src.write_text(_common_c() + _MAP_ENV + transform.source + "\n"
                    f"void f(size_t n, const double *x, double *y) {{ for (size_t i = 0; i < n; ++i) "
-                   f"{{ const double {var} = x[i]; y[i] = {expr.format(**{var: var})}; }} }}\n")
+                   f"y[i] = {transform.fn}(x[i]); }}\n")
     so = tmp_path / "e.so"
-    subprocess.run([CC, "-O1", "-shared", "-fPIC", "-o", str(so), str(src), "-lm"], check=True)
+    subprocess.run([CC, "-std=c99", "-O1", "-Wall", "-Werror", "-Wno-unused-function", "-shared", "-fPIC",
+                    "-o", str(so), str(src), "-lm"], check=True)
     lib = ctypes.CDLL(str(so))
     y = np.empty_like(x)
     lib.f(ctypes.c_size_t(len(x)), x.ctypes.data_as(ctypes.c_void_p), y.ctypes.data_as(ctypes.c_void_p))
@@ -51,8 +58,7 @@ def test_squash_contract(name, tmp_path):
         em = sq.emulate(Z.astype(np.float32))
     assert em.dtype == np.float32 and np.max(np.abs(em - w)) <= 4e-7             # float32 rounding
     if CC:
-        np.testing.assert_allclose(c_eval(sq.c, "z", Z, tmp_path), w, rtol=1e-14, atol=1e-15)
-    assert f"float {sq.cuda_fn}(" in sq.cuda
+        np.testing.assert_allclose(c_eval(sq, Z, tmp_path), w, rtol=1e-14, atol=1e-15)
 
 
 @pytest.mark.parametrize("name", U_TRANSFORMS)
@@ -69,8 +75,7 @@ def test_u_transform_contract(name, tmp_path):
     rng = np.random.default_rng(0)                                                # with the error model
     assert np.max(np.abs(t.emulate(U, rng) - v32) / scale) <= 4e-7
     if CC:
-        np.testing.assert_allclose(c_eval(t.c, "u", U, tmp_path), v, rtol=1e-14, atol=1e-16)
-    assert (t.cuda is None) == (t.cuda_fn is None)
+        np.testing.assert_allclose(c_eval(t, U, tmp_path), v, rtol=1e-14, atol=1e-16)
 
 
 @pytest.mark.parametrize("name", INPUT_COLUMNS)
@@ -80,8 +85,7 @@ def test_input_column_contract(name, tmp_path):
     np.testing.assert_allclose(tv, [col.py(float(v)) for v in V], rtol=1e-15)
     np.testing.assert_allclose(col.emulate(V), tv, rtol=3e-7)
     if CC:
-        np.testing.assert_allclose(c_eval(col.c, "v", V, tmp_path), tv, rtol=1e-15)
-    assert f"float {col.cuda_fn}(double p" in col.cuda
+        np.testing.assert_allclose(c_eval(col, V, tmp_path), tv, rtol=1e-15)
 
 
 #: earlier outputs w as the kernel holds them (fp32 squash outputs), dense near both ends
@@ -100,8 +104,7 @@ def test_earlier_column_contract(name, tmp_path):
     assert np.max(np.abs(col.emulate(W32, None) - tv)) <= 2e-7
     assert np.max(np.abs(col.emulate(W32, np.random.default_rng(0)) - tv)) <= 4e-7
     if CC:
-        np.testing.assert_allclose(c_eval(col.c, "w", W32, tmp_path), tv, rtol=1e-14, atol=1e-15)
-    assert f"float {col.cuda_fn}(float w)" in col.cuda
+        np.testing.assert_allclose(c_eval(col, W32, tmp_path), tv, rtol=1e-14, atol=1e-15)
 
 
 def test_every_transforms_device_code_compiles():
@@ -111,12 +114,12 @@ def test_every_transforms_device_code_compiles():
         pytest.skip("NVRTC (the cuda extra) is not installed")
     from zoo.cuda import nvrtc
 
-    calls = [f"out[0] += {s.cuda_fn}(x);" for s in SQUASHES.values()]
-    calls += [f"out[0] += {t.cuda_fn}(x);" for t in U_TRANSFORMS.values() if t.cuda_fn]
-    calls += [f"out[0] += {c.cuda_fn}((double)x, 0.5f, 2.0f);" for c in INPUT_COLUMNS.values()]
-    calls += [f"out[0] += {c.cuda_fn}(x);" for c in EARLIER_COLUMNS.values()]
-    src = (cuda_definitions() + '\nextern "C" __global__ void k(float *out, float x) {\n    ' + "\n    ".join(calls)
-           + "\n}\n")
+    from zoo.cuda.codegen import kernels_dir
+
+    calls = [f"out[0] += {t.fn}(x);" for t in every_transform()]
+    env = (kernels_dir() / "radzoo_coords.cuh").read_text()
+    src = ("typedef float rz_map_t;\n#define RZ_NC 1\n" + env + c_definitions()
+           + '\nextern "C" __global__ void k(float *out, float x) {\n    ' + "\n    ".join(calls) + "\n}\n")
     ptx = nvrtc.compile_source(src, "sm_80", kind="ptx", name="transforms.cu", use_cache=False).decode()
     assert ".entry k(" in ptx
 
@@ -192,3 +195,14 @@ def test_a_changed_coordinate_form_changes_the_quantile_table_key(monkeypatch):
         assert table_key(card, 257, 0, True) != before, change
     monkeypatch.setitem(t.kernel_coordinates, "azimuth_kepler", kc)
     assert table_key(card, 257, 0, True) == before
+
+
+def test_header_holds_every_transform_and_its_constants():
+    """zoo/transforms.h defines exactly the registered transforms' functions, and the constants
+    its C spells out in hexadecimal are the Python forms' constants (float64, bit for bit)."""
+    from zoo.csource import header_functions
+
+    assert set(header_functions(str(HEADER))) == {t.fn for t in every_transform()}
+    text = HEADER.read_text()
+    for value in (TANH_PAPER_ALPHA, TANH_PAPER_BETA, 2.0 / np.pi, LOG_TAIL_SCALE):
+        assert f"RZ_C({re.sub(r'[.]?0+p', 'p', float(value).hex())})" in text, value

@@ -5,24 +5,30 @@ object holding every form of it that the zoo evaluates.
 * ``torch``: the reference form (float64 tensors), used by ``zoo.model`` and training;
 * ``inverse`` (squashes): w -> z, the regression target of the quantile objective;
 * ``emulate``: the kernel's arithmetic in numpy (float32), used by ``zoo.cuda.emulate``;
-* ``cuda``: the device function (source text), emitted into the generated kernel by
-  ``zoo.cuda.codegen`` for the cards that use it;
-* ``c``: a C99 expression for ``zoo export``.
+* ``fn`` / ``source``: its C function (``rz_squash_<name>``, ``rz_u_<name>``, ``rz_col_<name>``,
+  ``rz_earlier_<name>``) and that function's text, read from ``zoo/transforms.h``: ONE C source,
+  compiled into the fused kernel (float) by ``zoo.cuda.codegen`` and into ``zoo export`` (double).
 
 ``zoo.cuda.codegen``, ``zoo.cuda.emulate``, ``zoo.transforms`` and ``zoo.export`` iterate over
 the registries below (``SQUASHES``, ``U_TRANSFORMS``, ``INPUT_COLUMNS``, ``EARLIER_COLUMNS``); a new transform is one
-object here (and its name in the card's Literal), and tests/test_transform_defs.py checks every
+object here, its function in zoo/transforms.h (and its name in the card's Literal), and
+tests/test_transform_defs.py checks every
 registered object in every form. Coordinates and supports belong to the targets.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 
+from . import csource
 from ._lazy import torch
+
+#: the C of every transform (see the header's first lines for its two environments)
+HEADER = Path(__file__).with_name("transforms.h")
 
 f32 = np.float32
 
@@ -31,73 +37,70 @@ TANH_PAPER_BETA = 5.0
 TANH_PAPER_ALPHA = 1.0 / math.tanh(TANH_PAPER_BETA)
 
 
-def _f32_literal(x: float) -> str:
-    return f"{float(np.float32(x)).hex()}f"
+class _CFunction:
+    """The C function of a transform in zoo/transforms.h: ``fn`` (its name) and ``source`` (its text)."""
+
+    PREFIX = ""
+    name: str
+
+    @property
+    def fn(self) -> str:
+        return f"rz_{self.PREFIX}_{self.name}"
+
+    @property
+    def source(self) -> str:
+        return csource.header_source(HEADER, self.fn)
 
 
 @dataclass(frozen=True)
-class Squash:
-    """Raw network output z -> w in [0, 1]."""
+class Squash(_CFunction):
+    """Raw network output z -> w in [0, 1]; C: ``rz_tf_t rz_squash_<name>(rz_tf_t z)``."""
+
+    PREFIX = "squash"
 
     name: str
     torch: Callable[[torch.Tensor], torch.Tensor]
     inverse: Callable[[torch.Tensor], torch.Tensor]
     emulate: Callable[[np.ndarray], np.ndarray]
-    cuda: str
-    c: str
-
-    @property
-    def cuda_fn(self) -> str:
-        return f"rz_squash_{self.name}"
 
 
 @dataclass(frozen=True)
-class UTransform:
-    """u in [0, 1] -> the network's u input (``SubnetCard.u_transform``)."""
+class UTransform(_CFunction):
+    """u in [0, 1] -> the network's u input (``SubnetCard.u_transform``); C: ``rz_tf_t rz_u_<name>(rz_tf_t u)``."""
+
+    PREFIX = "u"
 
     name: str
     torch: Callable[[torch.Tensor], torch.Tensor]
     emulate: Callable[[np.ndarray, Optional[np.random.Generator]], np.ndarray]
-    cuda: Optional[str]   # None: u enters as is
-    c: str
     ends: tuple = (0.0, 1.0)   # v at u = 0 and u = 1
-
-    @property
-    def cuda_fn(self) -> Optional[str]:
-        return f"rz_u_{self.name}" if self.cuda else None
 
 
 @dataclass(frozen=True)
-class InputColumn:
+class InputColumn(_CFunction):
     """T of a parameter's input column (``input_transform`` or one of ``extra_inputs``); the
-    column is 2 (T(v) - T(lo)) / (T(hi) - T(lo)) - 1 over the trained domain [lo, hi]."""
+    column is 2 (T(v) - T(lo)) / (T(hi) - T(lo)) - 1 over the trained domain [lo, hi].
+    C: ``rz_tf_t rz_col_<name>(double p)`` (T only; the kernel and the export scale it)."""
+
+    PREFIX = "col"
 
     name: str
     torch: Callable[[torch.Tensor], torch.Tensor]
     py: Callable[[float], float]                  # on Python floats (domain ends, float64)
     emulate: Callable[[np.ndarray], np.ndarray]   # float64 values -> T in float32, as the kernel
-    cuda: str
-    c: str
-
-    @property
-    def cuda_fn(self) -> str:
-        return f"rz_scale_{self.name}"
 
 
 @dataclass(frozen=True)
-class EarlierColumn:
+class EarlierColumn(_CFunction):
     """A further network input derived from an earlier output w_j in [0, 1] of a chain
-    (``SubnetCard.earlier_extra_inputs``), after its 2 w_j - 1 column, already in [-1, 1]."""
+    (``SubnetCard.earlier_extra_inputs``), after its 2 w_j - 1 column, already in [-1, 1].
+    C: ``rz_tf_t rz_earlier_<name>(rz_tf_t w)``."""
+
+    PREFIX = "earlier"
 
     name: str
     torch: Callable[[torch.Tensor], torch.Tensor]   # float64 w -> float64 column
     emulate: Callable[[np.ndarray, Optional[np.random.Generator]], np.ndarray]   # fp32 w -> fp32, as the kernel
-    cuda: str
-    c: str                                          # C99 expression of {w} (double)
-
-    @property
-    def cuda_fn(self) -> str:
-        return f"rz_earlier_{self.name}"
 
 
 # -- squashes ---------------------------------------------------------------------------------
@@ -112,27 +115,18 @@ SQUASHES: dict[str, Squash] = {s.name: s for s in (
         "sigmoid",
         torch=lambda z: torch.sigmoid(z),
         inverse=lambda w: torch.log(w.clamp(1e-12, 1.0 - 1e-12)) - torch.log1p(-w.clamp(1e-12, 1.0 - 1e-12)),
-        emulate=lambda z: (f32(1) / (f32(1) + np.exp(-z.astype(f32)))).astype(f32),
-        cuda="__device__ __forceinline__ float rz_squash_sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }",
-        c="(1.0 / (1.0 + exp(-({z}))))"),
+        emulate=lambda z: (f32(1) / (f32(1) + np.exp(-z.astype(f32)))).astype(f32)),
     Squash(
         "clamp",
         torch=lambda z: z.clamp(0.0, 1.0),
         inverse=lambda w: w,
-        emulate=lambda z: np.clip(z.astype(f32), f32(0), f32(1)),
-        cuda="__device__ __forceinline__ float rz_squash_clamp(float z) { return fminf(fmaxf(z, 0.0f), 1.0f); }",
-        c="fmin(fmax(({z}), 0.0), 1.0)"),
+        emulate=lambda z: np.clip(z.astype(f32), f32(0), f32(1))),
     Squash(
         "tanh_paper",   # seed paper eq. 24-25: w = (1 + alpha tanh(beta z)) / 2, clamped
         torch=lambda z: (0.5 * (1.0 + TANH_PAPER_ALPHA * torch.tanh(TANH_PAPER_BETA * z))).clamp(0.0, 1.0),
         inverse=lambda w: torch.atanh(((2.0 * w - 1.0) / TANH_PAPER_ALPHA).clamp(-1 + 1e-12, 1 - 1e-12))
         / TANH_PAPER_BETA,
-        emulate=_emulate_tanh_paper,
-        cuda=("__device__ __forceinline__ float rz_squash_tanh_paper(float z) {\n"
-              f"    return fminf(fmaxf(0.5f * (1.0f + {_f32_literal(TANH_PAPER_ALPHA)} * "
-              f"tanhf({_f32_literal(TANH_PAPER_BETA)} * z)), 0.0f), 1.0f);\n}}"),
-        c=(f"fmin(fmax(0.5 * (1.0 + {TANH_PAPER_ALPHA.hex()} * tanh({TANH_PAPER_BETA.hex()} * ({{z}}))), "
-           "0.0), 1.0)")),
+        emulate=_emulate_tanh_paper),
 )}
 
 
@@ -173,24 +167,15 @@ def _emulate_logit(u, rng=None):
 LOGF_REL_ERR = 2.0**-23
 
 U_TRANSFORMS: dict[str, UTransform] = {t.name: t for t in (
-    UTransform("identity", torch=lambda u: u, emulate=lambda u, rng=None: np.asarray(u).astype(f32),
-               cuda=None, c="({u})"),
+    UTransform("identity", torch=lambda u: u, emulate=lambda u, rng=None: np.asarray(u).astype(f32)),
     UTransform(
         "arcsine",   # v = (2/pi) atan2(sqrt(u), sqrt(1 - u)): straightens square-root ends
         torch=lambda u: (2.0 / math.pi) * torch.atan2(torch.sqrt(u), torch.sqrt(1.0 - u)),
-        emulate=_emulate_arcsine,
-        cuda=("// arcsine: v = (2/pi) atan2(sqrt(u), sqrt(1 - u)) in fp32 (u and 1 - u are exact in fp32)\n"
-              "__device__ __forceinline__ float rz_u_arcsine(float u) {\n"
-              "    return 0x1.45f306p-1f * atan2f(sqrtf(u), sqrtf(1.0f - u));\n}"),
-        c=f"({(2.0 / math.pi).hex()} * atan2(sqrt({{u}}), sqrt(1.0 - ({{u}}))))"),
+        emulate=_emulate_arcsine),
     UTransform(
         "logit",     # v = ln u - ln(1 - u): tails become straight lines (w ~ c u^p <=> logit w ~ p v + ln c)
         torch=_torch_logit,
         emulate=_emulate_logit,
-        cuda=("// logit: v = ln u - ln(1 - u), u clamped to [2^-53, 1 - 2^-53] (1 - u exact in fp32 above 1/2)\n"
-              "__device__ __forceinline__ float rz_u_logit(float u) {\n"
-              "    return logf(fmaxf(u, 0x1p-53f)) - logf(fmaxf(1.0f - u, 0x1p-53f));\n}"),
-        c="(log(fmax({u}, 0x1p-53)) - log(fmax(1.0 - ({u}), 0x1p-53)))",
         ends=(math.log(LOGIT_FLOOR), -math.log(LOGIT_FLOOR))),
 )}
 
@@ -203,21 +188,12 @@ def _emulate_inverse_square(v):
 
 INPUT_COLUMNS: dict[str, InputColumn] = {c.name: c for c in (
     InputColumn("identity", torch=lambda v: v, py=lambda v: v,
-                emulate=lambda v: np.asarray(v, dtype=np.float64).astype(f32),
-                cuda=("__device__ __forceinline__ float rz_scale_identity(double p, float lo, float s) "
-                      "{ return ((float)p - lo) * s - 1.0f; }"),
-                c="({v})"),
+                emulate=lambda v: np.asarray(v, dtype=np.float64).astype(f32)),
     InputColumn("log10", torch=lambda v: torch.log10(v), py=lambda v: math.log10(v) if v > 0 else math.nan,
-                emulate=lambda v: np.log10(np.asarray(v, dtype=np.float64).astype(f32)),
-                cuda=("__device__ __forceinline__ float rz_scale_log10(double p, float lo, float s) "
-                      "{ return (log10f((float)p) - lo) * s - 1.0f; }"),
-                c="log10({v})"),
+                emulate=lambda v: np.log10(np.asarray(v, dtype=np.float64).astype(f32))),
     InputColumn("inverse_square",   # 1/v^2 (e.g. q_min = 1/(4 gamma^2) of inverse Compton), from fp64
                 torch=lambda v: 1.0 / (v * v), py=lambda v: 1.0 / (v * v) if v * v != 0 else math.inf,
-                emulate=_emulate_inverse_square,
-                cuda=("__device__ __forceinline__ float rz_scale_inverse_square(double p, float lo, float s) {\n"
-                      "    return ((float)(1.0 / (p * p)) - lo) * s - 1.0f;\n}"),
-                c="(1.0 / (({v}) * ({v})))"),
+                emulate=_emulate_inverse_square),
 )}
 
 
@@ -240,16 +216,17 @@ EARLIER_COLUMNS: dict[str, EarlierColumn] = {c.name: c for c in (
     EarlierColumn(
         "log_tail",   # resolves w -> 1 on a log scale (a variable whose scale of interest is 1 - x)
         torch=lambda w: torch.log((1.0 - w).clamp_min(LOG_TAIL_FLOOR)) * LOG_TAIL_SCALE + 1.0,
-        emulate=_emulate_log_tail,
-        cuda=("// log_tail: ln(max(1 - w, 2^-24)) / (12 ln 2) + 1 in [-1, 1] (1 - w exact in fp32 above 1/2)\n"
-              "__device__ __forceinline__ float rz_earlier_log_tail(float w) {\n"
-              f"    return logf(fmaxf(1.0f - w, 0x1p-24f)) * {_f32_literal(LOG_TAIL_SCALE)} + 1.0f;\n}}"),
-        c=f"(log(fmax(1.0 - ({{w}}), 0x1p-24)) * {LOG_TAIL_SCALE.hex()} + 1.0)"),
+        emulate=_emulate_log_tail),
 )}
 
 
-def cuda_definitions() -> str:
-    """The device code of every registered transform (the generated kernel includes it)."""
-    parts = [s.cuda for s in SQUASHES.values()] + [t.cuda for t in U_TRANSFORMS.values() if t.cuda] + \
-        [c.cuda for c in INPUT_COLUMNS.values()] + [c.cuda for c in EARLIER_COLUMNS.values()]
-    return "// ---- transforms (zoo/transform_defs.py) ----\n" + "\n".join(parts)
+def every_transform() -> list:
+    """Every registered transform object, in registry order."""
+    return [*SQUASHES.values(), *U_TRANSFORMS.values(), *INPUT_COLUMNS.values(), *EARLIER_COLUMNS.values()]
+
+
+def c_definitions() -> str:
+    """The C of every registered transform (zoo/transforms.h, its functions in registry order): the
+    fused kernel and the export include it after their environment (rz_tf_t, RZ_C, rz_<fn>)."""
+    return "// ---- transforms (zoo/transforms.h) ----\n" + \
+        csource.header_source(HEADER, *(t.fn for t in every_transform()))

@@ -23,7 +23,7 @@ import numpy as np
 from ..card import ModelCard
 from ..sourcetext import comment
 from ..transform_defs import (EARLIER_COLUMNS, INPUT_COLUMNS, SQUASHES as SQUASH_DEFS, TANH_PAPER_ALPHA,
-                              TANH_PAPER_BETA, U_TRANSFORMS as U_TRANSFORM_DEFS, cuda_definitions)
+                              TANH_PAPER_BETA, U_TRANSFORMS as U_TRANSFORM_DEFS, c_definitions)
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 KERNEL_FILES = ("radzoo_lib.cuh", "radzoo_coords.cuh", "radzoo_sampler.cu")
@@ -33,8 +33,8 @@ MAX_DIM = 8
 
 #: card activation -> kernel constant
 ACTIVATIONS = {"tanh": "RZ_ACT_TANH", "relu": "RZ_ACT_RELU", "silu": "RZ_ACT_SILU", "gelu": "RZ_ACT_GELU"}
-#: card squash -> device function (its code: zoo/transform_defs.py)
-SQUASHES = {name: sq.cuda_fn for name, sq in SQUASH_DEFS.items()}
+#: card squash -> device function (its code: zoo/transforms.h)
+SQUASHES = {name: sq.fn for name, sq in SQUASH_DEFS.items()}
 TANH_MODES = {"exact": 0, "approx": 1, "f16x2": 2, "f16x2_all": 3}
 #: tensor-core operand formats: one f16 MMA per tile, or split f16 (hi + lo, three MMAs per tile)
 MMA_MODES = ("f16", "3xf16")
@@ -43,8 +43,8 @@ SPLIT_TANH = ("exact", "approx")
 #: named precision presets -> (mma, tanh); "accurate" is the default (docs/cuda.md, measured deviations)
 PRECISIONS = {"accurate": ("3xf16", "exact"), "fast": ("f16", "f16x2")}
 DEFAULT_PRECISION = "accurate"
-#: card u_transform -> device function of u (None: u as is) (its code: zoo/transform_defs.py)
-U_TRANSFORMS = {name: t.cuda_fn for name, t in U_TRANSFORM_DEFS.items()}
+#: card u_transform -> device function of u (its code: zoo/transforms.h)
+U_TRANSFORMS = {name: t.fn for name, t in U_TRANSFORM_DEFS.items()}
 #: lo parts are stored and multiplied scaled by 2^SPLIT_SHIFT (RZ_SPLIT_SHIFT in radzoo_lib.cuh)
 SPLIT_SHIFT = 11
 #: the card fields the generated kernel implements, per card class: a new field that changes the
@@ -336,8 +336,8 @@ def _forward_source(card: ModelCard, dim: int) -> str:
         for r in (0, 1):
             earlier = [col for j in range(k) for col in
                        [f"2.0f * w{r}[{j}] - 1.0f",
-                        *(f"{EARLIER_COLUMNS[e].cuda_fn}(w{r}[{j}])" for e in getattr(s, "earlier_extra_inputs", ()))]]
-            items = [f"{u_fn}(u{r}[{k}])" if u_fn else f"u{r}[{k}]"] + earlier + [f"zp{r}[{i}]" for i in range(n_cols)]
+                        *(f"{EARLIER_COLUMNS[e].fn}(w{r}[{j}])" for e in getattr(s, "earlier_extra_inputs", ()))]]
+            items = [f"{u_fn}(u{r}[{k}])"] + earlier + [f"zp{r}[{i}]" for i in range(n_cols)]
             lines.append(f"    const float x{r}_{k}[{s.n_inputs}] = {{{', '.join(items)}}};")
         sq = SQUASHES[s.output_transform.squash]
         lines += [f"    float z0_{k}, z1_{k};",
@@ -355,7 +355,7 @@ def _params_source(card: ModelCard) -> str:
     n_par = len(card.target.parameters)
     decl = "".join(f", const double* __restrict__ rz_p{i}, long long rz_s{i}" for i in range(n_par))
     load = " ".join(f"(p)[{i}] = rz_p{i}[(row) * rz_s{i}];" for i in range(n_par))
-    scale = "\n".join(f"    z[{j}] = {INPUT_COLUMNS[kind].cuda_fn}(p[{i}], {f32_literal(lo)}, {f32_literal(s)});"
+    scale = "\n".join(f"    z[{j}] = ({INPUT_COLUMNS[kind].fn}(p[{i}]) - {f32_literal(lo)}) * {f32_literal(s)} - 1.0f;"
                       for j, (i, kind, lo, s) in enumerate(input_columns(card)))
     return "\n".join([
         f"#define RZ_PARAM_DECL {decl}",
@@ -432,7 +432,7 @@ def generate(card: ModelCard, options: KernelOptions = KernelOptions()) -> str:
     generated += [_subnet_source(k, lay, ACTIVATIONS[s.activation], options.mma)
                   for k, (lay, s) in enumerate(zip(subnets, card.architecture.subnets))]
     generated += [_forward_source(card, dim), _mapping_source(card)]
-    return "\n\n".join([prologue, lib, coords, cuda_definitions(), target_source,
+    return "\n\n".join([prologue, lib, coords, c_definitions(), target_source,
                         "// ---- generated from the card ----", *generated, kernel])
 
 

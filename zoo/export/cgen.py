@@ -22,6 +22,7 @@ The generated header has no dependency beyond the C standard library (``math.h``
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from ..card import ModelCard
 from ..sourcetext import comment, identifier, string_literal
@@ -79,119 +80,25 @@ def _array(name: str, values, ctype: str, qual: str = "RZ_DATA") -> str:
 
 
 # -- the common part ---------------------------------------------------------------------------
-_INV_FACT = [1.0 / math.factorial(k) for k in range(16)]
+#: the export's fixed C, real files (zoo/export/c/): the common part of every exported header (C and
+#: CUDA), the fused kernel's Philox stream, and the environment of the transforms and maps
+C_DIR = Path(__file__).with_name("c")
+_INCLUDE_PHILOX = '#include "radzoo_philox.h"  /* inlined by zoo export */\n'
 
 
-def _horner(var: str, coeffs: list[float], suffix: str = "") -> str:
-    """c0 + var (c1 + var (c2 + ...)) as a C expression."""
-    expr = _hex(coeffs[-1]) + suffix
-    for c in reversed(coeffs[:-1]):
-        expr = f"({_hex(c)}{suffix} + {var} * {expr})"
-    return expr
+def _c_file(name: str) -> str:
+    text = (C_DIR / name).read_text(encoding="utf-8")
+    return text.replace(_INCLUDE_PHILOX, (C_DIR / "radzoo_philox.h").read_text(encoding="utf-8") + "\n")
 
 
 def _common_c() -> str:
-    # tanh|x| = e / (e + 2), e = expm1(2|x|) = 2^k (r Q(r)) + (2^k - 1) with k = round(y / ln 2),
-    # r = y - k ln 2 (Cody-Waite) and r Q(r) = r + r^2/2! + ... (Taylor): relative-accurate for
-    # small y too (k = 0, r = y), with no branch or select, so compilers vectorise it.
-    rq_d = "r * " + _horner("r", _INV_FACT[1:15])      # to r^14 / 14!: < 1e-18 on |r| <= ln2/2
-    return f"""\
-#ifndef RADZOO_COMMON_H_
-#define RADZOO_COMMON_H_
-#include <math.h>
-#include <stddef.h>
-#include <string.h>
-#define RZ_FN static inline
-#define RZ_DATA static const
-#define RZ_NAN ((double)NAN)
-#if defined(__GNUC__) || defined(__clang__)   /* vector extensions: the batch network */
-#define RZ_VECTOR 1
-#define RZ_ALIGN __attribute__((aligned(32)))
-typedef double rz_v4d __attribute__((vector_size(32), aligned(32), may_alias));
-typedef float rz_v8f __attribute__((vector_size(32), aligned(32), may_alias));
-#else
-#define RZ_VECTOR 0
-#define RZ_ALIGN
-#endif
-
-/* tanh in float64 (a few ulp), written so that compilers vectorise it (libm's is scalar):
-   tanh|x| = e / (e + 2), e = expm1(2|x|), |x| clamped to 20 on its bits (tanh(20) = 1). */
-RZ_FN double rz_tanh(double x) {{
-    double a = fabs(x), s;
-    unsigned long long ab, bits;
-    memcpy(&ab, &a, sizeof ab);
-    ab = ab < 0x4034000000000000ULL ? ab : 0x4034000000000000ULL;
-    memcpy(&a, &ab, sizeof a);
-    const double y = 2.0 * a;
-    const double kk = y * 0x1.71547652b82fep+0 + 0x1.8p+52;  /* round(y / ln 2) in the low bits */
-    const double k = kk - 0x1.8p+52;
-    const double r = (y - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c7673p-45;
-    memcpy(&bits, &kk, sizeof bits);
-    bits = (bits + 1023ULL) << 52;                             /* 2^k */
-    memcpy(&s, &bits, sizeof s);
-    const double e = s * ({rq_d}) + (s - 1.0);
-    return copysign(e / (e + 2.0), x);
-}}
-
-/* float32: a rational approximation x P(x^2) / Q(x^2) on |x| <= 7.9053111 (tanh = +-1 in
-   float32 beyond), the coefficients of Eigen's float tanh; <= 7 ulp (tests/test_export.py) */
-RZ_FN float rz_tanhf(float x) {{
-    float c = fabsf(x);
-    unsigned int cb;
-    memcpy(&cb, &c, sizeof cb);
-    cb = cb < 0x40fcf84fu ? cb : 0x40fcf84fu;                  /* min(|x|, 7.9053111) on the bits */
-    memcpy(&c, &cb, sizeof c);
-    const float x2 = c * c;
-    const float p = c * (4.89352455891786e-03f + x2 * (6.37261928875436e-04f + x2 * (1.48572235717979e-05f
-                  + x2 * (5.12229709037114e-08f + x2 * (-8.60467152213735e-11f + x2 * (2.00018790482477e-13f
-                  + x2 * -2.76076847742355e-16f))))));
-    const float q = 4.89352518554385e-03f + x2 * (2.26843463243900e-03f + x2 * (1.18534705686654e-04f
-                  + x2 * 1.19825839466702e-06f));
-    return copysignf(p / q, x);
-}}
-{{_PHILOX}}
-#endif /* RADZOO_COMMON_H_ */
-""".replace("{_PHILOX}", _PHILOX)
+    """The common part of a C export: includes, RZ_FN, vector types, rz_tanh / rz_tanhf, Philox."""
+    return _c_file("radzoo_common.h")
 
 
 def _common_cuda() -> str:
-    return f"""\
-#ifndef RADZOO_COMMON_CUH_
-#define RADZOO_COMMON_CUH_
-#define RZ_FN static __device__ __forceinline__
-#define RZ_DATA static __device__ const
-#define RZ_NAN __longlong_as_double(0x7ff8000000000000LL)
-#define RZ_VECTOR 0
-#define RZ_ALIGN
-#define rz_tanh tanh
-#define rz_tanhf tanhf
-{_PHILOX}
-#endif /* RADZOO_COMMON_CUH_ */
-"""
-
-
-_PHILOX = """
-/* The fused kernel's random stream (zoo.cuda.philox), for callers that want the Python path's
-   samples: u of sample i, component k of a d-dimensional model is radzoo_philox_u(i * d + k,
-   seed, offset), i.e. word m of Philox4x32-10(counter = {j lo, j hi, offset lo, offset hi},
-   key = {seed lo, seed hi}), j = m / 4, word m % 4, u = (word >> 8) * 2^-24 in [0, 1). */
-RZ_FN double radzoo_philox_u(unsigned long long m, unsigned long long seed, unsigned long long offset) {
-    const unsigned long long j = m >> 2;
-    unsigned int c0 = (unsigned int)j, c1 = (unsigned int)(j >> 32);
-    unsigned int c2 = (unsigned int)offset, c3 = (unsigned int)(offset >> 32);
-    unsigned int k0 = (unsigned int)seed, k1 = (unsigned int)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-        if (r > 0) { k0 += 0x9E3779B9u; k1 += 0xBB67AE85u; }
-        const unsigned long long p0 = (unsigned long long)0xD2511F53u * c0;
-        const unsigned long long p1 = (unsigned long long)0xCD9E8D57u * c2;
-        const unsigned int n0 = (unsigned int)(p1 >> 32) ^ c1 ^ k0, n1 = (unsigned int)p1;
-        const unsigned int n2 = (unsigned int)(p0 >> 32) ^ c3 ^ k1, n3 = (unsigned int)p0;
-        c0 = n0; c1 = n1; c2 = n2; c3 = n3;
-    }
-    const unsigned int w = (m & 3) == 0 ? c0 : (m & 3) == 1 ? c1 : (m & 3) == 2 ? c2 : c3;
-    return (double)(w >> 8) * 0x1p-24;
-}
-"""
+    """The common part of a CUDA export."""
+    return _c_file("radzoo_common.cuh")
 
 
 # -- the model part ------------------------------------------------------------------------------
@@ -309,7 +216,7 @@ def _param_columns(card: ModelCard, ctype: str) -> list[str]:
         for kind in (spec.input_transform, *spec.extra_inputs):
             col = INPUT_COLUMNS[kind]
             lo, hi = col.py(spec.domain[0]), col.py(spec.domain[1])
-            expr = col.c.format(v=f"pr[s][{j}]")
+            expr = f"{col.fn}(pr[s][{j}])"
             cols.append(f"({ctype})(2.0 * ({expr} - {_hex(lo)}) / ({_hex(hi)} - {_hex(lo)}) - 1.0)")
     return cols
 
@@ -347,7 +254,7 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
         L += [f"    {{  /* sub-network {k} */",
               f"        {ctype} in[{n_in}][{block}] RZ_ALIGN;",
               f"        for (s = 0; s < {block}; ++s) {{",
-              f"            v[s] = {U_TRANSFORMS[sub.u_transform].c.format(u=f'ur[s][{k}]')};",
+              f"            v[s] = {U_TRANSFORMS[sub.u_transform].fn}(ur[s][{k}]);",
               f"            in[0][s] = ({ctype})v[s];"]
         col = 1
         for j in range(k):
@@ -355,7 +262,7 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
             L.append(f"            in[{col}][s] = {two} * ({ctype})w[{j}][s] - {one};")
             col += 1
             for extra in sub.earlier_extra_inputs:
-                L.append(f"            in[{col}][s] = ({ctype}){EARLIER_COLUMNS[extra].c.format(w=f'w[{j}][s]')};")
+                L.append(f"            in[{col}][s] = ({ctype}){EARLIER_COLUMNS[extra].fn}(w[{j}][s]);")
                 col += 1
         for expr in pcols:
             L.append(f"            in[{col}][s] = {expr};")
@@ -366,7 +273,7 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
               f"            double lo, hi, prev[{max(D, 1)}];",
               f"            for (k = 0; k < {k}; ++k) prev[k] = x[k][s];",
               f"            const double zz = z[s]{' + v[s]' if sub.residual else ''};",
-              f"            const double wk = {SQUASHES[sub.output_transform.squash].c.format(z='zz')};",
+              f"            const double wk = {SQUASHES[sub.output_transform.squash].fn}(zz);",
               f"            {prefix}_support({k}, pr[s], prev, &lo, &hi);",
               f"            const double xk = {prefix}_coord_{sub.output_transform.coordinate}"
               "(wk, pr[s], prev, lo, hi);",
@@ -383,30 +290,13 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
 #: the environment of the supports' and coordinates' C (zoo/processes/<p>/coords.h) in the export:
 #: the fused kernel's (kernels/radzoo_coords.cuh) with the map in float64 and the host libm (guarded,
 #: shared by every exported model in one translation unit)
-_MAP_ENV = """\
-#ifndef RADZOO_MAP_ENV_
-#define RADZOO_MAP_ENV_
-/* the supports and coordinates below are the fused kernel's C (zoo/processes/<p>/coords.h), here
-   with the map type rz_map_t = double */
-typedef double rz_map_t;
-typedef struct RzMap { double lo, hi, g; rz_map_t c[4]; } RzMap;   /* 4: KernelCoordinate.MAX_CONSTANTS */
-RZ_FN int rz_clampi(int x, int lo, int hi) { return x < lo ? lo : (x > hi ? hi : x); }
-RZ_FN double rz_exp(double x) { return exp(x); }
-RZ_FN double rz_expm1(double x) { return expm1(x); }
-RZ_FN double rz_sqrt(double x) { return sqrt(x); }
-RZ_FN double rz_sinh(double x) { return sinh(x); }
-RZ_FN double rz_asinh(double x) { return asinh(x); }
-RZ_FN double rz_cbrt(double x) { return cbrt(x); }
-RZ_FN double rz_sin(double x) { return sin(x); }
-RZ_FN double rz_atan2(double y, double x) { return atan2(y, x); }
-#endif /* RADZOO_MAP_ENV_ */
-"""
+_MAP_ENV = (C_DIR / "radzoo_map_env.h").read_text(encoding="utf-8")
 
 
 def _guarded(code: str) -> str:
     """C functions (the kernel's text) defined once per translation unit, whichever exported model
     brings them first (guard: the first function's name)."""
-    from ..targets.base import function_names
+    from ..csource import function_names
 
     names = function_names(code)
     if not names or not names[0].startswith("rz_"):
@@ -416,9 +306,21 @@ def _guarded(code: str) -> str:
     return f"#ifndef {guard}\n#define {guard}\n{code}\n#endif\n"
 
 
+def _transform_sources(card: ModelCard) -> list[str]:
+    """The C (zoo/transforms.h, the fused kernel's text) of every transform the card uses."""
+    used = []
+    for spec in card.target.parameters:
+        used += [INPUT_COLUMNS[k] for k in (spec.input_transform, *spec.extra_inputs)]
+    for sub in card.architecture.subnets:
+        used += [U_TRANSFORMS[sub.u_transform], SQUASHES[sub.output_transform.squash]]
+        used += [EARLIER_COLUMNS[e] for e in sub.earlier_extra_inputs]
+    return [t.source for t in dict.fromkeys(used)]
+
+
 def _target_functions(prefix: str, card: ModelCard, target) -> str:
-    """The target's support and the card's coordinates: the fused kernel's C (one source, its
-    ``KernelSupport`` / ``KernelCoordinate`` texts) in float64, behind the export's signatures."""
+    """The card's transforms, the target's support and the card's coordinates: the fused kernel's C
+    (one source: zoo/transforms.h and the ``KernelSupport`` / ``KernelCoordinate`` texts) in
+    float64, behind the export's signatures."""
     if target.kernel_support is None:
         raise ValueError(f"target {target.id!r} has no C form (Target.kernel_support); it cannot be exported")
     used = sorted({identifier(s.output_transform.coordinate, "coordinate") for s in card.architecture.subnets})
@@ -432,7 +334,7 @@ def _target_functions(prefix: str, card: ModelCard, target) -> str:
 
     if max(map_constants(c) for c in codes) > MAX_CONSTANTS:
         raise ValueError(f"target {target.id!r}: a coordinate uses more than {MAX_CONSTANTS} map constants (RzMap.c)")
-    out = [_MAP_ENV] + [_guarded(c) for c in dict.fromkeys(codes)]
+    out = [_MAP_ENV] + [_guarded(c) for c in dict.fromkeys(_transform_sources(card) + codes)]
     out += [f"RZ_FN void {prefix}_support(int k, const double *p, const double *prev, double *lo, double *hi) {{",
             "    RzMap m;",
             f"    rz_support_{sup.name}(k, p, prev, &m);",

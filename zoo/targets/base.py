@@ -12,7 +12,6 @@ wraps them as a differentiable torch function (its derivative with respect to
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,9 @@ from typing import Callable, Mapping
 
 import numpy as np
 import torch
+
+from .. import csource
+from ..csource import function_names  # noqa: F401  (re-exported: the targets and tests use it)
 
 Params = Mapping[str, np.ndarray]
 
@@ -65,45 +67,13 @@ def bisect_increasing(g, y: np.ndarray, steps: int) -> np.ndarray:
     return 0.5 * (lo + hi)
 
 
-_FN_START = re.compile(r"^RZ_FN\s+[\w\s\*]+?\b(\w+)\s*\(", re.M)
-
-
-def function_names(code: str) -> list[str]:
-    """The names of the ``RZ_FN`` functions a piece of C defines, in order."""
-    return _FN_START.findall(code)
-
-
-@functools.lru_cache(maxsize=None)
-def _header_functions(path: str) -> dict[str, str]:
-    """name -> text (the comment lines just above it, then the function) of every ``RZ_FN`` function
-    of a coordinate header."""
-    text = Path(path).read_text(encoding="utf-8")
-    out = {}
-    for m in _FN_START.finditer(text):
-        depth, i = 0, text.index("{", m.end())
-        while True:   # the matching closing brace (no braces in the headers' comments or strings)
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            if depth == 0:
-                break
-            i += 1
-        lines = text[:m.start()].split("\n")[:-1]
-        comments = []
-        while lines and lines[-1].startswith("//"):
-            comments.insert(0, lines.pop())
-        out[m.group(1)] = "\n".join([*comments, text[m.start():i + 1]])
-    return out
-
-
 def header_source(path, *names: str) -> str:
     """The text of the named functions of a process's ``coords.h`` (each with the comment lines just
     above it), in the order given: the one C source of its supports and coordinates, included by the
-    fused kernel (NVRTC, ``RZ_FN`` = ``__device__ __forceinline__``, ``rz_map_t`` = float) and
-    compiled by gcc in the tests. ``names``: function names (``rz_support_kn``, ``rz_prep_kn_log_eps``)."""
-    funcs = _header_functions(str(path))
-    missing = [n for n in names if n not in funcs]
-    if missing:
-        raise ValueError(f"{path} defines no RZ_FN function {', '.join(missing)}; it has {', '.join(funcs)}")
-    return "\n".join(funcs[n] for n in names)
+    fused kernel (NVRTC, ``RZ_FN`` = ``__device__ __forceinline__``, ``rz_map_t`` = float) and by the
+    export (``rz_map_t`` = double), compiled by gcc in the tests. ``names``: function names
+    (``rz_support_kn``, ``rz_prep_kn_log_eps``). See ``zoo.csource``."""
+    return csource.header_source(path, *names)
 
 
 def support_source(path, name: str) -> str:
