@@ -142,8 +142,9 @@ BAD_CARDS = {
     "parameter count": (_set("weights.parameter_count", 12), "parameter_count"),
     "domain lo > hi": (_set("inputs.0.domain", [1.2e-5, 2e-6]), "lo < hi"),
     "scalar input without a domain": (_set("inputs.1.domain", None), "needs a domain"),
-    "components out of order": (_set("output.components.0.name", "Wy"), "Ws, Wx, Wy"),
-    "parity wrong": (_set("output.components.2.y_parity", "even"), "y_parity"),
+    "component names repeated": (_set("output.components.0.name", "Wy"), "names must be unique"),
+    "one output scale too few": (_set("architecture.output_scale", [1.0, 1.0]), "output_scale has 2 values"),
+    "hard symmetry without a parity": (_set("output.components.2.y_parity", None), "y_parity of every"),
     "hard symmetry, off-centre y": (_set("output.axes.2.extent", [-4e-5, 4.8e-5]), "symmetric about 0"),
     "dataset grid differs": (_set("training.dataset.grid_n", [16, 16, 32]), "dataset grid"),
     "negative dropout": (_set("architecture.dropout", -0.1), "architecture.sigma-mlp.dropout"),
@@ -165,6 +166,82 @@ def test_bad_surrogate_cards_are_refused_naming_the_field(case, gaussian, tmp_pa
     assert re.search(match, str(err.value)), str(err.value)
     with pytest.raises(ValueError, match="invalid model card"):
         zoo.load(tmp_path)
+
+
+def _swap_components(d):
+    c = d["output"]["components"]
+    c[0]["name"], c[1]["name"] = c[1]["name"], c[0]["name"]
+
+
+#: valid surrogate cards that the csr_wake process refuses when the model is built (its physics block
+#: and layout are the process's, zoo/processes/csr_wake/physics.py, not the generic card's)
+CSR_BAD_CARDS = {
+    "components out of order": (_swap_components, "Ws, Wx, Wy in that order"),
+    "parity wrong": (_set("output.components.2.y_parity", "even"), "y_parity"),
+    "axis renamed": (_set("output.axes.0.name", "z"), "s, x, y in that order"),
+    "physics block without rho": (_drop("output.physics.rho_m"), "rho_m"),
+    "physics block of an unknown process": (_set("output.physics.process", "toaster"), "not a process package"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CSR_BAD_CARDS))
+def test_the_process_refuses_cards_it_cannot_mean(case, gaussian, tmp_path):
+    edit, match = CSR_BAD_CARDS[case]
+    d = card_dict(gaussian)
+    edit(d)
+    d.pop("metrics", None)   # (their component names would no longer match)
+    folder = copy_of(gaussian, tmp_path)
+    (folder / CARD_FILENAME).write_text(json.dumps(d))
+    read_card(folder / CARD_FILENAME)          # a valid generic surrogate card
+    with pytest.raises(ValueError, match=match):
+        zoo.load(folder)
+
+
+def test_a_second_field_family_needs_no_core_edit(gaussian, tmp_path, monkeypatch):
+    """A process package with its own PHYSICS block, grid axis names and two components: the generic
+    card, network builder, predict and `zoo info` take it as data."""
+    import sys
+    import types
+
+    from pydantic import BaseModel, ConfigDict
+
+    from zoo.cli import main as cli_main
+    from zoo.weights import save as save_weights
+
+    class ToyPhysics(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        process: str
+        field_strength_T: float
+
+    module = types.ModuleType("zoo.processes.toy_field")
+    module.PHYSICS, module.TARGETS = ToyPhysics, ()
+    monkeypatch.setitem(sys.modules, "zoo.processes.toy_field", module)
+    d = card_dict(gaussian)
+    d.pop("metrics", None)
+    d["name"] = "toy-field"
+    d["output"]["physics"] = {"process": "toy_field", "field_strength_T": 2.5}
+    for ax, name in zip(d["output"]["axes"], ("t", "u", "v")):
+        ax["name"] = name
+    d["output"]["components"] = [{"name": "Ez", "unit": "V/m", "y_parity": "even"},
+                                 {"name": "Bx", "unit": "T", "y_parity": "odd"}]
+    d["architecture"]["output_scale"] = [1.0, 2.0]
+    folder = tmp_path / "toy-field"
+    folder.mkdir()
+    from zoo.card import SigmaMLPArchitecture
+    from zoo.surrogates.nets import build_surrogate_network
+
+    arch = SigmaMLPArchitecture.model_validate_json(json.dumps(d["architecture"]))
+    net = build_surrogate_network(arch, [tuple(i["domain"]) for i in d["inputs"]], parity=[1.0, -1.0])
+    sha, count = save_weights(net.state_dict(), folder / d["weights"]["file"])
+    d["weights"]["sha256"], d["weights"]["parameter_count"] = sha, count
+    (folder / CARD_FILENAME).write_text(json.dumps(d))
+    m = zoo.load(folder)
+    assert m.components == ("Ez", "Bx") and list(m.axes) == ["t", "u", "v"]
+    assert m.physics.field_strength_T == 2.5
+    w = m.predict(**{i.name: (i.domain[0] + i.domain[1]) / 2 for i in m.card.inputs})
+    assert set(w) >= {"Ez", "Bx"} and w["Ez"].shape == m.shape
+    np.testing.assert_allclose(w["Bx"], -w["Bx"][..., ::-1], atol=1e-12 * np.abs(w["Bx"]).max())   # odd, exactly
+    assert cli_main(["info", str(folder)]) == 0
 
 
 @pytest.mark.parametrize("text,match", [('{"kind": "surrogate", "kind": "surrogate"}', "duplicate key"),

@@ -360,6 +360,14 @@ class ModelCard(_CardFile):
     weights: WeightsCard
     training: TrainingCard
     metrics: Optional[Metrics] = None
+    code_sha256: Optional[str] = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of the C (comments and spacing dropped) of everything between the networks "
+                    "and the sample: the card's transforms (zoo/transforms.h) and its target's support and "
+                    "coordinates (the process's coords.h), the one source the fused kernel and the export "
+                    "compile and the torch/numpy forms are tested against (zoo.targets.code_sha256). "
+                    "Written by `zoo validate --write-card`, part of the metrics digest; zoo.load refuses a "
+                    "card whose maps changed since")
     source: Optional[HubSource] = None
     license: Text
     citation: Text
@@ -402,6 +410,8 @@ class ModelCard(_CardFile):
                 "architecture": arch,
                 "weights_sha256": self.weights.sha256,
                 "parameter_grid": self.training.parameter_grid}
+        if self.code_sha256 is not None:   # cards validated before it existed keep their digest
+            what["code_sha256"] = self.code_sha256
         return hashlib.sha256(json.dumps(what, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -412,7 +422,7 @@ class ModelCard(_CardFile):
 # ==============================================================================================
 
 #: the field components a CSR-wake surrogate predicts, in this order
-WAKE_COMPONENTS = ("Ws", "Wx", "Wy")
+MAX_COMPONENTS = 8          # output field components
 MAX_GRID_POINTS = 256       # grid points per axis
 MAX_CHANNELS = 512          # feature maps per convolution
 MAX_LEVELS = 8              # decoder stages / U-Net levels
@@ -449,9 +459,10 @@ class SurrogateInput(_Strict):
 
 
 class GridAxis(_Strict):
-    """One axis of the output grid: ``n`` points evenly spaced from ``extent[0]`` to ``extent[1]``."""
+    """One axis of the output grid: ``n`` points evenly spaced from ``extent[0]`` to ``extent[1]``
+    (metres). Its name is the process's (CSR wakes: s, x, y)."""
 
-    name: Literal["s", "x", "y"]
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
     n: int = Field(ge=4, le=MAX_GRID_POINTS)
     extent: tuple[Finite, Finite] = Field(description="first and last grid coordinate, in `unit`")
     unit: Literal["m"]
@@ -468,38 +479,44 @@ class GridAxis(_Strict):
 
 
 class OutputComponent(_Strict):
-    name: Literal["Ws", "Wx", "Wy"]
+    """One predicted field component (its name is the key of ``predict``'s result)."""
+
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
     unit: ShortText
     description: Text = ""
-    y_parity: Literal["even", "odd"] = Field(
-        description="symmetry in y of this component for a bunch symmetric in y (Ws, Wx even, Wy odd)")
+    y_parity: Optional[Literal["even", "odd"]] = Field(
+        default=None, description="symmetry of this component under the mirror of the last grid axis, for "
+                                  "inputs symmetric under it (CSR wakes: Ws, Wx even, Wy odd); needed by "
+                                  "y_symmetry 'hard'")
+
+    @property
+    def parity(self) -> float:
+        """+1 (even) or -1 (odd) under the mirror of the last axis."""
+        return -1.0 if self.y_parity == "odd" else 1.0
 
 
-class WakePhysics(_Strict):
-    """The physical setting the training wakes were computed in (``zoo.processes.csr_wake``)."""
+class PhysicsBlock(_Strict):
+    """The physical setting of a surrogate's training fields: ``process`` names the process package
+    (``zoo/processes/<process>/``) whose ``PHYSICS`` model defines and checks the other fields
+    (CSR wakes: ``zoo.processes.csr_wake.physics.WakePhysics``); checked when the model is built."""
 
-    process: Literal["csr_wake"]
-    rho_m: Positive = Field(description="bending radius [m]")
-    gamma: float = Field(gt=1, allow_inf_nan=False, description="Lorentz factor")
-    charge_C: Positive = Field(description="bunch charge [C] for unit conversions only: the wakes are per "
-                                           "bunch electron (N r_e m c^2 W is the energy change in eV/m)")
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    process: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
 
 
 class SurrogateOutput(_Strict):
     """What ``predict`` returns: the components on a regular 3-D grid indexed [i_s, i_x, i_y]."""
 
-    axes: list[GridAxis] = Field(min_length=3, max_length=3)
-    components: list[OutputComponent] = Field(min_length=3, max_length=3)
-    physics: WakePhysics
+    axes: list[GridAxis] = Field(min_length=3, max_length=3, description="the networks predict 3-D grids")
+    components: list[OutputComponent] = Field(min_length=1, max_length=MAX_COMPONENTS)
+    physics: PhysicsBlock
 
     @model_validator(mode="after")
     def _order(self):
-        if [a.name for a in self.axes] != ["s", "x", "y"]:
-            raise ValueError("output.axes must be s, x, y in that order")
-        if [c.name for c in self.components] != list(WAKE_COMPONENTS):
-            raise ValueError(f"output.components must be {', '.join(WAKE_COMPONENTS)} in that order")
-        if [c.y_parity for c in self.components] != ["even", "even", "odd"]:
-            raise ValueError("output.components: y_parity is even for Ws, Wx and odd for Wy")
+        for what, names in (("axes", [a.name for a in self.axes]), ("components", [c.name for c in self.components])):
+            if len(set(names)) != len(names):
+                raise ValueError(f"output.{what} names must be unique, got {names}")
         if self.axes[0].n * self.axes[1].n * self.axes[2].n > 1 << 24:
             raise ValueError("output grid has more than 2^24 points")
         return self
@@ -522,8 +539,8 @@ YSymmetry = Annotated[Literal["none", "hard"], Field(description=(
     "y > 0 half and mirrors it; unet: averages f(lambda) and the mirrored f(mirrored lambda), exactly "
     "y-equivariant); none: unconstrained (a soft constraint is a training loss, recorded in "
     "training.hyperparameters)"))]
-OutputScale = Annotated[tuple[Positive, Positive, Positive], Field(description=(
-    "per component (Ws, Wx, Wy): the network's output is multiplied by it (a typical size of the training "
+OutputScale = Annotated[tuple[Positive, ...], Field(min_length=1, max_length=MAX_COMPONENTS, description=(
+    "per output component, in card order: the network's output is multiplied by it (a typical size of the training "
     "fields in the component's unit; unet: per unit max(lambda))"))]
 Channels = Annotated[int, Field(ge=1, le=MAX_CHANNELS)]
 
@@ -571,12 +588,13 @@ class SigmaMLPArchitecture(_SurrogateArch):
         widths = [self.n_inputs, *self.hidden]
         n = sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))               # MLP
         n += widths[-1] * math.prod(self.latent) + math.prod(self.latent)          # to_latent
-        n += widths[-1] * 3 + 3                                                     # amplitude
+        c = len(self.output_scale)                                                  # components
+        n += widths[-1] * c + c                                                     # amplitude
         ch = self.latent[0]
         for out in self.decoder_channels:                                          # up 2x2x2, conv 3x3x3
             n += ch * out * 8 + out + out * out * 27 + out
             ch = out
-        return n + ch * 3 * 27 + 3                                                  # head 3x3x3
+        return n + ch * c * 27 + c                                                  # head 3x3x3
 
     @property
     def decoded_shape(self) -> tuple[int, int, int]:
@@ -629,7 +647,8 @@ class UNetArchitecture(_SurrogateArch):
             cin = c
         for i in range(len(ch) - 1):                                # up 2x2x2, then the decoder block
             total += ch[i + 1] * ch[i] * 8 + ch[i] * b + block(2 * ch[i], ch[i])
-        return total + ch[0] * 3 + 3 * b                            # 1x1x1 head
+        c = len(self.output_scale)                                  # components
+        return total + ch[0] * c + c * b                            # 1x1x1 head
 
     @property
     def linear(self) -> bool:
@@ -678,14 +697,20 @@ class SurrogateTraining(_Strict):
 
 
 class ComponentValues(_Strict):
-    """One non-negative number per field component."""
+    """One non-negative number per output component, by its name (``v.Ws`` or ``v["Ws"]``); the
+    surrogate card checks that the names are its components'."""
 
-    Ws: NonNegative
-    Wx: NonNegative
-    Wy: NonNegative
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    __pydantic_extra__: dict[str, NonNegative]
 
-    def values(self) -> tuple[float, float, float]:
-        return (self.Ws, self.Wx, self.Wy)
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.__pydantic_extra__)
+
+    def values(self) -> tuple[float, ...]:
+        return tuple(self.__pydantic_extra__.values())
+
+    def __getitem__(self, name: str) -> float:
+        return self.__pydantic_extra__[name]
 
 
 class OODMetric(_Strict):
@@ -767,8 +792,20 @@ class SurrogateCard(_CardFile):
             if any(n % f for n in shape):
                 raise ValueError(f"a unet of {len(arch.channels)} levels needs grid sizes divisible by {f}, "
                                  f"got {shape}")
+        comps = tuple(c.name for c in self.output.components)
+        if len(arch.output_scale) != len(comps):
+            raise ValueError(f"architecture.output_scale has {len(arch.output_scale)} values for the {len(comps)} "
+                             f"output components {list(comps)}")
         if arch.y_symmetry == "hard" and not self.output.y_symmetric:
             raise ValueError("hard y-symmetry needs a y axis symmetric about 0")
+        if arch.y_symmetry == "hard" and any(c.y_parity is None for c in self.output.components):
+            raise ValueError("hard y-symmetry needs the y_parity of every output component")
+        m = self.metrics
+        if m is not None:
+            values = [m.test_mae_relative, m.train_mae_relative, m.calibration_2sigma, m.std_relative,
+                      m.constraint_violation, *(v for o in m.ood for v in (o.mae_relative, o.calibration_2sigma))]
+            if any(v is not None and v.names() != comps for v in values):
+                raise ValueError(f"metrics must give one value per output component {list(comps)}, in that order")
         ds = self.training.dataset
         if tuple(ds.grid_n) != shape or any(
                 abs(a - b) > 1e-9 * max(abs(a), abs(b)) for ax, ext in zip(self.output.axes, ds.grid_extent_m)

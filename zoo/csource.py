@@ -10,6 +10,7 @@ compile the same text.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from pathlib import Path
 
@@ -50,3 +51,13 @@ def header_source(path, *names: str) -> str:
     if missing:
         raise ValueError(f"{path} defines no RZ_FN function {', '.join(missing)}; it has {', '.join(funcs)}")
     return "\n".join(funcs[n] for n in names)
+
+
+_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
+
+def digest(*codes: str) -> str:
+    """sha256 of pieces of C with comments and spacing dropped: a changed formula changes it, a
+    re-worded comment or re-indented line does not."""
+    text = "\n".join(" ".join(_COMMENT.sub(" ", c).split()) for c in codes)
+    return hashlib.sha256(text.encode()).hexdigest()

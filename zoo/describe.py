@@ -132,8 +132,15 @@ def surrogate_architecture_string(card) -> str:
     return f"{body} {act}; dropout {a.dropout:g} {a.dropout_kind}{where}; y-symmetry {a.y_symmetry}"
 
 
-def _triple(v) -> str:
-    return f"{v.Ws:.2%} / {v.Wx:.2%} / {v.Wy:.2%}"
+def _per_component(v, fmt: str = ".2%") -> str:
+    """A ComponentValues as 'a / b / c', in the card's component order."""
+    return " / ".join(format(x, fmt) for x in v.values())
+
+
+def _component_names(cards) -> str:
+    """'Ws / Wx / Wy' when every card has the same components, else 'per component'."""
+    names = {tuple(c.name for c in card.output.components) for card in cards}
+    return " / ".join(names.pop()) if len(names) == 1 else "per component"
 
 
 def surrogates_table(names: list[str] | None = None) -> str:
@@ -141,17 +148,20 @@ def surrogates_table(names: list[str] | None = None) -> str:
     surrogate validator)."""
     from .registry import bundled_names, resolve
 
-    rows = ["| model | inputs | grid | architecture | weights | test MAE / std (Ws / Wx / Wy) | "
-            "2-sigma calibration | y-symmetry violation | out-of-distribution MAE / std (mean of Ws, Wx, Wy) |",
+    cards = [resolve(name)[0] for name in (bundled_names("surrogate") if names is None else names)]
+    comps = _component_names(cards)
+    rows = [f"| model | inputs | grid | architecture | weights | test MAE / std ({comps}) | "
+            f"2-sigma calibration | y-symmetry violation | out-of-distribution MAE / std "
+            f"(mean of {comps.replace(' / ', ', ')}) |",
             "|---|---|---|---|---|---|---|---|---|"]
-    for name in bundled_names("surrogate") if names is None else names:
-        card, _ = resolve(name)
-        m = card.metrics
+    for card in cards:
+        name, m = card.name, card.metrics
         ins = ", ".join(f"{i.name} [{i.unit}]" for i in card.inputs)
         grid = "x".join(map(str, card.output.shape))
-        cells = (f"{_triple(m.test_mae_relative)} | {m.calibration_2sigma.Ws:.2f} / {m.calibration_2sigma.Wx:.2f} / "
-                 f"{m.calibration_2sigma.Wy:.2f} | {max(m.constraint_violation.values()):.1e} | "
-            + (", ".join(f"{o.name} {sum(o.mae_relative.values()) / 3:.1%}" for o in m.ood) or "n/a")) if m else \
+        cells = (f"{_per_component(m.test_mae_relative)} | {_per_component(m.calibration_2sigma, '.2f')} | "
+                 f"{max(m.constraint_violation.values()):.1e} | "
+                 + (", ".join(f"{o.name} {sum(o.mae_relative.values()) / len(o.mae_relative.values()):.1%}"
+                              for o in m.ood) or "n/a")) if m else \
             "not validated | | | "
         rows.append(f"| {name} | {ins} | {grid} | {surrogate_architecture_string(card)} | "
                     f"{card.weights.parameter_count} | {cells} |")
@@ -160,7 +170,9 @@ def surrogates_table(names: list[str] | None = None) -> str:
 
 def surrogate_summary(card, folder) -> str:
     """``zoo info`` of a field surrogate."""
-    out, ph = card.output, card.output.physics
+    from .surrogates.physics import describe_physics
+
+    out, comps = card.output, _component_names([card])
     lines = [f"{card.name} v{card.version} (field surrogate): {card.summary}", ""]
     lines.append("inputs    (pass each to predict() by name)")
     for i in card.inputs:
@@ -169,21 +181,18 @@ def surrogate_summary(card, folder) -> str:
         lines.append(f"  {i.name:8s} {where}" + (f"  ({i.description})" if i.description else ""))
     axes = ", ".join(f"{a.name} {a.n} points in [{a.extent[0]:g}, {a.extent[1]:g}] {a.unit}" for a in out.axes)
     lines.append(f"output    {', '.join(c.name + ' [' + c.unit + ']' for c in out.components)} on {axes}")
-    lines.append(f"physics   {ph.process}: rho = {ph.rho_m:g} m, gamma = {ph.gamma:g}; wakes per bunch electron "
-                 f"(charge {ph.charge_C:g} C for conversions)")
+    lines.append(f"physics   {describe_physics(card)}")
     m = card.metrics
     if m is None:
         lines.append("accuracy  not validated (run `zoo validate NAME --data FILE --write-card`)")
     else:
-        lines.append(f"accuracy  held-out MAE / std (Ws / Wx / Wy) {_triple(m.test_mae_relative)} on {m.n_test} fields"
-                     + (f"; training {_triple(m.train_mae_relative)}" if m.train_mae_relative else ""))
-        c = m.calibration_2sigma
-        lines.append(f"MC drop.  {m.mc_samples} passes: truth inside mean +- 2 std {c.Ws:.2f} / {c.Wx:.2f} / {c.Wy:.2f}"
-                     " (0.95 if calibrated)")
-        v = m.constraint_violation
-        lines.append(f"symmetry  y-parity violation {v.Ws:.1e} / {v.Wx:.1e} / {v.Wy:.1e}")
+        lines.append(f"accuracy  held-out MAE / std ({comps}) {_per_component(m.test_mae_relative)} on {m.n_test} "
+                     "fields" + (f"; training {_per_component(m.train_mae_relative)}" if m.train_mae_relative else ""))
+        lines.append(f"MC drop.  {m.mc_samples} passes: truth inside mean +- 2 std "
+                     f"{_per_component(m.calibration_2sigma, '.2f')} (0.95 if calibrated)")
+        lines.append(f"symmetry  y-parity violation {_per_component(m.constraint_violation, '.1e')}")
         for o in m.ood:
-            lines.append(f"unlike    {o.name} ({o.n}): MAE / std {_triple(o.mae_relative)}")
+            lines.append(f"unlike    {o.name} ({o.n}): MAE / std {_per_component(o.mae_relative)}")
     lines.append(f"network   {surrogate_architecture_string(card)}; {card.weights.parameter_count} float32 weights "
                  f"({4 * card.weights.parameter_count / 1024:.0f} KiB), sha256 {card.weights.sha256[:12]}...")
     src = f"Hub {card.source.repo_id}@{card.source.revision}" if card.source else "bundled with the card"

@@ -139,18 +139,18 @@ def _surrogate_front_matter(card: SurrogateCard) -> str:
     for metric, values, text in (("test_mae_relative", m.test_mae_relative, "MAE / std of the truth"),
                                  ("calibration_2sigma", m.calibration_2sigma, "fraction inside MC mean +- 2 std"),
                                  ("constraint_violation", m.constraint_violation, "y-symmetry violation")):
-        for comp, value in zip(("Ws", "Wx", "Wy"), values.values()):
+        for comp, value in zip(values.names(), values.values()):
             results.append(EvalResult(**task, **heldout, metric_type=f"{metric}_{comp}", metric_value=value,
                                       metric_name=f"{text}, {comp}"))
     for o in m.ood:
-        for comp, value in zip(("Ws", "Wx", "Wy"), o.mae_relative.values()):
+        for comp, value in zip(o.mae_relative.names(), o.mae_relative.values()):
             results.append(EvalResult(**task, dataset_type=card.output.physics.process, dataset_config=o.name,
                                       dataset_name=f"out-of-distribution densities: {o.name}",
                                       dataset_args={"n": o.n}, metric_type=f"ood_mae_relative_{comp}",
                                       metric_value=value, metric_name=f"MAE / std of the truth, {comp}"))
     data = ModelCardData(library_name="radzoo", **_hub_license(card),
-                         tags=["radzoo", "field-surrogate", "csr", "accelerator-physics", "safetensors",
-                               card.architecture.kind],
+                         tags=["radzoo", "field-surrogate", card.output.physics.process, "accelerator-physics",
+                               "safetensors", card.architecture.kind],
                          model_name=card.name, eval_results=results)
     return data.to_yaml().rstrip("\n") + "\n"
 
@@ -159,6 +159,7 @@ def surrogate_hub_readme(card: SurrogateCard, repo_id: str) -> str:
     """The Hub README of a field surrogate (validated card)."""
     from ._version import __version__
     from .describe import surrogate_architecture_string
+    from .surrogates.physics import describe_physics
 
     m, tr, ds, out = card.metrics, card.training, card.training.dataset, card.output
     rows = "\n".join(f"| `{i.name}` | {i.unit} | " + (f"[{i.domain[0]:g}, {i.domain[1]:g}]" if i.kind == "scalar"
@@ -170,12 +171,11 @@ def surrogate_hub_readme(card: SurrogateCard, repo_id: str) -> str:
         example = f"{card.inputs[0].name}=lam   # lam: an array of shape {out.shape}"
     axes = ", ".join(f"{a.name}: {a.n} points in [{a.extent[0]:g}, {a.extent[1]:g}] {a.unit}" for a in out.axes)
 
-    def triple(v):
-        return f"{v.Ws:.2%} | {v.Wx:.2%} | {v.Wy:.2%}"
+    def cells(v, fmt=".2%"):
+        return " | ".join(format(x, fmt) for x in v.values())
 
-    ood = "".join(f"\n| MAE / std, out-of-distribution: {o.name} ({o.n}) | {triple(o.mae_relative)} |" for o in m.ood)
-    ph = out.physics
-    cal, sym = m.calibration_2sigma, m.constraint_violation
+    ood = "".join(f"\n| MAE / std, out-of-distribution: {o.name} ({o.n}) | {cells(o.mae_relative)} |" for o in m.ood)
+    names = [c.name for c in out.components]
     return f"""---
 {_surrogate_front_matter(card)}---
 
@@ -185,7 +185,7 @@ def surrogate_hub_readme(card: SurrogateCard, repo_id: str) -> str:
 
 A [radzoo](https://pypi.org/project/radzoo/) field surrogate: a network that predicts the 3-D fields
 {", ".join(f"`{c.name}` [{c.unit}]" for c in out.components)} on a fixed grid ({axes}), for
-{ph.process} with rho = {ph.rho_m:g} m, gamma = {ph.gamma:g} (per bunch electron).
+{describe_physics(card)}.
 
 ## Inputs (outside the trained domain radzoo refuses)
 
@@ -200,11 +200,11 @@ A [radzoo](https://pypi.org/project/radzoo/) field surrogate: a network that pre
 
 ## Accuracy (measured by the surrogate validator on {m.n_test} held-out fields, radzoo {m.zoo_version})
 
-| metric | Ws | Wx | Wy |
-|---|---|---|---|
-| MAE / std of the truth, held out | {triple(m.test_mae_relative)} |
-| 2-sigma calibration ({m.mc_samples} Monte Carlo dropout passes) | {cal.Ws:.3f} | {cal.Wx:.3f} | {cal.Wy:.3f} |
-| y-symmetry violation | {sym.Ws:.2e} | {sym.Wx:.2e} | {sym.Wy:.2e} |{ood}
+| metric | {" | ".join(names)} |
+|---|{"---|" * len(names)}
+| MAE / std of the truth, held out | {cells(m.test_mae_relative)} |
+| 2-sigma calibration ({m.mc_samples} Monte Carlo dropout passes) | {cells(m.calibration_2sigma, ".3f")} |
+| y-symmetry violation | {cells(m.constraint_violation, ".2e")} |{ood}
 
 ## Load and predict
 

@@ -87,8 +87,16 @@ class SamplerKind(ModelKind):
 
     def from_tensors(self, card, folder, tensors):
         from .sampler import Sampler
+        from .targets import code_sha256
 
-        return Sampler(card, folder, tensors)
+        sampler = Sampler(card, folder, tensors)   # first: the card against its target
+        if card.code_sha256 is not None and card.code_sha256 != code_sha256(card):
+            raise ValueError(f"model {card.name!r}: the C of its transforms, support or coordinates (zoo/transforms.h, "
+                             f"the process's coords.h) changed since it was validated (card code_sha256 "
+                             f"{card.code_sha256[:12]}..., this installation {str(code_sha256(card))[:12]}...): its "
+                             "samples are no longer what its metrics measured. Use the radzoo version it was "
+                             f"validated with, or re-validate: `zoo validate {card.name} --write-card`")
+        return sampler
 
     def architecture_string(self, card):
         from .describe import sampler_architecture_string
@@ -130,7 +138,7 @@ class SamplerKind(ModelKind):
 
         if args.data is not None:
             raise ValueError("--data is for field surrogates; a sampler is validated against its exact target")
-        s = self.build(card, folder)
+        s = self.build(card.model_copy(update={"code_sha256": None}), folder)   # measured anew below
 
         def progress(i, n, r):
             print(f"\r  point {i}/{n}: KS {r.ks:.2e}  JS {r.js:.2e}", end="", file=sys.stderr, flush=True)
@@ -149,7 +157,9 @@ class SamplerKind(ModelKind):
             plot_validation(s, args.plot)
             print(f"wrote {args.plot}", file=sys.stderr)
         if args.write_card:
-            s.card.model_copy(update={"metrics": metrics}).write(s.path / "card.json")
+            from .validation import measured_card
+
+            measured_card(s.card).model_copy(update={"metrics": metrics}).write(s.path / "card.json")
             print(f"wrote metrics to {s.path / 'card.json'}", file=sys.stderr)
         return 0
 
@@ -220,8 +230,8 @@ class SurrogateKind(ModelKind):
         print(json.dumps(metrics.model_dump(mode="json"), indent=2))
         if card.metrics is not None and not args.write_card:
             old, new = card.metrics.test_mae_relative, metrics.test_mae_relative
-            print(f"card says: held-out MAE/std {old.Ws:.3%} {old.Wx:.3%} {old.Wy:.3%}; measured now: "
-                  f"{new.Ws:.3%} {new.Wx:.3%} {new.Wy:.3%}", file=sys.stderr)
+            print(f"card says: held-out MAE/std {' '.join(f'{x:.3%}' for x in old.values())}; measured now: "
+                  f"{' '.join(f'{x:.3%}' for x in new.values())}", file=sys.stderr)
         if args.write_card:
             with_metrics(card, metrics).write(folder / "card.json")
             print(f"wrote metrics to {folder / 'card.json'}", file=sys.stderr)

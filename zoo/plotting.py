@@ -128,7 +128,7 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
     out-of-distribution family of the dataset (``"two-bunch"``, ``"skewed"``, ...; density models).
     Returns what was drawn: the field's label and its relative MAE per component.
     """
-    from .surrogates.validation import COMPONENTS, _predict, checked_dataset, relative_mae
+    from .surrogates.validation import _predict, checked_dataset, relative_mae
 
     plt = _pyplot()
     ds = checked_dataset(model.card, dataset)
@@ -163,7 +163,7 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
     iy_odd = int(np.argmin(np.abs(y - sig[2]))) if sig is not None else min(iy0 + 4, len(y) - 1)
     ext = [x[0] * 1e6, x[-1] * 1e6, s[0] * 1e6, s[-1] * 1e6]
     fig, axes = plt.subplots(3, 4, figsize=(13, 9.5), sharex=True, sharey=True, layout="constrained")
-    for r, comp in enumerate(COMPONENTS):
+    for r, comp in enumerate(model.components):
         iy = iy_odd if comp == "Wy" else iy0
         t, p, e, sd = true[r][:, :, iy], pred[r][:, :, iy], np.abs(pred[r] - true[r])[:, :, iy], std[r][:, :, iy]
         vmax = float(max(np.abs(t).max(), np.abs(p).max()))
@@ -187,4 +187,4 @@ def plot_surrogate_slices(model, dataset, path: str, *, which: str = "median", m
     fig.suptitle(f"{model.card.name} v{model.card.version}: {label}", fontsize=11)
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    return {"field": label, "mae_relative": {c: float(v) for c, v in zip(COMPONENTS, mae)}}
+    return {"field": label, "mae_relative": {c: float(v) for c, v in zip(model.components, mae)}}

@@ -24,7 +24,7 @@ from .card import CARD_FILENAME, ModelCard
 from .files import atomic_write
 from .model import InverseCDFModel
 from .targets import torch_component_cdf
-from .validation import training_values, validate
+from .validation import measured_card, training_values, validate
 
 
 def hardware_description(device: str = "cpu") -> str:
@@ -226,7 +226,8 @@ def write_model(model: InverseCDFModel, out_dir: str | Path, *, validate_model: 
         update={"weights": card.weights.model_copy(update={"sha256": sha, "parameter_count": count})})
     if validate_model:
         model.card = card
-        card = card.model_copy(update={"metrics": validate(model, **(validation_kwargs or {}))})
+        metrics = validate(model, **(validation_kwargs or {}))
+        card = measured_card(card).model_copy(update={"metrics": metrics})
     card = ModelCard.model_validate_json(card.model_dump_json())  # re-check the whole card
     card.write(out / CARD_FILENAME)
     return card

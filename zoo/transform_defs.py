@@ -230,3 +230,15 @@ def c_definitions() -> str:
     fused kernel and the export include it after their environment (rz_tf_t, RZ_C, rz_<fn>)."""
     return "// ---- transforms (zoo/transforms.h) ----\n" + \
         csource.header_source(HEADER, *(t.fn for t in every_transform()))
+
+
+def used_by(card) -> list:
+    """The transform objects a sampler card uses (each once, in order: parameter columns, then per
+    sub-network its u transform, squash and earlier-output columns)."""
+    used = []
+    for spec in card.target.parameters:
+        used += [INPUT_COLUMNS[k] for k in (spec.input_transform, *spec.extra_inputs)]
+    for sub in card.architecture.subnets:
+        used += [U_TRANSFORMS[sub.u_transform], SQUASHES[sub.output_transform.squash]]
+        used += [EARLIER_COLUMNS[e] for e in sub.earlier_extra_inputs]
+    return list(dict.fromkeys(used))

@@ -262,6 +262,14 @@ def component_views(model: InverseCDFModel, points: list[dict[str, float]]):
                 yield _ComponentView(model, params, k, [w] * k)
 
 
+def measured_card(card: ModelCard) -> ModelCard:
+    """The card as the validator measures it: with the code hash of this installation's maps
+    (``zoo.targets.code_sha256``), which enters the metrics digest."""
+    from .targets import code_sha256
+
+    return card.model_copy(update={"code_sha256": code_sha256(card)})
+
+
 def validate(model: InverseCDFModel, *, n_points: int | None = None, seed: int = HELDOUT_SEED,
              u_grid: int = 1 << 14, js_bins: int = 1000, progress=None) -> Metrics:
     """Measure a model against its exact target on held-out points; returns card metrics.
@@ -295,7 +303,8 @@ def validate(model: InverseCDFModel, *, n_points: int | None = None, seed: int =
     js = np.array([r.js for r in results])
     worst = results[int(np.argmax(ks))]
     return Metrics(
-        zoo_version=__version__, digest=model.card.measured_digest(), n_points=len(results), u_grid=u_grid,
+        zoo_version=__version__, digest=measured_card(model.card).measured_digest(), n_points=len(results),
+        u_grid=u_grid,
         ks_median=float(np.median(ks)), ks_max=float(ks.max()),
         worst=ParamPoint(params=worst.params, component=worst.k, value=worst.ks),
         js_bins=js_bins, js_median=float(np.median(js)), js_max=float(js.max()), js_reference=js_ref,

@@ -308,13 +308,9 @@ def _guarded(code: str) -> str:
 
 def _transform_sources(card: ModelCard) -> list[str]:
     """The C (zoo/transforms.h, the fused kernel's text) of every transform the card uses."""
-    used = []
-    for spec in card.target.parameters:
-        used += [INPUT_COLUMNS[k] for k in (spec.input_transform, *spec.extra_inputs)]
-    for sub in card.architecture.subnets:
-        used += [U_TRANSFORMS[sub.u_transform], SQUASHES[sub.output_transform.squash]]
-        used += [EARLIER_COLUMNS[e] for e in sub.earlier_extra_inputs]
-    return [t.source for t in dict.fromkeys(used)]
+    from ..transform_defs import used_by
+
+    return [t.source for t in used_by(card)]
 
 
 def _target_functions(prefix: str, card: ModelCard, target) -> str:

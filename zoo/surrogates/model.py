@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..card import WAKE_COMPONENTS, SurrogateCard
+from ..card import SurrogateCard
 from ..checks import check_count, check_device, check_seed, real_tensor, shown
 from .nets import build_surrogate_network, set_mc_dropout
+from .physics import physics_of
 
 #: inputs evaluated per network call (bounds memory for large batches)
 CHUNK = 8
@@ -60,7 +61,8 @@ class Surrogate:
 
     Attributes: ``card`` (the SurrogateCard), ``path`` (its folder), ``net`` (the torch module,
     physical inputs -> fields), ``shape`` (the grid), ``axes`` (the grid's 1-D coordinates per axis
-    [m]; ``coords`` is the same), ``units`` (per component).
+    [m]; ``coords`` is the same), ``units`` (per component), ``physics`` (the card's physics block
+    as its process defines it, e.g. ``zoo.processes.csr_wake.WakePhysics``).
     """
 
     def __init__(self, card: SurrogateCard, path: str | Path, tensors: dict[str, torch.Tensor]):
@@ -68,8 +70,9 @@ class Surrogate:
             raise TypeError(f"a Surrogate needs a SurrogateCard, got {type(card).__name__}")
         self.card = card
         self.path = Path(path)
+        self.physics = physics_of(card)
         domains = [tuple(i.domain) for i in card.inputs if i.kind == "scalar"]
-        net = build_surrogate_network(card.architecture, domains)
+        net = build_surrogate_network(card.architecture, domains, parity=[c.parity for c in card.output.components])
         net.load_state_dict(tensors)
         self.net = net.eval().requires_grad_(False)
         self.device = torch.device("cpu")
@@ -77,7 +80,7 @@ class Surrogate:
     def __repr__(self) -> str:
         ins = ", ".join(f"{i.name} [{i.unit}]" for i in self.card.inputs)
         return (f"Surrogate({self.card.name!r} v{self.card.version}, {self.card.architecture.kind}, {ins} -> "
-                f"{', '.join(WAKE_COMPONENTS)} on {'x'.join(map(str, self.shape))})")
+                f"{', '.join(self.components)} on {'x'.join(map(str, self.shape))})")
 
     # -- description ------------------------------------------------------------------------------
     @property
@@ -216,7 +219,7 @@ class Surrogate:
         Monte Carlo passes) exceed the available memory, or whose passes exceed MAX_PASSES."""
         from ..sampler import memory_of
 
-        per_input = 3 * int(np.prod(self.shape)) * 4 * (2 if n_mc else 1)
+        per_input = len(self.components) * int(np.prod(self.shape)) * 4 * (2 if n_mc else 1)
         need = batch * per_input
         if need > 1 << 28:
             total = memory_of(torch.device("cpu"))
@@ -233,7 +236,8 @@ class Surrogate:
     def _run(self, x: torch.Tensor, n_mc: int, seed: int | None) -> tuple[np.ndarray, np.ndarray | None]:
         net = self.net
         B = x.shape[0]
-        outs = np.empty((B, 3, *self.shape), dtype=np.float32)      # allocated once: no concatenation peak
+        # allocated once: no concatenation peak
+        outs = np.empty((B, len(self.components), *self.shape), dtype=np.float32)
         stds = np.empty_like(outs) if n_mc else None
         with torch.no_grad(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
             if seed is not None:
@@ -245,7 +249,8 @@ class Surrogate:
                     continue
                 set_mc_dropout(net, True)
                 try:   # Welford: mean and variance without keeping the N passes
-                    mean = torch.zeros((xb.shape[0], 3, *self.shape), dtype=torch.float64, device=self.device)
+                    mean = torch.zeros((xb.shape[0], len(self.components), *self.shape), dtype=torch.float64,
+                                       device=self.device)
                     m2 = torch.zeros_like(mean)
                     for k in range(1, n_mc + 1):
                         w = net(xb).double()

@@ -1,6 +1,6 @@
 """Networks of field surrogates (kind "surrogate"): the sigma-NN decoder and the 3-D U-Net.
 
-Both map physical inputs to physical fields (B, 3, n_s, n_x, n_y), components (Ws, Wx, Wy) in the
+Both map physical inputs to physical fields (B, C, n_s, n_x, n_y), C components (CSR: Ws, Wx, Wy) in the
 card's units: the input scaling and the output scale live here, in one place, so the recipes, the
 validator and ``zoo.Surrogate`` evaluate exactly the same function. The state dict holds trainable
 weights only (no buffers), so the weights file is the network.
@@ -36,8 +36,6 @@ import torch
 from torch import nn
 
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "silu": nn.SiLU, "gelu": nn.GELU, "identity": nn.Identity}
-#: y parity of (Ws, Wx, Wy)
-PARITY = (1.0, 1.0, -1.0)
 
 
 class MCDropout(nn.Module):
@@ -72,19 +70,17 @@ def set_mc_dropout(net: nn.Module, active: bool) -> None:
             m.mc = bool(active)
 
 
-def _parity(like: torch.Tensor) -> torch.Tensor:
-    return torch.tensor(PARITY, dtype=like.dtype, device=like.device).view(1, 3, 1, 1, 1)
-
-
-def mirror_y(w: torch.Tensor) -> torch.Tensor:
-    """P w: the fields (B, 3, n_s, n_x, n_y) mirrored in y, Wy negated."""
-    return torch.flip(w, dims=(-1,)) * _parity(w)
+def mirror_y(w: torch.Tensor, parity: Sequence[float]) -> torch.Tensor:
+    """P w: the fields (B, C, n_s, n_x, n_y) mirrored in the last axis, each component times its
+    parity (+1 even, -1 odd; CSR: Ws, Wx even, Wy odd)."""
+    p = torch.tensor(tuple(parity), dtype=w.dtype, device=w.device).view(1, -1, 1, 1, 1)
+    return torch.flip(w, dims=(-1,)) * p
 
 
 class SigmaDecoder(nn.Module):
-    """sigma-mlp: scalar inputs (B, n_inputs) in physical units -> fields (B, 3, n_s, n_x, n_y)."""
+    """sigma-mlp: scalar inputs (B, n_inputs) in physical units -> fields (B, C, n_s, n_x, n_y)."""
 
-    def __init__(self, arch, domains: Sequence[tuple[float, float]]):
+    def __init__(self, arch, domains: Sequence[tuple[float, float]], parity: Sequence[float] | None = None):
         super().__init__()
         if len(domains) != arch.n_inputs:
             raise ValueError(f"{len(domains)} input domains for {arch.n_inputs} inputs")
@@ -94,6 +90,7 @@ class SigmaDecoder(nn.Module):
         self.lo, self.hi = tuple(lo), tuple(hi)
         self.hard = arch.y_symmetry == "hard"
         self.scale = tuple(float(s) for s in arch.output_scale)
+        self.parity = _parity(arch, parity)
         act = _ACTIVATIONS[arch.activation]
         std = arch.dropout_kind in ("standard", "both")
         spatial = arch.dropout_kind in ("spatial", "both")
@@ -107,7 +104,7 @@ class SigmaDecoder(nn.Module):
         self.mlp = nn.Sequential(*layers)
         self.latent = tuple(arch.latent)
         self.to_latent = nn.Linear(width, math.prod(self.latent))
-        self.amplitude = nn.Linear(width, 3)
+        self.amplitude = nn.Linear(width, len(self.scale))
         stages: list[nn.Module] = []
         ch = self.latent[0]
         for out in arch.decoder_channels:
@@ -118,7 +115,7 @@ class SigmaDecoder(nn.Module):
             stages.append(nn.Sequential(*block))
             ch = out
         self.stages = nn.Sequential(*stages)
-        self.head = nn.Conv3d(ch, 3, kernel_size=3, padding=1)
+        self.head = nn.Conv3d(ch, len(self.scale), kernel_size=3, padding=1)
 
     def scale_inputs(self, x: torch.Tensor) -> torch.Tensor:
         """Physical inputs (B, n) -> the network's inputs in [-1, 1]."""
@@ -135,7 +132,7 @@ class SigmaDecoder(nn.Module):
         scale = torch.tensor(self.scale, dtype=f.dtype, device=f.device)
         f = f * (amp * scale)[:, :, None, None, None]
         if self.hard:     # f is the y > 0 half; the y < 0 half is its mirror
-            f = torch.cat([mirror_y(f), f], dim=-1)
+            f = torch.cat([mirror_y(f, self.parity), f], dim=-1)
         return f
 
 
@@ -150,9 +147,9 @@ class _Block(nn.Sequential):
 
 
 class UNet3D(nn.Module):
-    """unet: densities (B, n_s, n_x, n_y) [1/m^3] -> fields (B, 3, n_s, n_x, n_y)."""
+    """unet: densities (B, n_s, n_x, n_y) [1/m^3] -> fields (B, C, n_s, n_x, n_y)."""
 
-    def __init__(self, arch):
+    def __init__(self, arch, parity: Sequence[float] | None = None):
         super().__init__()
         act = _ACTIVATIONS[arch.activation]
         spatial = arch.dropout_kind == "spatial"
@@ -161,6 +158,7 @@ class UNet3D(nn.Module):
         bias = arch.bias
         self.hard = arch.y_symmetry == "hard"
         self.scale = tuple(float(s) for s in arch.output_scale)
+        self.parity = _parity(arch, parity)
         self.down = nn.ModuleList()
         cin = 1
         for k, c in enumerate(ch):
@@ -172,7 +170,7 @@ class UNet3D(nn.Module):
                                     for i in range(len(ch) - 1))
         up_p = arch.dropout if arch.dropout_levels == "all" else 0.0
         self.up = nn.ModuleList(_Block(2 * ch[i], ch[i], n, act, up_p, spatial, bias) for i in range(len(ch) - 1))
-        self.head = nn.Conv3d(ch[0], 3, kernel_size=1, bias=bias)
+        self.head = nn.Conv3d(ch[0], len(self.scale), kernel_size=1, bias=bias)
 
     def core(self, x: torch.Tensor) -> torch.Tensor:
         skips = []
@@ -200,20 +198,34 @@ class UNet3D(nn.Module):
             finally:
                 for d in drops:
                     d.groups = 1
-            out = 0.5 * (out[:b] + mirror_y(out[b:]))
+            out = 0.5 * (out[:b] + mirror_y(out[b:], self.parity))
         else:
             out = self.core(x)
-        scale = torch.tensor(self.scale, dtype=out.dtype, device=out.device).view(1, 3, 1, 1, 1)
+        scale = torch.tensor(self.scale, dtype=out.dtype, device=out.device).view(1, -1, 1, 1, 1)
         return out * scale * m[:, None]
 
 
-def build_surrogate_network(arch, domains: Sequence[tuple[float, float]] = ()) -> nn.Module:
+def _parity(arch, parity) -> tuple[float, ...]:
+    """The components' parities under the mirror of the last axis (needed by hard symmetry)."""
+    if parity is None:
+        if arch.y_symmetry == "hard":
+            raise ValueError("a hard y-symmetric network needs the parity of every output component")
+        return (1.0,) * len(arch.output_scale)
+    parity = tuple(float(p) for p in parity)
+    if len(parity) != len(arch.output_scale) or any(p not in (1.0, -1.0) for p in parity):
+        raise ValueError(f"parity must be +1 or -1 per output component ({len(arch.output_scale)}), got {parity}")
+    return parity
+
+
+def build_surrogate_network(arch, domains: Sequence[tuple[float, float]] = (),
+                            parity: Sequence[float] | None = None) -> nn.Module:
     """The network a surrogate architecture describes (``domains``: the scalar inputs' trained
-    ranges, for the sigma-mlp's input scaling)."""
+    ranges, for the sigma-mlp's input scaling; ``parity``: +1/-1 per output component under the
+    mirror of the last axis, ``OutputComponent.parity``, needed for y_symmetry 'hard')."""
     if arch.kind == "sigma-mlp":
-        return SigmaDecoder(arch, domains)
+        return SigmaDecoder(arch, domains, parity)
     if arch.kind == "unet":
-        return UNet3D(arch)
+        return UNet3D(arch, parity)
     raise ValueError(f"unknown surrogate architecture {arch.kind!r}")
 
 
@@ -221,5 +233,5 @@ def expected_shapes(arch) -> dict[str, tuple[int, ...]]:
     """Tensor names and shapes of the weights file, from the architecture alone (meta device)."""
     domains = [(1.0, 2.0)] * getattr(arch, "n_inputs", 0)
     with torch.device("meta"):
-        net = build_surrogate_network(arch, domains)
+        net = build_surrogate_network(arch, domains, parity=(1.0,) * len(arch.output_scale))
     return {k: tuple(v.shape) for k, v in net.state_dict().items()}

@@ -31,21 +31,19 @@ import numpy as np
 
 from ..card import SurrogateMetrics
 from ..processes.csr_wake.dataset import WakeDataset, load_dataset
-from .nets import PARITY
-
-COMPONENTS = ("Ws", "Wx", "Wy")
 
 
 def relative_mae(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
-    """(B, 3) mean |pred - true| over the grid / std(true) over the grid, per field and component."""
+    """(B, C) mean |pred - true| over the grid / std(true) over the grid, per field and component."""
     p = pred.reshape(*pred.shape[:2], -1).astype(np.float64)
     t = true.reshape(*true.shape[:2], -1).astype(np.float64)
     return np.abs(p - t).mean(axis=-1) / np.maximum(t.std(axis=-1), 1e-300)
 
 
-def symmetry_violation(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
-    """(B, 3) mean |W - P W| / 2 over the grid / std(true), P the y mirror with parity."""
-    parity = np.array(PARITY).reshape(1, 3, 1, 1, 1)
+def symmetry_violation(pred: np.ndarray, true: np.ndarray, parity) -> np.ndarray:
+    """(B, C) mean |W - P W| / 2 over the grid / std(true), P the mirror of the last axis times each
+    component's parity (+1/-1, ``OutputComponent.parity``)."""
+    parity = np.array(parity, dtype=np.float64).reshape(1, -1, 1, 1, 1)
     p = pred.astype(np.float64)
     d = np.abs(p - parity * p[..., ::-1]).reshape(*p.shape[:2], -1).mean(axis=-1) / 2.0
     t = true.reshape(*true.shape[:2], -1).astype(np.float64)
@@ -53,15 +51,15 @@ def symmetry_violation(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
 
 
 def calibration(mean: np.ndarray, std: np.ndarray, true: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(B, 3) fraction of grid values inside mean +- 2 std, and (B, 3) mean std / std(true)."""
+    """(B, C) fraction of grid values inside mean +- 2 std, and (B, C) mean std / std(true)."""
     m, s, t = (a.reshape(*a.shape[:2], -1).astype(np.float64) for a in (mean, std, true))
     inside = (np.abs(t - m) <= 2.0 * s).mean(axis=-1)
     return inside, s.mean(axis=-1) / np.maximum(t.std(axis=-1), 1e-300)
 
 
-def _stack(result: dict, key=None) -> np.ndarray:
+def _stack(result: dict, names, key=None) -> np.ndarray:
     d = result if key is None else result[key]
-    return np.stack([d[c] for c in COMPONENTS], axis=1)
+    return np.stack([d[c] for c in names], axis=1)
 
 
 def _predict(model, inputs, *, mc_samples: int = 0, seed: int = 0):
@@ -71,11 +69,12 @@ def _predict(model, inputs, *, mc_samples: int = 0, seed: int = 0):
     else:
         names = [i.name for i in model.card.inputs]
         r = model.predict(**{n: inputs[:, k] for k, n in enumerate(names)}, mc_samples=mc_samples, seed=seed)
-    return _stack(r), (_stack(r, "std") if mc_samples else None)
+    names = model.components
+    return _stack(r, names), (_stack(r, names, "std") if mc_samples else None)
 
 
-def _values(a: np.ndarray) -> dict:
-    return {c: float(v) for c, v in zip(COMPONENTS, a)}
+def _values(a: np.ndarray, names) -> dict:
+    return {c: float(v) for c, v in zip(names, a)}
 
 
 def checked_dataset(card, dataset: WakeDataset | str) -> WakeDataset:
@@ -104,6 +103,7 @@ def validate_surrogate(model, dataset: WakeDataset | str, *, mc_samples: int = 2
         raise ValueError("mc_samples must be at least 2")
     t0 = time.perf_counter()
     field = card.inputs[0].kind == "field"
+    names, parity = model.components, [c.parity for c in card.output.components]
     test = np.flatnonzero(ds.test)
     train = np.flatnonzero(~ds.test)
     train = train[np.unique(np.round(np.linspace(0, len(train) - 1, min(n_train, len(train)))).astype(int))] \
@@ -123,7 +123,7 @@ def validate_surrogate(model, dataset: WakeDataset | str, *, mc_samples: int = 2
         true = ds.W[idx]
         pred, _ = _predict(model, inputs(idx))
         mae.append(relative_mae(pred, true))
-        viol.append(symmetry_violation(pred, true))
+        viol.append(symmetry_violation(pred, true, parity))
         mean, std = _predict(model, inputs(idx), mc_samples=mc_samples, seed=seed + a)
         i, s = calibration(mean, std, true)
         inside.append(i)
@@ -143,17 +143,18 @@ def validate_surrogate(model, dataset: WakeDataset | str, *, mc_samples: int = 2
             pred, _ = _predict(model, ds.ood_density[idx])
             mean, std = _predict(model, ds.ood_density[idx], mc_samples=mc_samples, seed=seed + 7919)
             i, _ = calibration(mean, std, true)
-            ood.append({"name": kind, "n": int(len(idx)), "mae_relative": _values(relative_mae(pred, true).mean(0)),
-                        "calibration_2sigma": _values(i.mean(0))})
+            ood.append({"name": kind, "n": int(len(idx)), "mae_relative": _values(relative_mae(pred, true).mean(0),
+                                                                                    names),
+                        "calibration_2sigma": _values(i.mean(0), names)})
             say(f"out-of-distribution {kind}")
     cat = lambda xs: np.concatenate(xs).mean(axis=0)  # noqa: E731
     return SurrogateMetrics.model_validate({
         "zoo_version": __version__, "digest": card.measured_digest(), "n_test": int(len(test)),
         "n_train_measured": int(len(train)), "mc_samples": int(mc_samples),
-        "test_mae_relative": _values(cat(mae)),
-        "train_mae_relative": _values(cat(train_mae)) if train_mae else None,
-        "calibration_2sigma": _values(cat(inside)), "std_relative": _values(cat(rel_std)),
-        "constraint_violation": _values(cat(viol)), "ood": ood,
+        "test_mae_relative": _values(cat(mae), names),
+        "train_mae_relative": _values(cat(train_mae), names) if train_mae else None,
+        "calibration_2sigma": _values(cat(inside), names), "std_relative": _values(cat(rel_std), names),
+        "constraint_violation": _values(cat(viol), names), "ood": ood,
         "wall_time_s": round(time.perf_counter() - t0, 2)})
 
 
@@ -189,14 +190,15 @@ def offgrid_metrics(model, folder, *, n: int = 100, mc_samples: int = 20, seed: 
     ds = generate(spec, Path(folder) / f"csr_offgrid-n{spec.n}-{spec.key()}.npz", stream=io.StringIO(),
                   command="zoo.surrogates.validation.offgrid_metrics")
     field = model.card.inputs[0].kind == "field"
+    names = model.components
     idx = np.arange(len(ds.sigma))
     inputs = ds.densities(idx) if field else ds.sigma
     pred, _ = _predict(model, inputs)
     mean, std = _predict(model, inputs, mc_samples=mc_samples, seed=seed)
-    mae = relative_mae(pred, ds.W)                     # (n, 3)
-    inside, _ = calibration(mean, std, ds.W)           # (n, 3)
+    mae = relative_mae(pred, ds.W)                     # (n, C)
+    inside, _ = calibration(mean, std, ds.W)           # (n, C)
     return {"n": int(len(idx)), "sigma": ds.sigma, "mae": mae, "calibration": inside,
-            "mae_relative": _values(mae.mean(0)), "calibration_2sigma": _values(inside.mean(0)),
+            "mae_relative": _values(mae.mean(0), names), "calibration_2sigma": _values(inside.mean(0), names),
             "dataset_sha256": ds.sha256}
 
 

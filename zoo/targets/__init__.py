@@ -118,3 +118,25 @@ def target_ids() -> list[str]:
 
 __all__ = ["ENTRY_POINT_GROUP", "ParameterSpec", "Target", "VariableSpec", "discover", "get_target",
            "register_target", "target_ids", "torch_component_cdf", "unregister_target"]
+
+
+def code_sha256(card) -> str | None:
+    """sha256 (``zoo.csource.digest``) of the C of everything between a sampler card's networks and
+    its samples: its transforms (zoo/transforms.h) and its target's support, helpers and the
+    coordinates its sub-networks use (the process's coords.h). The kernel and the export compile
+    this text, and the torch and numpy forms are tested against it, so a changed formula under the
+    same name changes the hash (``ModelCard.code_sha256``). None for a target without C forms."""
+    from .. import csource
+    from ..transform_defs import used_by
+
+    target = get_target(card.target.id)
+    if target.kernel_support is None:
+        return None
+    coords = []
+    for sub in card.architecture.subnets:
+        kc = (target.kernel_coordinates or {}).get(sub.output_transform.coordinate)
+        if kc is None:
+            return None
+        coords.append(kc.cuda)
+    return csource.digest(*(t.source for t in used_by(card)), target.cuda_helpers or "",
+                          target.kernel_support.cuda, *dict.fromkeys(coords))

@@ -30,8 +30,12 @@ from ... import weights as weights_io
 from ...files import atomic_write
 from ...card import CARD_FILENAME, SigmaMLPArchitecture, SurrogateCard, UNetArchitecture
 from .dataset import INPUT_NAMES, DatasetSpec, WakeDataset, generate
+from .physics import COMPONENTS, Y_PARITY
 from ...surrogates.nets import build_surrogate_network, mirror_y
 from ...training import hardware_description
+
+#: +1 / -1 per component (Ws, Wx, Wy) under the mirror in y
+PARITY = tuple(-1.0 if p == "odd" else 1.0 for p in Y_PARITY)
 
 REPO = Path(__file__).resolve().parents[3]   # the repository (a source checkout)
 DATA_SCRIPT = "zoo.processes.csr_wake.dataset"   # python -m DATA_SCRIPT generates the training set
@@ -109,7 +113,7 @@ def wake_card(*, name: str, summary: str, arch: dict, ds: WakeDataset, recipe: s
         "inputs": inputs,
         "output": {"axes": [{"name": a, "n": spec.n, "extent": [-h, h], "unit": "m"} for a in "sxy"],
                    "components": [{"name": c, "unit": "1/m^2", "description": COMPONENT_TEXT[c],
-                                   "y_parity": "odd" if c == "Wy" else "even"} for c in ("Ws", "Wx", "Wy")],
+                                   "y_parity": p} for c, p in zip(COMPONENTS, Y_PARITY)],
                    "physics": {"process": "csr_wake", "rho_m": spec.rho, "gamma": spec.gamma, "charge_C": 1e-9}},
         "architecture": arch,
         "weights": {"file": f"{name}.safetensors", "sha256": "0" * 64, "parameter_count": 1, "dtype": "float32"},
@@ -140,7 +144,7 @@ def _domains(card: SurrogateCard) -> list[tuple[float, float]]:
 
 
 def build_net(card: SurrogateCard) -> torch.nn.Module:
-    return build_surrogate_network(card.architecture, _domains(card))
+    return build_surrogate_network(card.architecture, _domains(card), parity=PARITY)
 
 
 def relative_mse(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
@@ -150,7 +154,7 @@ def relative_mse(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
 
 def symmetry_penalty(pred: torch.Tensor, true: torch.Tensor) -> torch.Tensor:
     var = true.flatten(2).var(dim=-1, unbiased=False).clamp_min(1e-30)
-    return ((((pred - mirror_y(pred)) / 2) ** 2).flatten(2).mean(dim=-1) / var).mean()
+    return ((((pred - mirror_y(pred, PARITY)) / 2) ** 2).flatten(2).mean(dim=-1) / var).mean()
 
 
 def _cosine(step: int, steps: int, lr: float) -> float:
