@@ -23,7 +23,7 @@ import torch
 import zoo
 from zoo.processes.inverse_compton.baselines import head_on_rejection
 from zoo.processes.klein_nishina.baselines import geant4_klein_nishina, polarized_azimuth
-from zoo.validation import heldout_grid
+from zoo.samplers.validation import heldout_grid
 
 from cpu_throughput import seconds  # noqa: E402  (benchmarks/, the script's folder)
 

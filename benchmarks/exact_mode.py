@@ -4,7 +4,7 @@ At one parameter point of a model (default: ic-isotropic at the seed paper's sec
 on this machine's CPU, with the same u for every method:
 
   network     s.sample-equivalent ppf (float32 network, float64 map): the default call
-  exact mode  ppf(..., exact=True): the network's value refined on the exact CDF (zoo.exact)
+  exact mode  ppf(..., exact=True): the network's value refined on the exact CDF (zoo.samplers.exact)
   bisection   exact inversion without a network: 60 halvings of w on the exact CDF
   table N     exact quantiles tabulated at N u values (equal steps in logit u, so the tails
               have nodes), linear interpolation in the model coordinate w
@@ -25,7 +25,7 @@ import torch
 
 
 import zoo  # noqa: E402
-from zoo.quantiles import x_of_w  # noqa: E402
+from zoo.samplers.quantiles import x_of_w  # noqa: E402
 from zoo.targets.base import bisect_increasing  # noqa: E402
 
 

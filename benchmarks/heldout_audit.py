@@ -3,7 +3,7 @@ independent audit at fresh random points finds no model above 1.3x its card's KS
 
     OMP_NUM_THREADS=1 python benchmarks/heldout_audit.py [--seed 1] [--points N] [models ...]
 
-The cards are measured at ``zoo.validation.heldout_points`` with the fixed seed HELDOUT_SEED; here the
+The cards are measured at ``zoo.samplers.validation.heldout_points`` with the fixed seed HELDOUT_SEED; here the
 same validator runs with another seed (other points, the same number unless --points), and prints,
 per model, the fresh KS max and tail maxima (u = 1e-4, 1e-6, the worse end) and their ratio to the
 card's. A ratio above 1.3 means the card's held-out set is too small for that model.
@@ -14,7 +14,7 @@ import argparse
 import sys
 
 import zoo  # noqa: E402
-from zoo.validation import validate  # noqa: E402
+from zoo.samplers.validation import validate  # noqa: E402
 
 
 def tail_max(m, u):

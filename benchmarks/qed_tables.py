@@ -25,8 +25,8 @@ Network column: the bundled model of the same name (``zoo.load(name)``: ppf / sa
 backend), or "not trained".
 
 Metrics per sampler and held-out point (log-midpoints of the 128-value training grid of the recipes,
-``zoo.validation.heldout_values``; a point outside a table's chi range is marked * and sampled the
-way the code does it, clamped): KS on a u grid, max |C(ppf(u)) - u| (zoo.validation's metric; for the
+``zoo.samplers.validation.heldout_values``; a point outside a table's chi range is marked * and sampled the
+way the code does it, clamped): KS on a u grid, max |C(ppf(u)) - u| (zoo.samplers.validation's metric; for the
 tables ppf is the deterministic map from the code's uniform number); KS of ``--n`` random draws
 (sample noise ~0.87/sqrt(n)); relative tail-mass errors |C(ppf(u))/u - 1| and |S(ppf(1 - u))/u - 1| at
 u = 1e-4 and 1e-6 (exact C and S); memory (bytes of the tables, float64; network: float32 weights);
@@ -52,7 +52,7 @@ from zoo.processes.quantum_synchrotron import physics as QS  # noqa: E402
 from zoo.processes.quantum_synchrotron.baselines import (  # noqa: E402
     PicsarPhotonTable, PicsarRow1D, SmileiPhotonTable, SmileiRow1D)
 from zoo.processes.synchrotron import physics as SY  # noqa: E402
-from zoo.validation import heldout_values  # noqa: E402
+from zoo.samplers.validation import heldout_values  # noqa: E402
 
 #: quantile levels of the tail columns; goals of issue 11
 TAILS = (1e-4, 1e-6)
@@ -187,7 +187,7 @@ def run_process(name, spec, args, rng):
     net = Network(name) if name in zoo.list() else None
     pts = points_for(spec, args.points)
     if net is not None and spec["param"] is not None:
-        from zoo.validation import heldout_grid
+        from zoo.samplers.validation import heldout_grid
 
         pts = heldout_grid(net.s.card, args.points)
     print(f"held-out points: {'; '.join(fmt_pt(p) for p in pts)}")
@@ -270,7 +270,7 @@ def main(argv=None) -> None:
                     "coarse u grid, few draws (seconds)")
     ap.add_argument("--points", type=int, default=6, help="held-out parameter points per process")
     ap.add_argument("--n", type=int, default=1 << 16, help="random draws per point (KS of draws)")
-    ap.add_argument("--u-grid", type=int, default=1 << 14, help="u grid of the KS (zoo.validation: 2^14)")
+    ap.add_argument("--u-grid", type=int, default=1 << 14, help="u grid of the KS (zoo.samplers.validation: 2^14)")
     ap.add_argument("--speed-n", type=int, default=1 << 20, help="samples per timed call")
     ap.add_argument("--process", action="append", choices=list(PROCESSES), help="only these (repeatable)")
     ap.add_argument("--seed", type=int, default=0)

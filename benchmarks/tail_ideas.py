@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 
-from zoo.training import base_card, recipe_main  # noqa: E402
+from zoo.samplers.training import base_card, recipe_main  # noqa: E402
 
 CONFIGS = {
     "A": dict(u="arcsine", squash="clamp", coord="linear", objective="quantile"),

@@ -18,7 +18,7 @@ import torch
 import zoo
 import zoo._threads as threads_mod
 from cpu_throughput import seconds  # the benchmarks' timing helper: warm-up, then the median
-import zoo.validation as validation
+import zoo.samplers.validation as validation
 
 
 def _burn(stop):

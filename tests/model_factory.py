@@ -22,7 +22,7 @@ import torch
 from zoo import weights as zoo_weights
 from zoo.card import (CARD_FILENAME, Architecture, HubSource, ModelCard, OutputTransform, ParameterCard,
                       SubnetCard, TargetCard, TrainingCard, VariableCard, WeightsCard)
-from zoo.nets import build_network
+from zoo.samplers.nets import build_network
 
 __all__ = ["BuiltModel", "build_test_model", "make_card"]
 

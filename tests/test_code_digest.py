@@ -17,7 +17,7 @@ import zoo
 from zoo import csource, transform_defs
 from zoo.registry import resolve
 from zoo.targets import code_sha256, get_target
-from zoo.validation import measured_card
+from zoo.samplers.validation import measured_card
 
 
 @pytest.mark.parametrize("name", zoo.list(kind="sampler"))

@@ -252,8 +252,8 @@ def test_every_azimuth_coordinate_has_matching_torch_and_c_forms(coordinate, tmp
 
     from zoo.card import ModelCard
     from zoo.export import c_identifier, export
-    from zoo.model import InverseCDFModel
-    from zoo.sampler import Sampler
+    from zoo.samplers.model import InverseCDFModel
+    from zoo.samplers.sampler import Sampler
 
     base = zoo_load("klein-nishina-polarized")
     data = base.card.model_dump(mode="json")

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from zoo.cuda import codegen, emulate
-from zoo.model import InverseCDFModel
-from zoo.sampler import Sampler
+from zoo.samplers.model import InverseCDFModel
+from zoo.samplers.sampler import Sampler
 from zoo.targets import register_target, unregister_target
 from zoo.targets.base import LINEAR, KernelSupport, Target, VariableSpec
-from zoo.training import base_card
+from zoo.samplers.training import base_card
 
 
 class Triangle(Target):

@@ -13,7 +13,7 @@ import torch
 
 import zoo
 from zoo.targets import get_target
-from zoo.validation import heldout_points
+from zoo.samplers.validation import heldout_points
 
 ROOT = Path(zoo.__file__).parent
 HEADERS = sorted([ROOT / "targets" / "coords.h", *(ROOT / "processes").glob("*/coords.h")])

@@ -7,7 +7,7 @@ import zoo
 from tiers import by_tier
 from zoo.card import OutputTransform
 from zoo.cuda import codegen, emulate, limits, philox
-from zoo.validation import heldout_grid
+from zoo.samplers.validation import heldout_grid
 
 MODELS = zoo.list(kind="sampler")
 
@@ -182,7 +182,7 @@ def _variant(card, **sub_update):
 def test_emulation_of_other_architectures_matches_torch(hidden, act, squash, coordinate):
     """Seeded random weights for architectures outside the registry: kernel emulation vs torch, same u."""
     from zoo.card import OutputTransform
-    from zoo.model import InverseCDFModel
+    from zoo.samplers.model import InverseCDFModel
 
     card = zoo.load("ic-isotropic").card
     card = _variant(card, hidden=hidden, activation=act,
@@ -206,7 +206,7 @@ def test_emulation_of_other_architectures_matches_torch(hidden, act, squash, coo
 def test_residual_and_u_transform_match_torch(name, residual):
     """residual (z = network + u input) with arcsine and identity u inputs, on a bundled model's weights:
     the emulated default kernel against torch within the accurate bound; residual moves the samples."""
-    from zoo.model import InverseCDFModel
+    from zoo.samplers.model import InverseCDFModel
 
     if "residual" not in zoo.card.SubnetCard.model_fields:
         pytest.skip("this card schema has no residual")
@@ -278,7 +278,7 @@ def test_extra_input_columns():
     """Parameters' extra_inputs (e.g. inverse_square of gamma) become kernel input columns: the IC card
     built without and with the extra column (whatever the bundled card has), seeded random weights."""
     from zoo.card import ParameterCard
-    from zoo.model import InverseCDFModel
+    from zoo.samplers.model import InverseCDFModel
 
     if "extra_inputs" not in ParameterCard.model_fields:
         pytest.skip("this card schema has no extra_inputs")

@@ -6,7 +6,7 @@ import torch
 
 import zoo
 from zoo.cuda import available, emulate
-from zoo.validation import heldout_grid
+from zoo.samplers.validation import heldout_grid
 
 pytestmark = pytest.mark.skipif(not available(), reason="no CUDA GPU (torch.cuda.is_available() is False) "
                                                         "or the cuda extra is missing")

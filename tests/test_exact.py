@@ -1,4 +1,4 @@
-"""The exact mode (zoo.exact, ``ppf/sample(..., exact=True)``): the 1e-12 bound at every held-out
+"""The exact mode (zoo.samplers.exact, ``ppf/sample(..., exact=True)``): the 1e-12 bound at every held-out
 point of every bundled model, from the deep tails to the median."""
 import warnings
 
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import zoo
-from zoo.exact import RTOL, refine
-from zoo.validation import heldout_grid
+from zoo.samplers.exact import RTOL, refine
+from zoo.samplers.validation import heldout_grid
 
 
 MODELS = zoo.list_models(kind="sampler")
@@ -109,7 +109,7 @@ def test_a_start_whose_x_is_frozen_near_the_support_end_continues_in_x():
     (0.13 % of w) moves x(w) by 0.04 ulp, so x never changed and refine used to repeat the step up
     to its cap (found with the v0.2.0 network's start); it must continue in x and stop at the
     float64 nearest the quantile."""
-    from zoo import exact
+    from zoo.samplers import exact
     from zoo.targets import get_target
 
     t = get_target("klein-nishina")

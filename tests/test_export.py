@@ -30,7 +30,7 @@ import zoo
 from zoo.cli import main
 from zoo.cuda.philox import uniforms
 from zoo.export import c_identifier, export, generate_c
-from zoo.model import InverseCDFModel
+from zoo.samplers.model import InverseCDFModel
 
 MODELS = zoo.list(kind="sampler")
 CC = shutil.which("gcc") or shutil.which("cc")

@@ -88,9 +88,9 @@ def test_a_folder_is_a_path_and_a_bare_word_is_a_name(tmp_path, monkeypatch):
 # -- 3. resources: sizes are checked from the card before anything is built or read --------------
 @pytest.mark.parametrize("hidden", [[20000] * 3, [10**9], [64] * 33, [4096] * 32])
 def test_oversized_architectures_are_refused_from_the_card_alone(hidden, monkeypatch):
-    import zoo.nets
+    import zoo.samplers.nets
 
-    monkeypatch.setattr(zoo.nets, "build_network", lambda *a: pytest.fail("network built before refusal"))
+    monkeypatch.setattr(zoo.samplers.nets, "build_network", lambda *a: pytest.fail("network built before refusal"))
     d = card_json("bessel-test")
     d.pop("metrics")
     d["architecture"]["subnets"][0]["hidden"] = hidden
@@ -403,12 +403,12 @@ def test_every_command_ends_quietly_on_a_closed_pipe(argv, monkeypatch, capsys):
 def test_optional_extras_are_checked_before_any_work(tmp_path, capsys, monkeypatch):
     import importlib.util
 
-    import zoo.validation
+    import zoo.samplers.validation
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name in ("matplotlib", "distributed") else real(name, *a))
-    monkeypatch.setattr(zoo.validation, "validate", lambda *a, **k: pytest.fail("validated before the check"))
+    monkeypatch.setattr(zoo.samplers.validation, "validate", lambda *a, **k: pytest.fail("validated before the check"))
     assert main(["validate", "bessel-test", "--plot", str(tmp_path / "p.png")]) == 2
     assert "'.[plot]' in a radzoo checkout" in capsys.readouterr().err
     import zoo.processes.inverse_compton.spectra.montecarlo as mc
@@ -439,7 +439,7 @@ def test_out_without_extension_reports_the_file_written(tmp_path, capsys):
 
 
 def test_validation_runs_small_batches_on_one_thread(bessel):
-    from zoo.validation import validate
+    from zoo.samplers.validation import validate
 
     before = torch.get_num_threads()
     seen = []

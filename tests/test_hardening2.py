@@ -140,7 +140,7 @@ def test_surrogate_batches_that_cannot_fit_are_refused_before_any_work(monkeypat
         g.predict(sigma_s=5e-6, sigma_x=5e-6, sigma_y=5e-6, mc_samples=10000)
     d = zoo.load("csr-wake-density")
     lam = np.broadcast_to(np.ones(d.shape, dtype=np.float32), (20000, *d.shape))   # a 20,000-density view
-    monkeypatch.setattr("zoo.sampler.memory_of", lambda dev: 2 << 30)               # a 2 GiB machine
+    monkeypatch.setattr("zoo.samplers.sampler.memory_of", lambda dev: 2 << 30)               # a 2 GiB machine
     with pytest.raises(ValueError, match=r"needs 7.32 GiB .* predict at most 5461 inputs per call"):
         d.predict(density=lam)
     assert calls == []                               # refused before any network pass
@@ -197,7 +197,7 @@ def test_an_over_long_weights_file_name_is_a_card_error(tmp_path):
 # -- 1.7 exact mode at tiny u: monotone, inside the support, and a warning ---------------------------
 @pytest.mark.parametrize("name,params", [("synchrotron", {}), ("quantum-synchrotron", {"chi": 1.0})])
 def test_exact_mode_below_the_float64_floor_is_monotone_and_warns(name, params):
-    from zoo.sampler import ExactModeWarning
+    from zoo.samplers.sampler import ExactModeWarning
 
     s = zoo.load(name)
     u = torch.tensor(np.logspace(-320, -20, 301), dtype=torch.float64)

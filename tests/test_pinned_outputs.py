@@ -19,7 +19,7 @@ import pytest
 import torch
 
 import zoo
-from zoo.model import InverseCDFModel
+from zoo.samplers.model import InverseCDFModel
 
 PINNED = json.loads((Path(__file__).parent / "data" / "pinned_outputs.json").read_text())
 

@@ -14,9 +14,9 @@ import torch
 import zoo
 from zoo import targets
 from zoo.cuda import codegen
-from zoo.model import InverseCDFModel
-from zoo.training import base_card, write_model
-from zoo.validation import validate
+from zoo.samplers.model import InverseCDFModel
+from zoo.samplers.training import base_card, write_model
+from zoo.samplers.validation import validate
 
 TOY = textwrap.dedent('''
     """An out-of-tree process: x in [0, 1] with density (a + 1) x^a, parameter a in [0.5, 3]."""

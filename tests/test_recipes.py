@@ -9,10 +9,10 @@ import torch
 
 import zoo
 from zoo.card import ModelCard, read_card
-from zoo.model import InverseCDFModel
+from zoo.samplers.model import InverseCDFModel
 from zoo.recipes import RECIPE_FILENAME, find_recipe, read_recipe, recipe_paths, train
 from zoo.registry import bundled_names
-from zoo.training import cdf_loss, recipe_card, train_cdf_loss
+from zoo.samplers.training import cdf_loss, recipe_card, train_cdf_loss
 
 from tiers import by_tier
 

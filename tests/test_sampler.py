@@ -7,7 +7,7 @@ import torch
 
 import zoo
 from zoo.registry import bundled_registry_dir
-from zoo.validation import heldout_grid
+from zoo.samplers.validation import heldout_grid
 from zoo.weights import WeightsError
 
 MODELS = zoo.list(kind="sampler")

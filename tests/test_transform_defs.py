@@ -182,7 +182,7 @@ def test_a_changed_coordinate_form_changes_the_quantile_table_key(monkeypatch):
     import dataclasses
 
     import zoo
-    from zoo.quantiles import table_key
+    from zoo.samplers.quantiles import table_key
     from zoo.targets import get_target
 
     card = zoo.load("klein-nishina-polarized").card

@@ -11,7 +11,7 @@ from tiers import by_tier
 from zoo.card import ParameterCard
 from zoo.targets import get_target
 from zoo.processes.gaussian_2d.target import MEAN, SIGMA
-from zoo.validation import evaluate_component, heldout_values, js_divergence, training_values, validate
+from zoo.samplers.validation import evaluate_component, heldout_values, js_divergence, training_values, validate
 
 
 def test_js_divergence_limits():
@@ -83,7 +83,7 @@ def test_validation_detects_a_damaged_network():
     assert bad.ks_max > good.ks_max + 0.05 and bad.js_median > good.js_median
 
 
-#: Metrics are measured on a float64 evaluation of the network (zoo.validation), so they do
+#: Metrics are measured on a float64 evaluation of the network (zoo.samplers.validation), so they do
 #: not depend on how a CPU blocks float32 GEMMs. Measured spread (this machine, all three
 #: bundled models, `test_metrics_do_not_depend_on_threads_or_blocking` below): 0 between 1 and
 #: 2 threads, <= 3.3e-16 relative with rows shuffled into uneven blocks. With float32
@@ -118,7 +118,7 @@ def test_metrics_do_not_depend_on_threads_or_blocking(monkeypatch):
     batch shuffled into uneven blocks; the metrics must not move beyond float64 rounding."""
     import contextlib
 
-    import zoo.validation as V
+    import zoo.samplers.validation as V
 
     s = zoo.load("bessel-test")
     c = s.card.metrics

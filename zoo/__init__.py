@@ -16,8 +16,8 @@ from ._version import __version__
 #: ``import zoo`` and the command line's light commands do not import torch
 _LAZY = {"list_models": "api", "load": "api", "ModelCard": "card", "SurrogateCard": "card",
          "register_kind": "kinds", "ModelKind": "kinds", "load_sampler": "api",
-         "ExtrapolationWarning": "sampler", "OutOfDomainError": "sampler",
-         "Sampler": "sampler", "ExactModeWarning": "sampler", "Surrogate": "surrogates.model",
+         "ExtrapolationWarning": "samplers.sampler", "OutOfDomainError": "samplers.sampler",
+         "Sampler": "samplers.sampler", "ExactModeWarning": "samplers.sampler", "Surrogate": "surrogates.model",
          "register_target": "targets"}
 
 

@@ -66,7 +66,7 @@ def npy_path(out: str) -> Path:
 
 
 def _sample_error(err) -> str:
-    from .sampler import OutOfDomainError
+    from .samplers.sampler import OutOfDomainError
 
     return err.hint("--allow-extrapolation") if isinstance(err, OutOfDomainError) else str(err)
 
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-card", action="store_true", help="store the measured metrics on the card")
     p.add_argument("--points", type=count_type("--points"), default=None,
                    help="random held-out parameter points (default 64 for one parameter, 128 for two; "
-                        "zoo.validation.heldout_points)")
+                        "zoo.samplers.validation.heldout_points)")
     p.add_argument("--u-grid", type=count_type("--u-grid"), default=1 << 14,
                    help="u grid for the KS distance (default 16384)")
     p.add_argument("--js-bins", type=count_type("--js-bins"), default=1000)

@@ -26,7 +26,11 @@ def function_names(code: str) -> list[str]:
 def header_functions(path: str) -> dict[str, str]:
     """name -> text (the ``//`` comment lines just above it, then the function) of every ``RZ_FN``
     function of a header."""
-    text = Path(path).read_text(encoding="utf-8")
+    return functions_of(Path(path).read_text(encoding="utf-8"))
+
+
+def functions_of(text: str) -> dict[str, str]:
+    """name -> text (its ``//`` comment lines, then the function) of every ``RZ_FN`` function in C text."""
     out = {}
     for m in _FN_START.finditer(text):
         depth, i = 0, text.index("{", m.end())

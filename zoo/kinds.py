@@ -86,7 +86,7 @@ class SamplerKind(ModelKind):
     usage = "zoo.load(...).sample(n, ...) or .ppf(u, ...)"
 
     def from_tensors(self, card, folder, tensors):
-        from .sampler import Sampler
+        from .samplers.sampler import Sampler
         from .targets import code_sha256
 
         sampler = Sampler(card, folder, tensors)   # first: the card against its target
@@ -123,7 +123,7 @@ class SamplerKind(ModelKind):
         return sampler_hub_readme(card, repo_id)
 
     def train(self, recipe, argv):
-        from .training import recipe_card, recipe_main
+        from .samplers.training import recipe_card, recipe_main
 
         def make_card(*, seed, steps, batch_size, hidden=None):
             return recipe_card(recipe, seed=seed, steps=steps, batch_size=batch_size, hidden=hidden)
@@ -134,7 +134,7 @@ class SamplerKind(ModelKind):
                            argv=argv, **fit)
 
     def validate_command(self, args, card, folder):
-        from .validation import validate
+        from .samplers.validation import validate
 
         if args.data is not None:
             raise ValueError("--data is for field surrogates; a sampler is validated against its exact target")
@@ -157,7 +157,7 @@ class SamplerKind(ModelKind):
             plot_validation(s, args.plot)
             print(f"wrote {args.plot}", file=sys.stderr)
         if args.write_card:
-            from .validation import measured_card
+            from .samplers.validation import measured_card
 
             measured_card(s.card).model_copy(update={"metrics": metrics}).write(s.path / "card.json")
             print(f"wrote metrics to {s.path / 'card.json'}", file=sys.stderr)

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import torch
 
-from .validation import heldout_grid
+from .samplers.validation import heldout_grid
 
 
 def _pyplot():

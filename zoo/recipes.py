@@ -9,7 +9,7 @@ A recipe file holds what a model's training takes, and nothing else::
     name = "klein-nishina"
     kind = "sampler"                 # the model kind (zoo.kinds), whose train() runs the recipe
     description = '''why these choices, measured'''
-    [card]                           # sampler: the arguments of zoo.training.base_card
+    [card]                           # sampler: the arguments of zoo.samplers.training.base_card
     version = "0.2.0"
     target_id = "klein-nishina"
     ...

@@ -2,7 +2,7 @@
 column is one
 object holding every form of it that the zoo evaluates.
 
-* ``torch``: the reference form (float64 tensors), used by ``zoo.model`` and training;
+* ``torch``: the reference form (float64 tensors), used by ``zoo.samplers.model`` and training;
 * ``inverse`` (squashes): w -> z, the regression target of the quantile objective;
 * ``emulate``: the kernel's arithmetic in numpy (float32), used by ``zoo.cuda.emulate``;
 * ``fn`` / ``source``: its C function (``rz_squash_<name>``, ``rz_u_<name>``, ``rz_col_<name>``,

@@ -42,7 +42,7 @@ HEADER_PER_TENSOR = 256
 def shapes_of(arch) -> dict[str, tuple[int, ...]]:
     """Tensor names and shapes a card's architecture needs (a sampler's ``Architecture`` or a
     surrogate's, which knows its own)."""
-    from .nets import expected_shapes   # torch: imported when weights are checked
+    from .samplers.nets import expected_shapes   # torch: imported when weights are checked
 
     return arch.expected_shapes() if hasattr(arch, "expected_shapes") else expected_shapes(arch)
 

@@ -79,7 +79,7 @@ def table_sampler(sampler, params: dict[str, float], device) -> Callable[[int], 
 
 def fp16_compiled(sampler, params: dict[str, float], device) -> Callable[[int], torch.Tensor]:
     """The reference model with its network in fp16, under torch.compile."""
-    from ..model import InverseCDFModel
+    from ..samplers.model import InverseCDFModel
 
     model = InverseCDFModel(sampler.card, sampler.target).to(device)
     model.net.load_state_dict(sampler.model.net.state_dict())

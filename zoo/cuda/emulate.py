@@ -286,7 +286,7 @@ def with_subnet_options(card: ModelCard, model, **update):
     """(card, model) with every subnet's fields updated (e.g. u_transform="arcsine", residual=True)
     and the same weights: what a bundled model's kernel does with those options (a measurement
     device; the net is not retrained)."""
-    from ..model import InverseCDFModel
+    from ..samplers.model import InverseCDFModel
 
     subs = [sub.model_copy(update=update) for sub in card.architecture.subnets]
     card = card.model_copy(update={"architecture": card.architecture.model_copy(update={"subnets": subs})})
@@ -337,7 +337,7 @@ def deviation_table(names=None, n_per_param: int = 4, n_u: int = 4096, ablate: s
 
     from ..api import list_models, load
     from ..progress import bar
-    from ..validation import heldout_grid
+    from ..samplers.validation import heldout_grid
     from .philox import uniforms
 
     presets = {mode_name(*v): k for k, v in codegen.PRECISIONS.items()}

@@ -33,7 +33,7 @@ def lo_fragment_gaps(sampler, n_per_param: int = 3, n: int = 4096) -> tuple[floa
     import numpy as np
     import torch
 
-    from ..validation import heldout_grid
+    from ..samplers.validation import heldout_grid
     from . import codegen, emulate, philox
 
     s = sampler

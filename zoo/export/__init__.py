@@ -6,7 +6,7 @@
 The exported file holds the card's network (weights as exact hex-float constants) and its
 whole map u -> sample: the u transform, parameter scalings, residual, squash, the target's
 coordinate and support, and the clamp onto the support, in the same formulas as the torch
-path (``zoo.model.InverseCDFModel``). Randomness stays the caller's: feed u in [0, 1]
+path (``zoo.samplers.model.InverseCDFModel``). Randomness stays the caller's: feed u in [0, 1]
 (``radzoo_philox_u`` reproduces the fused kernel's Philox stream, so ``seed``/``offset`` give
 the Python path's samples bit for bit).
 
@@ -37,7 +37,7 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
     ``radzoo_<name>.f90`` with ``bind(C)`` interfaces).
     """
     from ..api import load_sampler as load
-    from ..sampler import Sampler
+    from ..samplers.sampler import Sampler
 
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")

@@ -22,6 +22,7 @@ The generated header has no dependency beyond the C standard library (``math.h``
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 from ..card import ModelCard
@@ -349,6 +350,32 @@ def _target_functions(prefix: str, card: ModelCard, target) -> str:
     return "\n".join(out)
 
 
+def _rate_functions(prefix: str, card: ModelCard, target, lang: str) -> str:
+    """``<prefix>_rate(params)`` (and ``_rate1(p...)`` for one or two parameters): the target's
+    ``KernelRate``, its C from the process's rates.h (each function guarded, shared helpers once)."""
+    from ..csource import functions_of
+
+    kr = target.kernel_rate
+    if kr is None:
+        return ""
+    out = [_guarded(code) for code in functions_of(kr.cuda).values()]
+    pnames = parameter_identifiers(card)
+    P = len(pnames)
+    out += [f"/* the rate at the parameters (card order), in units of {comment(kr.unit)}:",
+            *(f"   {comment(line)}" for line in textwrap.wrap(kr.definition, 96)),
+            "   NaN outside the physical domain. */",
+            f"RZ_FN double {prefix}_rate(const double *params) {{ return rz_rate_{kr.name}(params); }}", ""]
+    if 1 <= P <= 2:
+        args = ", ".join(f"double {n}" for n in pnames)
+        fill = " ".join(f"rz_p[{j}] = {n};" for j, n in enumerate(pnames))
+        out += [f"RZ_FN double {prefix}_rate1({args}) {{",
+                f"    double rz_p[{P}];",
+                f"    {fill}",
+                f"    return rz_rate_{kr.name}(rz_p);",
+                "}", ""]
+    return "\n".join(out)
+
+
 def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "float32") -> str:
     """The header text of a model (``lang`` c or cuda; ``precision`` of the network)."""
     from ..targets import get_target
@@ -396,6 +423,7 @@ def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "flo
                      f'static const char {prefix}_sha256[] = "{sha_s}";\n'
                      f'static const char {prefix}_card_digest[] = "{string_literal(card.measured_digest())}";\n\n')
     parts.append(_target_functions(prefix, card, target))
+    parts.append(_rate_functions(prefix, card, target, lang))
     blocks = (BLOCK, 1) if lang == "c" else (1,)
     for k, sub in enumerate(card.architecture.subnets):
         parts.append(_net_weights(prefix, k, sub, state, ctype))
@@ -483,6 +511,26 @@ def generate_fortran(card: ModelCard) -> dict[str, str]:
                   f"      real(c_double), value :: {args}",
                   "      real(c_double) :: x",
                   f"    end function {prefix}_ppf1"]
+    from ..targets import get_target
+
+    kr = get_target(card.target.id).kernel_rate
+    if kr is not None:
+        bind_c.append(f"double {prefix}_rate_c(const double *params) {{ return {prefix}_rate(params); }}")
+        iface += [f"    ! the rate at the parameters params(P), in units of {comment(kr.unit)} (docs/rates.md)",
+                  f"    function {prefix}_rate(params) result(r) bind(C, name=\"{prefix}_rate_c\")",
+                  "      import :: c_double",
+                  "      real(c_double), intent(in) :: params(*)",
+                  "      real(c_double) :: r",
+                  f"    end function {prefix}_rate"]
+        if 1 <= P <= 2:
+            pargs = ", ".join(pnames)
+            bind_c.append(f"double {prefix}_rate1_c({', '.join('double ' + a for a in pnames)}) "
+                          f"{{ return {prefix}_rate1({pargs}); }}")
+            iface += [f"    function {prefix}_rate1({pargs}) result(r) bind(C, name=\"{prefix}_rate1_c\")",
+                      "      import :: c_double",
+                      f"      real(c_double), value :: {pargs}",
+                      "      real(c_double) :: r",
+                      f"    end function {prefix}_rate1"]
     iface.append("  end interface")
     f90 = "\n".join([f"! radzoo export of model {comment(card.name)} v{comment(card.version)}: Fortran interfaces "
                      f"to {prefix}.h",

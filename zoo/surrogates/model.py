@@ -217,7 +217,7 @@ class Surrogate:
     def _check_size(self, batch: int, n_mc: int) -> None:
         """Refuse, before any work, a call whose float32 outputs (fields, and their std with
         Monte Carlo passes) exceed the available memory, or whose passes exceed MAX_PASSES."""
-        from ..sampler import memory_of
+        from ..samplers.sampler import memory_of
 
         per_input = len(self.components) * int(np.prod(self.shape)) * 4 * (2 if n_mc else 1)
         need = batch * per_input

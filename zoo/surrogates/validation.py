@@ -1,5 +1,5 @@
 """Accuracy of a field surrogate on the held-out part of its training set: the only writer of
-surrogate card metrics (``SurrogateMetrics``), as ``zoo.validation`` is for samplers.
+surrogate card metrics (``SurrogateMetrics``), as ``zoo.samplers.validation`` is for samplers.
 
     zoo validate csr-wake-gaussian --data checkpoints/data/csr_wakes-....npz --write-card
 

@@ -196,6 +196,28 @@ ARCSINE = KernelCoordinate(
     torch=lambda w, lo, hi, params, prev: lo + (hi - lo) * _arcsine_fraction(w), needs_support=True)
 
 
+@dataclass(frozen=True)
+class KernelRate:
+    """The rate that goes with a target's draws (issue 26): what a Monte Carlo or PIC code needs to
+    decide whether an event happens, before drawing it.
+
+    ``name``: the C function ``rz_rate_<name>(const double *p)`` (float64, parameters in card
+    order), its text ``cuda`` from the process's rates.h (``header_source``, with the helpers it
+    calls first), exported by ``zoo export`` as ``radzoo_<model>_rate``. ``python``: the exact
+    rate in numpy, ``python(params)`` with ``params`` a dict of arrays (card names). ``unit`` and
+    ``definition``: what the number is and how it becomes dN/dt (docs/rates.md, ``zoo info``).
+    ``domain``: per parameter (card order), the closed range where the rate holds (the whole
+    physical range, wider than a network's trained domain); the C returns NaN outside it.
+    """
+
+    name: str
+    cuda: str
+    python: Callable
+    unit: str
+    definition: str
+    domain: tuple[tuple[float, float], ...]
+
+
 class Target:
     """Base class of an exact target distribution.
 
@@ -226,6 +248,14 @@ class Target:
     kernel_support: KernelSupport | None = None
     kernel_coordinates: dict = {"linear": LINEAR}
     cuda_helpers: str = ""
+    #: the rate of the process at the parameters (None: the target defines none)
+    kernel_rate: KernelRate | None = None
+
+    def rate(self, params: Params) -> np.ndarray:
+        """The exact rate at the parameters (``kernel_rate.python``; its unit: ``kernel_rate.unit``)."""
+        if self.kernel_rate is None:
+            raise ValueError(f"target {self.id!r} defines no rate")
+        return np.asarray(self.kernel_rate.python(params), dtype=np.float64)
 
     @property
     def dim(self) -> int:

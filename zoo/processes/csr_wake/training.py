@@ -32,7 +32,7 @@ from ...card import CARD_FILENAME, SigmaMLPArchitecture, SurrogateCard, UNetArch
 from .dataset import INPUT_NAMES, DatasetSpec, WakeDataset, generate
 from .physics import COMPONENTS, Y_PARITY
 from ...surrogates.nets import build_surrogate_network, mirror_y
-from ...training import hardware_description
+from ...samplers.training import hardware_description
 
 #: +1 / -1 per component (Ws, Wx, Wy) under the mirror in y
 PARITY = tuple(-1.0 if p == "odd" else 1.0 for p in Y_PARITY)

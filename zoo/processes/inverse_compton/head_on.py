@@ -29,13 +29,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
-                            coordinate_source, support_source)
+from ...targets.base import (KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec, Target,
+                            VariableSpec, coordinate_source, header_source, support_source)
 from ..float_exact import sum3, two_product
 from ..klein_nishina import physics as KN
 
 #: the one C source of this process's supports and coordinates (kernel and tests alike)
 COORDS = Path(__file__).with_name("coords.h")
+#: the C of the Klein-Nishina cross section (this target's rate)
+KN_RATES = Path(__file__).parents[1] / "klein_nishina" / "rates.h"
 
 #: below this survival probability the upper-tail mass is integrated directly over [s, L]
 TAIL_SWITCH = 0.05
@@ -114,6 +116,16 @@ class InverseComptonHeadOn(Target):
     #: and 1 (Thomson: linear in z; Klein-Nishina: logarithmic), so the exact map is nearly straight
     coordinates = ("linear", "log1p_br")
     reference_point = {"b": 1.0}
+    kernel_rate = KernelRate(
+        name="head_on_sigma",
+        cuda=header_source(KN_RATES, "rz_kn_func_b", "rz_kn_func_c", "rz_kn_sigma", "rz_rate_head_on_sigma"),
+        python=lambda params: KN.total_cross_section(0.5 * np.asarray(params["b"], dtype=np.float64)),
+        unit="sigma_T",
+        definition="sigma_KN(b/2) / sigma_T, the Klein-Nishina cross section in the electron frame, where the "
+                   "photon has energy b/2 [m_e c^2] (equal to (3 / 2b) x the total of dN/dz); an electron of "
+                   "Lorentz factor gamma >> 1 crossing a beam of n_ph photons per cm^3 at angle theta scatters "
+                   "at dN/dt = n_ph c (1 - cos theta) sigma_T x rate in the lab",
+        domain=((0.0, float("inf")),))
     kernel_support = KernelSupport(
         "ic_head_on", HEAD_ON_SUPPORT_CUDA,
         lambda k, p, prev: (np.zeros_like(np.asarray(p[0], dtype=np.float64)), z_max(p[0])))

@@ -135,11 +135,29 @@ def antiderivative(s, k):
     return a - (2.0 / k) * func_b(s) + func_c(s) / (k * k)
 
 
+#: below this k, ``total_cross_section`` is its Taylor series (first omitted term < 1e-22 relative)
+SIGMA_SERIES_K = 1e-4
+#: sigma_KN / sigma_T = 1 - 2k + 26/5 k^2 - 133/10 k^3 + 1144/35 k^4 - 544/7 k^5 + ...
+_SIGMA_SERIES = (1.0, -2.0, 26.0 / 5.0, -133.0 / 10.0, 1144.0 / 35.0, -544.0 / 7.0)
+
+
 def total_cross_section(k):
-    """sigma_KN(k) / sigma_T for a photon of energy k [m_e c^2] in the electron rest frame:
-    3 H(S) / (8 k), relative-accurate to ~1e-15 from k = 0 (-> 1, Thomson) to 1e6 and beyond."""
+    """sigma_KN(k) / sigma_T for a photon of energy k [m_e c^2] in the electron rest frame, for every
+    k >= 0: 3 H(S) / (8 k), relative-accurate to ~1e-15, and its Taylor series below k = 1e-4 (1 at
+    k = 0, the Thomson limit); (3 / 8k)(ln 2k + 1/2) as k -> inf, finite up to k ~ 1e308. The same
+    arithmetic as the exported C (zoo/processes/klein_nishina/rates.h, ``rz_kn_sigma``)."""
     k = np.asarray(k, dtype=np.float64)
-    return 3.0 * antiderivative(log_range(k), k) / (8.0 * k)
+    small = k < SIGMA_SERIES_K
+    ks = np.where(small, 1.0, k)
+    with np.errstate(over="ignore"):
+        s = log_range(ks)
+        a = s - 0.5 * np.expm1(-2.0 * s)
+        big = 3.0 * ((a - (2.0 / ks) * func_b(s)) + func_c(s) / ks / ks) / (8.0 * ks)
+    kk, series = np.where(small, k, 0.0), np.zeros_like(k)
+    for c in reversed(_SIGMA_SERIES):
+        series = series * kk + c
+    out = np.where(small, series, big)
+    return np.where(k >= 0.0, out, np.nan)
 
 
 def sigma_textbook(k):

@@ -6,13 +6,14 @@ Closed forms in ``physics``; the frame is the electron rest frame.
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
-                            coordinate_source, header_source, support_source)
+from ...targets.base import (KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec, Target,
+                            VariableSpec, coordinate_source, header_source, support_source)
 from . import physics as P
 
 #: the one C source of this process's supports and coordinates (kernel and tests alike)
@@ -48,6 +49,21 @@ KN_SUPPORT_CUDA = support_source(COORDS, "kn")
 KN_LOG_EPS_CUDA = coordinate_source(COORDS, "kn_log_eps")
 
 
+#: the C of this process's rates (zoo export's radzoo_<model>_rate; tests/test_rates.py)
+RATES = Path(__file__).with_name("rates.h")
+_KN_RATE_HELPERS = ("rz_kn_func_b", "rz_kn_func_c", "rz_kn_sigma")
+
+#: the total cross section of the scattering this target draws
+KN_RATE = KernelRate(
+    name="kn_sigma", cuda=header_source(RATES, *_KN_RATE_HELPERS, "rz_rate_kn_sigma"),
+    python=lambda params: P.total_cross_section(params["k"]), unit="sigma_T",
+    definition="sigma_KN(k) / sigma_T, the total Klein-Nishina cross section of a photon of energy k [m_e c^2] "
+               "on an electron at rest (1 in the Thomson limit k -> 0, (3 / 8k)(ln 2k + 1/2) for k >> 1); "
+               "a photon crossing electrons of density n_e [cm^-3] scatters at dN/dt = n_e c sigma_T x rate, "
+               "sigma_T = 6.6524587321e-25 cm^2, in that frame",
+    domain=((0.0, math.inf),))
+
+
 class KleinNishina(Target):
     """Energy share eps = k'/k of a photon of energy ``k`` (m_e c^2, electron rest frame)
     Compton-scattered by a free electron at rest: d sigma/d eps ~ 1/eps + eps - sin^2 theta,
@@ -61,6 +77,7 @@ class KleinNishina(Target):
     coordinates = ("linear", "log_eps")
     log_binning = False
     reference_point = {"k": 1.0}
+    kernel_rate = KN_RATE
     kernel_support = KernelSupport(
         "kn", KN_SUPPORT_CUDA,
         lambda k, p, prev: (P.eps_min(p[0]), np.ones_like(np.asarray(p[0], dtype=np.float64))))

@@ -14,7 +14,7 @@ ends of the map) cost nothing, as they cost no KS accuracy.
 
 ``tails=True`` builds the table for tail accuracy instead: half the u values stratified in
 (0, 1), half stratified in logit(u) over [-TAIL_LOGIT, TAIL_LOGIT] (u down to ~1e-8 at both
-ends); the exact w is polished by ``zoo.exact.refine`` (relative accuracy in the tails); and
+ends); the exact w is polished by ``zoo.samplers.exact.refine`` (relative accuracy in the tails); and
 the weight is (p_z / min(u, 1 - u))^2: the squared error is then, to first order, the squared
 relative error of the tail mass |C(x)/u - 1| (of 1 - C above u = 1/2), which at u ~ 1/2 is the
 CDF loss again. That is the quantity the card's tail metrics measure.
@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .card import ModelCard
-from .files import atomic_write
-from .targets import Target
-from .targets.base import bisect_increasing
-from .transforms import inverse_squash, squash, to_physical
+from ..card import ModelCard
+from ..files import atomic_write
+from ..targets import Target
+from ..targets.base import bisect_increasing
+from ..transforms import inverse_squash, squash, to_physical
 
 BISECTION_STEPS = 50
 #: tails=True: half the u values are stratified in logit(u) over [-TAIL_LOGIT, TAIL_LOGIT]
@@ -141,7 +141,7 @@ def _coordinate_code(card: ModelCard) -> list[str]:
     """Hashes of every form of the card's coordinates (``KernelCoordinate.digest``: C, torch and numpy):
     a table holds w of one coordinate's formula, so a changed formula under the same name must not
     reuse a cached table."""
-    from .targets import get_target
+    from ..targets import get_target
 
     target = get_target(card.target.id)
     out = []

@@ -1,14 +1,14 @@
 """Networks: the dense MLP of eq. 3 and the chained ("Camel") network of eq. 16.
 
 These modules only map input vectors to raw outputs z; how inputs are assembled
-and how z becomes a physical sample lives in ``zoo.model`` and ``zoo.transforms``.
+and how z becomes a physical sample lives in ``zoo.samplers.model`` and ``zoo.transforms``.
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from .card import Architecture
+from ..card import Architecture
 
 _ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "silu": nn.SiLU, "gelu": nn.GELU}
 

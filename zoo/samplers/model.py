@@ -11,10 +11,10 @@ from typing import Mapping
 import torch
 from torch import nn
 
-from .card import ModelCard
+from ..card import ModelCard
 from .nets import build_network
-from .targets import Target, get_target
-from .transforms import earlier_columns, parameter_columns, squash, to_physical, transform_u
+from ..targets import Target, get_target
+from ..transforms import earlier_columns, parameter_columns, squash, to_physical, transform_u
 
 
 class InverseCDFModel(nn.Module):

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._threads import single_thread
-from .card import Metrics, ModelCard, ParamPoint, TailMetric
+from .._threads import single_thread
+from ..card import Metrics, ModelCard, ParamPoint, TailMetric
 from .model import InverseCDFModel
-from .targets.base import bisect_increasing
+from ..targets.base import bisect_increasing
 
 #: quantile levels of the tail metrics (both ends)
 TAIL_LEVELS = (1e-6, 1e-4, 1e-2)
@@ -146,7 +146,7 @@ def heldout_description(card: ModelCard, n_points: int | None, seed: int) -> str
         return "no parameters: one point"
     n = default_heldout_count(card) if n_points is None else n_points
     cond = f"; conditioning w {list(CONDITIONING_W)}" if len(card.target.variables) > 1 else ""
-    return (f"{n} random points (zoo.validation.heldout_points, seed {seed}): uniform in each parameter's "
+    return (f"{n} random points (zoo.samplers.validation.heldout_points, seed {seed}): uniform in each parameter's "
             f"input transform, {2 ** P} corners and {2 * P} edges included, none on a training value{cond}")
 
 
@@ -265,7 +265,7 @@ def component_views(model: InverseCDFModel, points: list[dict[str, float]]):
 def measured_card(card: ModelCard) -> ModelCard:
     """The card as the validator measures it: with the code hash of this installation's maps
     (``zoo.targets.code_sha256``), which enters the metrics digest."""
-    from .targets import code_sha256
+    from ..targets import code_sha256
 
     return card.model_copy(update={"code_sha256": code_sha256(card)})
 
@@ -280,7 +280,7 @@ def validate(model: InverseCDFModel, *, n_points: int | None = None, seed: int =
     Evaluates a float64 copy of the network (see the module docstring) on one torch thread
     (every batch here is small, see ``zoo._threads``).
     """
-    from ._version import __version__
+    from .._version import __version__
 
     t0 = time.perf_counter()
     model64 = InverseCDFModel(model.card, model.target)

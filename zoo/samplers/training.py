@@ -2,7 +2,7 @@
 
 Recipes (``registry/<name>/recipe.toml``, run by ``zoo train``: zoo.recipes) call ``recipe_main``;
 the card's metrics always come
-from ``zoo.validation.validate``.
+from ``zoo.samplers.validation.validate``.
 """
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import weights as weights_io
-from .card import CARD_FILENAME, ModelCard
-from .files import atomic_write
+from .. import weights as weights_io
+from ..card import CARD_FILENAME, ModelCard
+from ..files import atomic_write
 from .model import InverseCDFModel
-from .targets import torch_component_cdf
+from ..targets import torch_component_cdf
 from .validation import measured_card, training_values, validate
 
 
@@ -77,7 +77,7 @@ class CDFObjective:
 
 class QuantileObjective:
     """Quantile regression: density-weighted MSE between the raw outputs z_k(u, Z) and the
-    exact z*_k of an inverse-CDF table (``zoo.quantiles.build_table``); H_k sees the exact
+    exact z*_k of an inverse-CDF table (``zoo.samplers.quantiles.build_table``); H_k sees the exact
     earlier components (teacher forcing)."""
 
     name = "density-weighted quantile-mse on exact inverse-CDF tables"
@@ -88,7 +88,7 @@ class QuantileObjective:
                          "tail-mass error, half the u logit-stratified down to 1e-8 at both ends)")
         self.table = table
         self.size = len(table["u"])
-        self.key = key  # identifies the table (zoo.quantiles.table_key), part of a run's identity
+        self.key = key  # identifies the table (zoo.samplers.quantiles.table_key), part of a run's identity
 
     def batch(self, rng: np.random.Generator, n: int):
         idx = torch.as_tensor(rng.integers(0, self.size, n))
@@ -253,7 +253,7 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     the widths of every subnet (``[96, 96, 96]``) or a list with one per component
     (``[[96, 96, 96], [32, 32]]``); ``earlier_extra_inputs``: further columns of each earlier output
     for the subnets after the first (``SubnetCard.earlier_extra_inputs``)."""
-    from .targets import get_target
+    from ..targets import get_target
 
     target = get_target(target_id)
     units = {p.name: p.unit for p in target.parameters}
@@ -270,7 +270,7 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
                     activation=activation, output_transform=per_k[k], u_transform=u_transform,
                     residual=residual, **({"earlier_extra_inputs": extra} if extra and k else {}))
                for k in range(target.dim)]
-    from .card import Architecture
+    from ..card import Architecture
 
     arch = {"kind": "mlp" if target.dim == 1 else "chained", "subnets": subnets}
     count = Architecture.model_validate(arch).parameter_count
@@ -330,7 +330,7 @@ def recipe_main(make_card, *, name: str, default_out: str | None, steps: int, ba
 
     ``objective`` is ``cdf`` (eq. 4/17), ``quantile`` (regression onto exact inverse-CDF
     tables of ``table_u`` u values per training parameter point) or ``tail-quantile`` (the
-    same with tables and weights for relative accuracy in the tails, see zoo.quantiles; its
+    same with tables and weights for relative accuracy in the tails, see zoo.samplers.quantiles; its
     L-BFGS rounds polish on the same objective, the others' on the CDF loss).
     Checkpoints go to ``--checkpoint-dir`` (default ``checkpoints/<name>/``); rerunning
     the same command after an interruption resumes (``--fresh`` starts over).

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._threads import threads_for_rows
-from .card import ModelCard
-from .checks import (DTYPES, check_bool, check_count, check_device, check_dtype, check_generator, check_seed,
+from .._threads import threads_for_rows
+from ..card import ModelCard
+from ..checks import (DTYPES, check_bool, check_count, check_device, check_dtype, check_generator, check_seed,
                      real_tensor, shown)
 from .model import InverseCDFModel
-from .targets import Target, get_target
+from ..targets import Target, get_target
 
 #: rows evaluated per network call (bounds memory for very large n)
 CHUNK = 1 << 20
@@ -177,6 +177,46 @@ class Sampler:
             out[spec.name] = t.to(device)
         return out
 
+    # -- rates ------------------------------------------------------------------------------------
+    def rate(self, **params) -> np.ndarray:
+        """The process's rate at the parameters (float64 numpy, broadcast): what a Monte Carlo or PIC
+        code needs to decide whether an event happens before drawing it, the same number
+        ``zoo export``'s ``radzoo_<name>_rate`` returns. It holds over the whole physical range of
+        each parameter (``rate_domain``), not only the trained one. Its unit and the formula that
+        turns it into dN/dt: ``rate_unit``, ``rate_definition`` (docs/rates.md)."""
+        kr = self.target.kernel_rate
+        if kr is None:
+            raise ValueError(f"{self.card.name}: its process ({self.target.id}) defines no rate")
+        names = self.parameter_names
+        unknown, missing = sorted(set(params) - set(names)), [p for p in names if p not in params]
+        if unknown or missing:
+            raise ValueError(f"{self.card.name}.rate takes exactly the parameters {list(names)}; "
+                             f"unknown {[shown(u) for u in unknown]}, missing {missing}")
+        out = {}
+        for name, (lo, hi) in zip(names, kr.domain):
+            a = real_tensor(f"parameter {name!r}", params[name]).to(torch.float64).cpu().numpy()
+            if a.size and not (np.all(a >= lo) and np.all(a <= hi)):   # NaN fails too
+                raise ValueError(f"{self.card.name}.rate: parameter {name!r} must lie in [{lo:g}, {hi:g}] "
+                                 f"(the rate's physical range), got values in [{np.nanmin(a):g}, {np.nanmax(a):g}]"
+                                 + (" and NaN" if np.isnan(a).any() else ""))
+            out[name] = a
+        return self.target.rate(out)
+
+    @property
+    def rate_unit(self) -> str:
+        kr = self.target.kernel_rate
+        return "" if kr is None else kr.unit
+
+    @property
+    def rate_definition(self) -> str:
+        kr = self.target.kernel_rate
+        return "" if kr is None else kr.definition
+
+    @property
+    def rate_domain(self) -> dict[str, tuple[float, float]]:
+        kr = self.target.kernel_rate
+        return {} if kr is None else dict(zip(self.parameter_names, kr.domain))
+
     def _describe(self, name: str) -> str:
         p = next(p for p in self.card.target.parameters if p.name == name)
         return f"{name!r} allowed in [{p.domain[0]:g}, {p.domain[1]:g}] ({p.unit})"
@@ -232,7 +272,7 @@ class Sampler:
         (default: u's device).
         Monotone in u for 1-D models (checked on a dense grid by ``zoo validate``).
 
-        ``exact=True`` refines every value on the exact CDF (``zoo.exact``) until
+        ``exact=True`` refines every value on the exact CDF (``zoo.samplers.exact``) until
         |C(x) - u| <= 1e-12 min(u, 1 - u), or x is one of the two float64 values bracketing the exact quantile
         where no float64 value meets that bound, or a small iteration cap is reached
         (``ExactModeWarning`` with the count; ``last_refinement`` holds the counts of the last
@@ -259,7 +299,7 @@ class Sampler:
         u2 = u2.to(dev, torch.float64)
         out = torch.empty((n, self.dim), dtype=torch.float64, device=dev)
         w = torch.empty((n, self.dim), dtype=torch.float64, device=dev) if exact else None
-        from .progress import bar
+        from ..progress import bar
 
         with torch.no_grad(), threads_for_rows(n):
             for start in bar(range(0, n, CHUNK), desc=f"{self.card.name}", unit="chunk"):
@@ -275,13 +315,13 @@ class Sampler:
         return out[:, 0] if self.dim == 1 else out
 
     def _refine(self, u2: torch.Tensor, w: torch.Tensor, p: dict[str, torch.Tensor]) -> torch.Tensor:
-        """The exact mode: every component refined on the exact (conditional) CDF (zoo.exact)."""
+        """The exact mode: every component refined on the exact (conditional) CDF (zoo.samplers.exact)."""
         from .exact import MAX_ITER, refine
 
         un, wn = u2.cpu().numpy(), w.cpu().numpy()
         pn = {k: v.cpu().numpy() for k, v in p.items()}
         xs, counts = [], {"converged": 0, "resolution": 0, "capped": 0, "floored": 0, "max_iterations": 0}
-        from .progress import bar
+        from ..progress import bar
 
         for k, sub in enumerate(bar(self.card.architecture.subnets, desc=f"{self.card.name} exact", unit="component")):
             prev = None if k == 0 else np.stack(xs, axis=1)
@@ -351,7 +391,7 @@ class Sampler:
         if backend == "cuda":
             return self._sample_cuda(n, dev, out_dtype, checked, generator, seed, offset, precision)
         if seed is not None:
-            from .philox import uniforms  # numpy only: the CPU replica of the kernel's stream
+            from ..philox import uniforms  # numpy only: the CPU replica of the kernel's stream
 
             u = torch.from_numpy(uniforms(n, self.dim, seed=seed, offset=offset)).to(dev)
         else:
@@ -368,13 +408,13 @@ class Sampler:
         if backend is None:
             backend = "torch"
             if dev.type == "cuda":  # the CPU path never imports zoo.cuda
-                from . import cuda
+                from .. import cuda
 
                 backend = "cuda" if cuda.available() else "torch"
         return backend
 
     def _sample_cuda(self, n, dev, dtype, params, generator, seed, offset, precision="accurate") -> torch.Tensor:
-        from .cuda import codegen, launch
+        from ..cuda import codegen, launch
 
         if seed is None:
             gen_dev = generator.device if generator is not None else torch.device("cpu")
@@ -389,12 +429,12 @@ class Sampler:
 
     def kernel_source(self, *, broadcast: bool = True, **options) -> str:
         """The CUDA source of this model's fused sampler kernel (see zoo.cuda.codegen.KernelOptions)."""
-        from .cuda import codegen
+        from ..cuda import codegen
 
         return codegen.generate(self.card, codegen.KernelOptions(broadcast=broadcast, **options))
 
     def compile_kernel(self, arch: str = "sm_90", *, broadcast: bool = True, **options) -> bytes:
         """The cubin of this model's kernel for ``arch`` (NVRTC; works without a GPU, cached on disk)."""
-        from .cuda import nvrtc
+        from ..cuda import nvrtc
 
         return nvrtc.compile_source(self.kernel_source(broadcast=broadcast, **options), arch)
