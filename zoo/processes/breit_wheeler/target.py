@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
-                            coordinate_source, support_source)
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target,
+                            VariableSpec, coordinate_source, support_source)
+from ..qed_rates import kernel_rate as qed_kernel_rate
 from ..qed_coords import floor as _floor, tail_shrink
 from . import physics as P
 
@@ -92,6 +93,11 @@ class BreitWheeler(Target):
     #: f ~ w at the centre, f ~ 2 w^{3/2} where C ~ f^{2/3}, and again the e^{-z} tails (C ~ w)
     coordinates = ("linear", "two_scale")
     reference_point = {"chi_gamma": 1.0}
+    kernel_rate = qed_kernel_rate("T", "chi_gamma", (
+        'T(chi_gamma), the total pair creation rate function of a photon of quantum parameter chi_gamma '
+        '((3/16) sqrt(3/2) e^(-8/(3 chi)) as chi -> 0, 0.3796 chi^(-1/3) as chi -> inf): dN/dt = (alpha m'
+        ' c^2 / hbar) (m c^2 / (hbar omega)) chi_gamma T(chi_gamma), hbar omega the photon energy (alpha '
+        "m c^2 / hbar = 5.6653e18 s^-1); PICSAR-QED's get_dN_dt with its T table"))
     kernel_support = KernelSupport(
         "bw", BW_SUPPORT_CUDA,
         lambda k, p, prev: (np.zeros_like(np.asarray(p[0], dtype=np.float64)),

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
-                            coordinate_source, support_source)
+from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target,
+                            VariableSpec, coordinate_source, support_source)
+from ..qed_rates import kernel_rate as qed_kernel_rate
 from ..qed_coords import floor as _floor, log_cube, tail_shrink
 from . import physics as P
 
@@ -105,6 +106,11 @@ class QuantumSynchrotron(Target):
     #: synchrotron coordinate in nu.
     coordinates = ("linear", "cube", "two_scale")
     reference_point = {"chi": 1.0}
+    kernel_rate = qed_kernel_rate("G", "chi", (
+        'G(chi) = Int_0^1 S(chi, xi) / xi dxi, the total photon emission rate function of a lepton of '
+        'quantum parameter chi ((5 sqrt 3 / 4) chi as chi -> 0, 2.19 chi^(2/3) as chi -> inf): dN/dt = '
+        "(2/3) (alpha m c^2 / hbar) G(chi) / gamma = 3.7768e18 s^-1 x G / gamma, gamma the lepton's "
+        "Lorentz factor; PICSAR-QED's get_dN_dt with its G table"))
     kernel_support = KernelSupport(
         "qs", QS_SUPPORT_CUDA,
         lambda k, p, prev: (np.zeros_like(np.asarray(p[0], dtype=np.float64)),
