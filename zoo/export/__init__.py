@@ -24,7 +24,7 @@ from pathlib import Path
 from ..files import atomic_write, make_folder
 from .cgen import c_identifier, generate_c, generate_fortran
 
-LANGS = ("c", "cuda", "fortran")
+LANGS = ("c", "cuda", "fortran", "picsar")
 PRECISIONS = ("float64", "float32")
 
 
@@ -34,7 +34,9 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
     ``lang``: ``c`` (``radzoo_<name>.h``, C99, also valid C++), ``cuda``
     (``radzoo_<name>.cuh``: ``__device__`` functions and a ``__global__`` batch kernel) or
     ``fortran`` (``radzoo_<name>.h``, ``radzoo_<name>_bind.c`` and the module
-    ``radzoo_<name>.f90`` with ``bind(C)`` interfaces).
+    ``radzoo_<name>.f90`` with ``bind(C)`` interfaces) or ``picsar`` (``radzoo_<name>.h`` and
+    ``radzoo_<name>_picsar.hpp``: PICSAR-QED's table interface, for quantum-synchrotron and
+    breit-wheeler models; ``zoo.export.picsar``).
     """
     from ..api import load_sampler as load
     from ..samplers.sampler import Sampler
@@ -46,6 +48,10 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
     out = make_folder(out, what="out")       # before any work: a bad --out is named at once
     s = name_or_dir if isinstance(name_or_dir, Sampler) else load(name_or_dir)
     ident = c_identifier(s.card.name)
+    if lang == "picsar":
+        from .picsar import generate_picsar
+
+        picsar = generate_picsar(s.card)     # refuses other processes before anything is written
     state = s.model.net.state_dict()
     files: dict[str, str] = {}
     if lang == "cuda":
@@ -54,6 +60,8 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
         files[f"radzoo_{ident}.h"] = generate_c(s.card, state, lang="c", precision=precision)
         if lang == "fortran":
             files.update(generate_fortran(s.card))
+        if lang == "picsar":
+            files[f"radzoo_{ident}_picsar.hpp"] = picsar
     written = []
     for fname, text in files.items():
         written.append(atomic_write(out / fname, text, what="out"))

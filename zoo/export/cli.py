@@ -1,4 +1,4 @@
-"""``zoo export NAME_OR_DIR --lang c|cuda|fortran --out DIR``."""
+"""``zoo export NAME_OR_DIR --lang c|cuda|fortran|picsar --out DIR``."""
 from __future__ import annotations
 
 import sys
@@ -20,7 +20,8 @@ def register(sub) -> None:
     """Add ``zoo export`` to the CLI's subparsers."""
     from . import LANGS, PRECISIONS
 
-    p = sub.add_parser("export", help="write a model as a dependency-free C/C++, CUDA or Fortran source",
+    p = sub.add_parser("export", help="write a model as a dependency-free C/C++, CUDA or Fortran source "
+                                      "(or behind PICSAR-QED's table interface)",
                        description="The model's whole map u -> sample (network, transforms, coordinate, support) "
                                    "as one header with the weights embedded; see docs/export.md.")
     p.add_argument("name", metavar="NAME_OR_DIR", help="model name, or a folder path such as ./my-model")
