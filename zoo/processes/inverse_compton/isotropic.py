@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from scipy.special import spence
 
-from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
+from ...targets.base import (KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
                             coordinate_source, header_source, support_source)
 from ..float_exact import two_product, two_sum
 
@@ -259,6 +259,30 @@ def _log1p_bq_tails_torch(w, lo, hi, params, prev):
     return eps_of_t(tails_fraction(w), params["gamma"], params["eps0"])
 
 
+#: the C of the total rate (zoo export's radzoo_<model>_rate; tests/test_rates.py)
+RATES = Path(__file__).with_name("rates.h")
+
+
+def _total_rate(params):
+    from .rates import rate_total
+
+    return rate_total(params["gamma"], params["eps0"])
+
+
+#: the total scattering rate of the electrons these targets describe
+IC_RATE = KernelRate(
+    name="ic_total",
+    cuda=header_source(RATES, "rz_ic_li2_neg", "rz_ic_h_series", "rz_ic_h_closed", "rz_ic_h", "rz_ic_total_rate",
+                       "rz_rate_ic_total"),
+    python=_total_rate, unit="sigma_T c per unit photon number density",
+    definition="R(gamma, eps0) = 3 [H(1; b) - H(q_min; b)], b = 4 gamma eps0: the scattering rate of an electron of "
+               "Lorentz factor gamma in an isotropic field of photons of energy eps0 [m_e c^2] (seed paper eq. 28 "
+               "integrated over the outgoing energy; head-on approximation, gamma >> 1; 1 in the Thomson limit): "
+               "dN/dt = n_ph c sigma_T x R for n_ph photons per cm^3 (sigma_T c = 1.9951e-14 cm^3 s^-1); NaN "
+               "unless 0 <= eps0 < gamma",
+    domain=((1.0, 1e100), (0.0, 1e100)))
+
+
 class InverseComptonIsotropic(Target):
     """Outgoing photon energy of IC scattering in an isotropic monochromatic field.
 
@@ -277,6 +301,7 @@ class InverseComptonIsotropic(Target):
     log_binning = True
     #: the seed paper's section 4.4 reference point (its Fig. 4 JS divergence)
     reference_point = {"gamma": 1e5, "eps0": 10 ** -4.5}
+    kernel_rate = IC_RATE
     # the fused kernel's forms (zoo/cuda): support, coordinates, and their numpy emulation
     kernel_support = KernelSupport(
         "ic",
