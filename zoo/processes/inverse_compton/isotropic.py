@@ -177,6 +177,21 @@ def antiderivative(q, b):
     return out.reshape(shape)
 
 
+def rate_total(gamma, eps0) -> np.ndarray:
+    """The total scattering rate [sigma_T c per unit photon number density] for every gamma >= 1 and
+    0 <= eps0 < gamma (NaN elsewhere), eps0 = 0 included (q_min = 1 / (4 gamma (gamma - eps0)): no 0/0):
+    the rate of model ic-isotropic, the same formula as its exported C (rates.h) and as
+    ``zoo.processes.inverse_compton.rates.total_rate`` for eps0 > 0."""
+    gamma, eps0 = np.broadcast_arrays(np.asarray(gamma, dtype=np.float64), np.asarray(eps0, dtype=np.float64))
+    ok = (gamma >= 1.0) & (eps0 >= 0.0) & (eps0 < gamma)
+    g, e = np.where(ok, gamma, 2.0), np.where(ok, eps0, 1.0)
+    b = 4.0 * g * e
+    q_min = 1.0 / (4.0 * g * (g - e))
+    with np.errstate(divide="ignore"):   # b = 0 (eps0 = 0): the series throughout
+        h_min, h_1 = antiderivative(np.stack([q_min, np.ones_like(q_min)]), b[None])
+    return np.where(ok, 3.0 * (h_1 - h_min), np.nan)
+
+
 #: below this CDF (or survival function) the tail mass is integrated directly (relative accuracy)
 TAIL_SWITCH = 0.05
 #: composite Gauss-Legendre in s = ln q: panels over [s_a, s_b] and nodes per panel. The
@@ -264,8 +279,6 @@ RATES = Path(__file__).with_name("rates.h")
 
 
 def _total_rate(params):
-    from .rates import rate_total
-
     return rate_total(params["gamma"], params["eps0"])
 
 

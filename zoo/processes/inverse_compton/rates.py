@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .isotropic import antiderivative, eps_max, kernel, q_of_eps, regime_b
+from .isotropic import antiderivative, eps_max, kernel, q_of_eps, rate_total, regime_b  # noqa: F401 (rate_total: here too)
 
 #: sigma_T / r_0^2 = 8 pi / 3 (converts rates in sigma_T c to rates in r_0^2 c)
 SIGMA_T_OVER_R0SQ = 8.0 * math.pi / 3.0
@@ -69,16 +69,3 @@ def gamma_threshold(eps, eps0) -> np.ndarray:
     eps, eps0 = np.asarray(eps, dtype=np.float64), np.asarray(eps0, dtype=np.float64)
     return 0.5 * (eps + np.sqrt(eps * eps + eps / eps0))
 
-
-def rate_total(gamma, eps0) -> np.ndarray:
-    """``total_rate`` for every gamma >= 1 and 0 <= eps0 < gamma (NaN elsewhere), eps0 = 0 included
-    (q_min = 1 / (4 gamma (gamma - eps0)): no 0/0): the rate of model ic-isotropic, the same formula as
-    its exported C (zoo/processes/inverse_compton/rates.h) [sigma_T c per unit photon number density]."""
-    gamma, eps0 = np.broadcast_arrays(np.asarray(gamma, dtype=np.float64), np.asarray(eps0, dtype=np.float64))
-    ok = (gamma >= 1.0) & (eps0 >= 0.0) & (eps0 < gamma)
-    g, e = np.where(ok, gamma, 2.0), np.where(ok, eps0, 1.0)
-    b = 4.0 * g * e
-    q_min = 1.0 / (4.0 * g * (g - e))
-    with np.errstate(divide="ignore"):   # b = 0 (eps0 = 0): the series throughout
-        h_min, h_1 = antiderivative(np.stack([q_min, np.ones_like(q_min)]), b[None])
-    return np.where(ok, 3.0 * (h_1 - h_min), np.nan)
