@@ -90,10 +90,11 @@ class SamplerKind(ModelKind):
         from .targets import code_sha256
 
         sampler = Sampler(card, folder, tensors)   # first: the card against its target
-        if card.code_sha256 is not None and card.code_sha256 != code_sha256(card):
+        now = code_sha256(card) if card.code_sha256 is not None else None
+        if card.code_sha256 is not None and card.code_sha256 != now:
             raise ValueError(f"model {card.name!r}: the C of its transforms, support or coordinates (zoo/transforms.h, "
                              f"the process's coords.h) changed since it was validated (card code_sha256 "
-                             f"{card.code_sha256[:12]}..., this installation {str(code_sha256(card))[:12]}...): its "
+                             f"{card.code_sha256[:12]}..., this installation {str(now)[:12]}...): its "
                              "samples are no longer what its metrics measured. Use the radzoo version it was "
                              f"validated with, or re-validate: `zoo validate {card.name} --write-card`")
         return sampler

@@ -350,7 +350,7 @@ def _target_functions(prefix: str, card: ModelCard, target) -> str:
     return "\n".join(out)
 
 
-def _rate_functions(prefix: str, card: ModelCard, target, lang: str) -> str:
+def _rate_functions(prefix: str, card: ModelCard, target) -> str:
     """``<prefix>_rate(params)`` (and ``_rate1(p...)`` for one or two parameters): the target's
     ``KernelRate``, its C from the process's rates.h (each function guarded, shared helpers once)."""
     from ..csource import functions_of
@@ -423,7 +423,7 @@ def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "flo
                      f'static const char {prefix}_sha256[] = "{sha_s}";\n'
                      f'static const char {prefix}_card_digest[] = "{string_literal(card.measured_digest())}";\n\n')
     parts.append(_target_functions(prefix, card, target))
-    parts.append(_rate_functions(prefix, card, target, lang))
+    parts.append(_rate_functions(prefix, card, target))
     blocks = (BLOCK, 1) if lang == "c" else (1,)
     for k, sub in enumerate(card.architecture.subnets):
         parts.append(_net_weights(prefix, k, sub, state, ctype))
