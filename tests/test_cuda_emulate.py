@@ -304,7 +304,7 @@ def test_extra_input_columns():
             ws[name, j] = we
     assert any(np.abs(ws["plain", j] - ws["extra", j]).max() > 1e-3 for j in range(len(pts)))
     src, src_plain = codegen.generate(extra), codegen.generate(plain)
-    assert "rz_col_inverse_square(p[0]" in src and "rz_col_inverse_square(p[" not in src_plain
+    assert "rz_col_inverse_square(q[0]" in src and "rz_col_inverse_square(q[" not in src_plain   # q: the network's view
     assert f"const float x0_0[{sub.n_inputs}]" in src and f"const float x0_0[{sub.n_inputs - 1}]" in src_plain
     from zoo.cuda import nvrtc
     tiles = sum((a // 16) * (b // 8) for s_ in extra.architecture.subnets

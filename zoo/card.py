@@ -251,6 +251,31 @@ class TailMetric(_Strict):
                                           "either tail")
 
 
+class ExtensionMetric(_Strict):
+    """One side of a parameter's range beyond the trained domain where the target tends to a limit
+    (``zoo.targets.base.DomainExtension``), measured by ``zoo validate`` at random points there
+    against the exact target. ``covered``: the measured KS and tails meet the goals, so the sampler
+    (Python, fused kernel, export) accepts parameters in ``range`` as inside its domain."""
+
+    parameter: Identifier
+    side: Literal["below", "above"]
+    range: tuple[Finite, Finite] = Field(description="the measured span beyond the trained edge, in the unit")
+    limit: Text = Field(description="the physics the network's edge stands for there")
+    n_points: int = Field(ge=1)
+    ks_median: NonNegative
+    ks_max: NonNegative
+    worst: ParamPoint
+    tails: list[TailMetric] = Field(default_factory=list, max_length=16)
+    covered: bool = Field(description="KS max and the tail-mass errors at u = 1e-4 meet the goals "
+                                      "(zoo.samplers.validation.EXTENSION_GOALS)")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.range[0] < self.range[1]:
+            raise ValueError(f"extension range {list(self.range)} must be increasing")
+        return self
+
+
 class Metrics(_Strict):
     """Accuracy against the exact target, written only by ``zoo validate``.
 
@@ -280,6 +305,9 @@ class Metrics(_Strict):
         default=None, max_length=400,
         description="how the held-out points were chosen (written by the validator; absent on cards "
                     "measured on the older midpoint grid)")
+    extensions: list[ExtensionMetric] = Field(
+        default_factory=list, max_length=2 * MAX_PARAMETERS,
+        description="the target's limits beyond the trained domain, measured (ExtensionMetric)")
     wall_time_s: NonNegative
 
     def tail(self, u: float) -> "TailMetric | None":
@@ -399,6 +427,16 @@ class ModelCard(_CardFile):
             raise ValueError(STALE_METRICS + ": the architecture, transforms, domains or weights changed "
                              "after validation; re-run `zoo validate NAME --write-card`")
         return self
+
+    def covered_domain(self) -> dict[str, tuple[float, float]]:
+        """Per parameter, the range the sampler accepts as its domain: the trained one, widened by
+        every side ``zoo validate`` measured covered (``Metrics.extensions``)."""
+        out = {p.name: tuple(p.domain) for p in self.target.parameters}
+        for e in (self.metrics.extensions if self.metrics is not None else ()):
+            if e.covered and e.parameter in out:
+                lo, hi = out[e.parameter]
+                out[e.parameter] = (min(lo, e.range[0]), hi) if e.side == "below" else (lo, max(hi, e.range[1]))
+        return out
 
     def measured_digest(self) -> str:
         """sha256 of everything the validator's numbers depend on (see ``Metrics.digest``)."""

@@ -106,6 +106,12 @@ def sampler_summary(card, folder) -> str:
         for t in m.tails:
             lines.append(f"tails     u = {t.u:g}: relative tail-mass error lower end median {t.lower_median:.1e}, "
                          f"max {t.lower_max:.1e}; upper end median {t.upper_median:.1e}, max {t.upper_max:.1e}")
+        for e in m.extensions:
+            t4 = next((t for t in e.tails if abs(t.u - 1e-4) < 1e-15), None)
+            tail = f", tail 1e-4 max {max(t4.lower_max, t4.upper_max):.1e}" if t4 else ""
+            lines.append(f"beyond    {e.parameter} in [{e.range[0]:g}, {e.range[1]:g}] ({e.side} the trained domain): "
+                         f"{'covered' if e.covered else 'NOT covered'}, KS max {e.ks_max:.1e}{tail} over {e.n_points} "
+                         f"random (point, component) cases; {e.limit.split(':')[0]}")
     lines.append(f"network   {sampler_architecture_string(card)}; {card.weights.parameter_count} float32 weights "
                  f"({4 * card.weights.parameter_count / 1024:.0f} KiB), sha256 {card.weights.sha256[:12]}...")
     src = f"Hub {card.source.repo_id}@{card.source.revision}" if card.source else "bundled with the card"

@@ -62,7 +62,10 @@ def sampler_hub_readme(card: ModelCard, repo_id: str) -> str:
 
     m, t, tr = card.metrics, card.target, card.training
     example = ", ".join(f"{p.name}={_example_value(p):g}" for p in t.parameters)
-    params = "\n".join(f"| `{p.name}` | {p.unit} | [{p.domain[0]:g}, {p.domain[1]:g}] | {p.input_transform} |"
+    covered = card.covered_domain()
+    params = "\n".join(f"| `{p.name}` | {p.unit} | [{p.domain[0]:g}, {p.domain[1]:g}]"
+                       + (f" (covered: [{covered[p.name][0]:g}, {covered[p.name][1]:g}])"
+                          if covered[p.name] != tuple(p.domain) else "") + f" | {p.input_transform} |"
                        for p in t.parameters) or "| (none) | | | |"
     variables = ", ".join(f"`{v.name}` [{v.unit}]" for v in t.variables)
     ref = ""
@@ -80,7 +83,7 @@ A [radzoo](https://pypi.org/project/radzoo/) neural inverse-CDF sampler: x = NN(
 u ~ U(0, 1) and Z the physical parameters. It samples {variables} from the exact
 distribution `{t.id}`.
 
-## Parameters (trained domain; outside it radzoo refuses unless `allow_extrapolation=True`)
+## Parameters (trained domain; covered: where measured limits extend it. Outside, radzoo refuses)
 
 | parameter | unit | domain | input transform |
 |---|---|---|---|

@@ -355,8 +355,13 @@ def _params_source(card: ModelCard) -> str:
     n_par = len(card.target.parameters)
     decl = "".join(f", const double* __restrict__ rz_p{i}, long long rz_s{i}" for i in range(n_par))
     load = " ".join(f"(p)[{i}] = rz_p{i}[(row) * rz_s{i}];" for i in range(n_par))
-    scale = "\n".join(f"    z[{j}] = ({INPUT_COLUMNS[kind].fn}(p[{i}]) - {f32_literal(lo)}) * {f32_literal(s)} - 1.0f;"
-                      for j, (i, kind, lo, s) in enumerate(input_columns(card)))
+    from ..targets.base import network_parameters_c
+
+    seen = network_parameters_c(card.target.parameters, _target(card).extensions, "p", "q",
+                                lambda x: float(x).hex())
+    scale = "\n".join([*(["    double q[RZ_NP1];"] if n_par else []), *("    " + line for line in seen),
+                       *(f"    z[{j}] = ({INPUT_COLUMNS[kind].fn}(q[{i}]) - {f32_literal(lo)}) * "
+                         f"{f32_literal(s)} - 1.0f;" for j, (i, kind, lo, s) in enumerate(input_columns(card)))])
     return "\n".join([
         f"#define RZ_PARAM_DECL {decl}",
         f"#define RZ_LOAD_PARAMS(row, p) do {{ {load} }} while (0)",

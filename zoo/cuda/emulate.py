@@ -219,9 +219,14 @@ def map_component(card: ModelCard, k: int, w: np.ndarray, params: Mapping[str, n
 
 def scale_params(card: ModelCard, params: Mapping[str, np.ndarray], n: int) -> list[np.ndarray]:
     """The parameters' input columns as the kernel computes them (fp32, codegen.input_columns)."""
+    from ..targets import get_target
+    from ..targets.base import network_parameters
+
+    seen = network_parameters({k: np.asarray(v, dtype=np.float64) for k, v in params.items()},
+                              card.target.parameters, get_target(card.target.id).extensions, lib=np)
     out = []
     for i, kind, lo, s in codegen.input_columns(card):
-        v = np.asarray(params[card.target.parameters[i].name], dtype=np.float64)
+        v = seen[card.target.parameters[i].name]
         tv = INPUT_COLUMNS[kind].emulate(v)
         out.append(np.broadcast_to(((tv - lo) * s - f32(1)).astype(f32), (n,)))
     return out

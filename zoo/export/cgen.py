@@ -17,7 +17,8 @@ The generated header has no dependency beyond the C standard library (``math.h``
 
   u: n x d, params: n x P in card order (may be NULL when P = 0), out: n x d, row-major.
   A row whose u is outside [0, 1] (or NaN) or whose parameters are outside the card's
-  trained domain (or NaN/inf) gets NaN in every output column; nothing else is ever NaN.
+  covered domain (the trained one, widened by the limits ``zoo validate`` measured beyond it:
+  ``ModelCard.covered_domain``) or NaN/inf gets NaN in every output column; nothing else is ever NaN.
 """
 from __future__ import annotations
 
@@ -217,9 +218,20 @@ def _param_columns(card: ModelCard, ctype: str) -> list[str]:
         for kind in (spec.input_transform, *spec.extra_inputs):
             col = INPUT_COLUMNS[kind]
             lo, hi = col.py(spec.domain[0]), col.py(spec.domain[1])
-            expr = f"{col.fn}(pr[s][{j}])"
+            expr = f"{col.fn}(nq[s][{j}])"
             cols.append(f"({ctype})(2.0 * ({expr} - {_hex(lo)}) / ({_hex(hi)} - {_hex(lo)}) - 1.0)")
     return cols
+
+
+def _covered_text(card: ModelCard) -> str:
+    """e.g. 'k in [1e-08, 1e+06]' (the trained domain, widened by the sides measured covered)."""
+    return ", ".join(f"{n} in [{lo:g}, {hi:g}]" for n, (lo, hi) in card.covered_domain().items()) or "(none)"
+
+
+def _target_of(card: ModelCard):
+    from ..targets import get_target
+
+    return get_target(card.target.id)
 
 
 def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str:
@@ -227,7 +239,8 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
     P1 = max(P, 1)
     pcols = _param_columns(card, ctype)
     L = [f"RZ_FN void {prefix}_block_{block}(int m, const double *u, const double *params, double *out) {{",
-         f"    double ur[{block}][{D}], pr[{block}][{P1}], w[{D}][{block}], x[{D}][{block}], z[{block}], v[{block}];",
+         f"    double ur[{block}][{D}], pr[{block}][{P1}], nq[{block}][{P1}], w[{D}][{block}], x[{D}][{block}], "
+         f"z[{block}], v[{block}];",
          f"    int ok[{block}];",
          "    int s, k;",
          "    (void)w;",
@@ -238,8 +251,9 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
          f"            ur[s][k] = u[r * {D} + k];",
          "            good = good && ur[s][k] >= 0.0 && ur[s][k] <= 1.0;",
          "        }"]
+    covered = card.covered_domain()
     for j, spec in enumerate(card.target.parameters):
-        lo, hi = spec.domain
+        lo, hi = covered[spec.name]
         L += [f"        pr[s][{j}] = params[r * {P} + {j}];",
               f"        good = good && pr[s][{j}] >= {_hex(lo)} && pr[s][{j}] <= {_hex(hi)};"]
     L += ["        ok[s] = good;",
@@ -247,9 +261,14 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
           f"            for (k = 0; k < {D}; ++k) ur[s][k] = 0.5;"]
     for j, spec in enumerate(card.target.parameters):
         L.append(f"            pr[s][{j}] = {_hex(spec.domain[0])};")
-    L += ["        }", "    }"]
+    L.append("        }")
+    from ..targets.base import network_parameters_c   # (lazy: the light CLI commands never import torch)
+
+    L += ["        " + line for line in network_parameters_c(card.target.parameters, _target_of(card).extensions,
+                                                         "pr[s]", "nq[s]", _hex)]
+    L.append("    }")
     if P == 0:
-        L.append("    (void)params; (void)pr;")
+        L.append("    (void)params; (void)pr; (void)nq;")
     for k, sub in enumerate(card.architecture.subnets):
         n_in = sub.n_inputs
         L += [f"    {{  /* sub-network {k} */",
@@ -410,7 +429,7 @@ def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "flo
        {prefix}_ppf(n, u, params, out);   u: n x {D}, params: n x {P}, out: n x {D}, row-major doubles
 {'       double x = ' + prefix + '_ppf1(u, ' + ', '.join(pnames) + ');' if D == 1 else ''}
    u must lie in [0, 1] (your RNG; radzoo_philox_u gives the Python path's stream) and the
-   parameters in their trained domain: otherwise the row's outputs are NaN.
+   parameters in the covered domain {comment(_covered_text(card))}: otherwise the row's outputs are NaN.
 */
 """
     parts = [head, _common_c() if lang == "c" else _common_cuda(),
@@ -505,7 +524,7 @@ def generate_fortran(card: ModelCard) -> dict[str, str]:
         args = ", ".join(["u", *pnames])
         bind_c.append(f"double {prefix}_ppf1_c({', '.join('double ' + a for a in ['u', *pnames])}) "
                       f"{{ return {prefix}_ppf1({args}); }}")
-        iface += ["    ! one sample: NaN for u outside [0, 1] or parameters outside the trained domain",
+        iface += ["    ! one sample: NaN for u outside [0, 1] or parameters outside the covered domain",
                   f"    function {prefix}_ppf1({args}) result(x) bind(C, name=\"{prefix}_ppf1_c\")",
                   "      import :: c_double",
                   f"      real(c_double), value :: {args}",

@@ -14,6 +14,7 @@ from torch import nn
 from ..card import ModelCard
 from .nets import build_network
 from ..targets import Target, get_target
+from ..targets.base import network_parameters
 from ..transforms import earlier_columns, parameter_columns, squash, to_physical, transform_u
 
 
@@ -35,8 +36,9 @@ class InverseCDFModel(nn.Module):
         return len(self.card.target.variables)
 
     def scaled_parameters(self, params: Mapping[str, torch.Tensor], n: int, like: torch.Tensor) -> torch.Tensor:
+        seen = network_parameters(params, self.card.target.parameters, self.target.extensions)
         cols = [c.to(like.dtype).expand(n) for p in self.card.target.parameters
-                for c in parameter_columns(params[p.name], p)]
+                for c in parameter_columns(seen[p.name], p)]
         return torch.stack(cols, dim=1) if cols else like.new_zeros((n, 0))
 
     def forward(self, u: torch.Tensor, params: Mapping[str, torch.Tensor],

@@ -39,11 +39,11 @@ class OutOfDomainError(ValueError):
     """
 
     def __init__(self, name: str, got: tuple[float, float], trained: tuple[float, float],
-                 physical: tuple[float, float], unit: str):
+                 physical: tuple[float, float], unit: str, what: str = "trained domain", note: str = ""):
         self.name, self.got, self.trained, self.physical, self.unit = name, got, trained, physical, unit
         self.outside_physics = got[0] < physical[0] or got[1] > physical[1]
-        self.base = (f"parameter {name!r} = [{got[0]:g}, {got[1]:g}] is outside the trained domain "
-                     f"[{trained[0]:g}, {trained[1]:g}] ({unit})")
+        self.base = (f"parameter {name!r} = [{got[0]:g}, {got[1]:g}] is outside the {what} "
+                     f"[{trained[0]:g}, {trained[1]:g}] ({unit}){note}")
         super().__init__(self.hint("allow_extrapolation=True"))
 
     def hint(self, option: str) -> str:
@@ -116,7 +116,8 @@ class Sampler:
         self._packed: dict[torch.device, torch.Tensor] = {}  # kernel weights per device (zoo.cuda)
 
     def __repr__(self) -> str:
-        params = ", ".join(f"{p.name} in [{p.domain[0]:g}, {p.domain[1]:g}] {p.unit}"
+        covered = self.card.covered_domain()
+        params = ", ".join(f"{p.name} in [{covered[p.name][0]:g}, {covered[p.name][1]:g}] {p.unit}"
                            for p in self.card.target.parameters)
         return f"Sampler({self.card.name!r} v{self.card.version}, {self.dim}-D, {params or 'no parameters'})"
 
@@ -159,6 +160,7 @@ class Sampler:
             raise ValueError(f"{self.card.name}: missing parameter(s) {missing}; "
                              + "; ".join(self._describe(p) for p in missing))
         out = {}
+        covered = self.card.covered_domain()
         for spec, phys in zip(self.card.target.parameters, self.target.parameters):
             t = real_tensor(f"parameter {spec.name!r}", params[spec.name]).to(torch.float64)
             if t.dim() == 1 and t.shape[0] != n:
@@ -166,10 +168,15 @@ class Sampler:
                                  f"got shape {tuple(t.shape)}")
             if not bool(torch.isfinite(t).all()):
                 raise ValueError(f"parameter {spec.name!r} contains NaN or inf; {self._describe(spec.name)}")
-            lo, hi = spec.domain
+            lo, hi = covered[spec.name]
             t_lo, t_hi = (float(t.min()), float(t.max())) if t.numel() else (lo, hi)
             if t_lo < lo or t_hi > hi:
-                err = OutOfDomainError(spec.name, (t_lo, t_hi), spec.domain, phys.domain, spec.unit)
+                extended = (lo, hi) != tuple(spec.domain)
+                err = OutOfDomainError(
+                    spec.name, (t_lo, t_hi), (lo, hi), phys.domain, spec.unit,
+                    "covered domain" if extended else "trained domain",
+                    f" (trained [{spec.domain[0]:g}, {spec.domain[1]:g}], extended by the limits measured on its "
+                    "card: metrics.extensions)" if extended else "")
                 if not allow_extrapolation or err.outside_physics:
                     raise err
                 warnings.warn(err.base + "; extrapolating, accuracy not guaranteed", ExtrapolationWarning,
@@ -219,7 +226,8 @@ class Sampler:
 
     def _describe(self, name: str) -> str:
         p = next(p for p in self.card.target.parameters if p.name == name)
-        return f"{name!r} allowed in [{p.domain[0]:g}, {p.domain[1]:g}] ({p.unit})"
+        lo, hi = self.card.covered_domain()[name]
+        return f"{name!r} allowed in [{lo:g}, {hi:g}] ({p.unit})"
 
     def _check_u(self, u, *, scalar_ok: bool = False) -> torch.Tensor:
         t = real_tensor("u", u, max_dim=2)

@@ -138,5 +138,11 @@ def code_sha256(card) -> str | None:
         if kc is None:
             return None
         coords.append(kc.cuda)
-    return csource.digest(*(t.source for t in used_by(card)), target.cuda_helpers or "",
-                          target.kernel_support.cuda, *dict.fromkeys(coords))
+    parts = [*(t.source for t in used_by(card)), target.cuda_helpers or "", target.kernel_support.cuda,
+             *dict.fromkeys(coords)]
+    if target.extensions:   # the network's view of the parameters beyond its edges (issue 26)
+        from .base import network_parameters_c
+
+        parts.append("\n".join(network_parameters_c(card.target.parameters, target.extensions, "p", "q",
+                                                    lambda x: float(x).hex(), symbolic=True)))
+    return csource.digest(*parts)

@@ -218,6 +218,87 @@ class KernelRate:
     domain: tuple[tuple[float, float], ...]
 
 
+@dataclass(frozen=True)
+class DomainExtension:
+    """One side of a parameter's physical range, beyond a network's trained domain, where the target
+    tends to a limit the network already holds at its trained edge (issue 26, item 2).
+
+    Beyond the edge the network's inputs see the parameter at the edge (and, with
+    ``keep_product_with``, the partner parameter rescaled so that their product is kept, never
+    below ``min(partner, partner_floor)``), while the support and coordinate still use the true
+    parameters: where the model's coordinate makes the target's shape converge (Thomson limits,
+    Thomson scaling) that is the limit itself. ``limit`` names the physics. Whether a side is
+    covered is measured, never assumed: ``zoo validate`` draws random points beyond the edge (up
+    to the target's physical bound), measures KS and tails against the exact target and writes
+    them on the card (``Metrics.extensions``); a side is covered only where they meet the goals
+    (``zoo.samplers.validation.EXTENSION_GOALS``). One form for all backends:
+    ``network_parameters`` (torch, numpy) and ``network_parameters_c`` (the fused
+    kernel and ``zoo export``).
+    """
+
+    parameter: str
+    side: str
+    limit: str
+    keep_product_with: str | None = None
+    partner_floor: float | None = None
+
+    def __post_init__(self):
+        if self.side not in ("below", "above"):
+            raise ValueError(f"DomainExtension.side must be 'below' or 'above', got {self.side!r}")
+        if self.keep_product_with is not None and (self.side != "below" or self.partner_floor is None):
+            raise ValueError("DomainExtension.keep_product_with needs side 'below' and a partner_floor")
+
+
+def network_parameters(params: Mapping, card_params, extensions=(), *, lib=torch) -> dict:
+    """The parameters as the network's input columns see them (``Target.extensions``): a parameter
+    beyond its trained edge on an extended side is taken at the edge, and a partner whose product
+    with it the limit keeps (inverse Compton's Thomson scaling) is rescaled by p / edge, never below
+    min(partner, floor). Identity inside the trained domain. ``lib``: torch or numpy (float64
+    values); the C form is ``network_parameters_c``. The support and coordinate keep ``params``."""
+    dom = {p.name: tuple(p.domain) for p in card_params}
+    q = dict(params)
+    for e in extensions:
+        if e.keep_product_with is not None:
+            lo = dom[e.parameter][0]
+            p, g = params[e.parameter], params[e.keep_product_with]
+            floor = lib.minimum(g, lib.full_like(g, e.partner_floor) if lib is torch else e.partner_floor)
+            q[e.keep_product_with] = lib.where(p < lo, lib.maximum(g * (p / lo), floor), g)
+    for e in extensions:
+        for name in (e.parameter, e.keep_product_with):
+            if name is not None:
+                lo, hi = dom[name]
+                q[name] = lib.clip(q[name], lo, hi) if lib is not torch else q[name].clamp(lo, hi)
+    return q
+
+
+def network_parameters_c(card_params, extensions, p: str, q: str, lit, *, symbolic: bool = False) -> list[str]:
+    """``network_parameters`` as C statements on double arrays ``p`` (the parameters, card order)
+    and ``q`` (the network's view), for the fused kernel and ``zoo export`` alike; ``lit(x)``
+    writes a double literal. ``symbolic``: the trained edges as names (lo_j, hi_j), the rule without
+    the card's numbers (``zoo.targets.code_sha256``)."""
+    names = [c.name for c in card_params]
+    dom = {c.name: tuple(c.domain) for c in card_params}
+    if symbolic:
+        dom = {n: (f"lo_{j}", f"hi_{j}") for j, n in enumerate(names)}
+        number = lit
+
+        def lit(x):
+            return x if isinstance(x, str) else number(x)
+    lines = [f"{q}[{j}] = {p}[{j}];" for j in range(len(names))]
+    for e in extensions:
+        if e.keep_product_with is not None:
+            j, i, lo = names.index(e.parameter), names.index(e.keep_product_with), dom[e.parameter][0]
+            lines.append(f"if ({p}[{j}] < {lit(lo)}) {q}[{i}] = fmax({p}[{i}] * ({p}[{j}] / {lit(lo)}), "
+                         f"fmin({p}[{i}], {lit(e.partner_floor)}));")
+    for e in extensions:
+        for name in (e.parameter, e.keep_product_with):
+            if name is not None:
+                j = names.index(name)
+                lo, hi = dom[name]
+                lines.append(f"{q}[{j}] = fmin(fmax({q}[{j}], {lit(lo)}), {lit(hi)});")
+    return lines
+
+
 class Target:
     """Base class of an exact target distribution.
 
@@ -250,6 +331,9 @@ class Target:
     cuda_helpers: str = ""
     #: the rate of the process at the parameters (None: the target defines none)
     kernel_rate: KernelRate | None = None
+    #: sides of the physical range where the sampler may switch to a limit beyond its trained domain
+    #: (``DomainExtension``; covered only where ``zoo validate`` measured it within the goals)
+    extensions: tuple[DomainExtension, ...] = ()
 
     def rate(self, params: Params) -> np.ndarray:
         """The exact rate at the parameters (``kernel_rate.python``; its unit: ``kernel_rate.unit``)."""

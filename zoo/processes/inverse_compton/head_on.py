@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...targets.base import (KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec, Target,
-                            VariableSpec, coordinate_source, header_source, support_source)
+from ...targets.base import (DomainExtension, KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec,
+                            Target, VariableSpec, coordinate_source, header_source, support_source)
 from ..float_exact import sum3, two_product
 from ..klein_nishina import physics as KN
 
@@ -116,6 +116,11 @@ class InverseComptonHeadOn(Target):
     #: and 1 (Thomson: linear in z; Klein-Nishina: logarithmic), so the exact map is nearly straight
     coordinates = ("linear", "log1p_br")
     reference_point = {"b": 1.0}
+    #: below the trained b the shape in ``log1p_br`` is Thomson's (dN/dz linear in z) up to O(b)
+    extensions = (DomainExtension(
+        "b", "below", "Thomson limit: in the model's coordinate s / ln(1 + b), s = -ln(1 - z), the distribution "
+        "tends to Thomson's (dN/dz ~ 1 - 2r + 2r^2, r = z / b) with O(b) corrections, so the network at its "
+        "lowest trained b is the limit; the support keeps the true b"),)
     kernel_rate = KernelRate(
         name="head_on_sigma",
         cuda=header_source(KN_RATES, "rz_kn_func_b", "rz_kn_func_c", "rz_kn_sigma", "rz_rate_head_on_sigma"),

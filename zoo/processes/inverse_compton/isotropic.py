@@ -35,7 +35,8 @@ import numpy as np
 import torch
 from scipy.special import spence
 
-from ...targets.base import (KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
+from ...targets.base import (DomainExtension, KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec,
+                            Target, VariableSpec,
                             coordinate_source, header_source, support_source)
 from ..float_exact import two_product, two_sum
 
@@ -192,6 +193,19 @@ def rate_total(gamma, eps0) -> np.ndarray:
     return np.where(ok, 3.0 * (h_1 - h_min), np.nan)
 
 
+def rate_head_on_total(gamma, eps0) -> np.ndarray:
+    """The head-on approximation's total rate 3 H(1; b), b = 4 gamma eps0 [sigma_T c per unit photon number
+    density]: ``rate_total`` without its q_min cut, equal to the angle average
+    Int_{-1}^{1} (1 - mu)/2 sigma_KN(gamma eps0 (1 - mu)) / sigma_T dmu (the rate of model ic-isotropic-2d,
+    the same formula as its exported C); NaN unless gamma >= 1 and eps0 >= 0."""
+    gamma, eps0 = np.broadcast_arrays(np.asarray(gamma, dtype=np.float64), np.asarray(eps0, dtype=np.float64))
+    ok = (gamma >= 1.0) & (eps0 >= 0.0) & (gamma * eps0 < 1e300)
+    b = 4.0 * np.where(ok, gamma, 1.0) * np.where(ok, eps0, 1.0)
+    with np.errstate(divide="ignore", over="ignore"):   # b -> 0 and b >~ 1e154: terms that vanish
+        (h_1,) = antiderivative(np.ones((1,) + b.shape), b[None])
+    return np.where(ok, 3.0 * h_1, np.nan)
+
+
 #: below this CDF (or survival function) the tail mass is integrated directly (relative accuracy)
 TAIL_SWITCH = 0.05
 #: composite Gauss-Legendre in s = ln q: panels over [s_a, s_b] and nodes per panel. The
@@ -307,8 +321,16 @@ class InverseComptonIsotropic(Target):
     parameters = (
         ParameterSpec("gamma", "1", "electron Lorentz factor (kernel assumes gamma >> 1)",
                       (1.0, 1e10)),
-        ParameterSpec("eps0", "m_e c^2", "seed photon energy", (1e-10, 1e-2)),
+        ParameterSpec("eps0", "m_e c^2", "seed photon energy (radio seeds down to 1e-20)", (1e-20, 1e-2)),
     )
+    #: below the trained eps0: Thomson scaling (the shape depends on gamma and b = 4 gamma eps0 only, and
+    #: on b only through O(b) once b << 1, on gamma only through O(1 / gamma^2) once gamma >> 1)
+    extensions = (DomainExtension(
+        "eps0", "below", "Thomson scaling: below the trained eps0 the network sees eps0 at its edge and gamma' = "
+        "max(gamma eps0 / edge, min(gamma, 1e3)), which keeps b = 4 gamma eps0 where gamma' >= 1e3 (the shape in "
+        "the model's coordinate then depends on b alone up to O(1 / gamma'^2) <= 1e-6) and otherwise keeps gamma "
+        "with b' <= 4e-7 (Thomson, O(b')); the support keeps the true gamma and eps0",
+        keep_product_with="gamma", partner_floor=1e3),)
     variables = (VariableSpec("eps", "m_e c^2", "outgoing photon energy"),)
     coordinates = ("linear", "log_q", "log1p_bq", "log1p_bq_tails")
     log_binning = True

@@ -22,10 +22,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, ParameterSpec, Target, VariableSpec,
-                            coordinate_source, support_source)
+from ...targets.base import (DomainExtension, KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec,
+                            Target, VariableSpec, coordinate_source, header_source, support_source)
 from ..klein_nishina import physics as KN
 from . import head_on as HO
+from .isotropic import rate_head_on_total
 
 #: the one C source of this process's supports and coordinates (kernel and tests alike)
 COORDS = Path(__file__).with_name("coords.h")
@@ -99,6 +100,21 @@ def _b_torch(params, prev):
     return torch.clamp(2.0 * params["gamma"] * params["eps0"] * (1.0 - prev[:, 0]), min=B_FLOOR)
 
 
+#: the total rate of the head-on approximation (zoo export's radzoo_ic_isotropic_2d_rate; tests/test_rates.py)
+IC_2D_RATE = KernelRate(
+    name="ic_2d_total",
+    cuda=header_source(Path(__file__).with_name("rates.h"), "rz_ic_li2_neg", "rz_ic_h_series", "rz_ic_h_closed",
+                       "rz_ic_h", "rz_ic_head_on_total_rate", "rz_rate_ic_2d_total"),
+    python=lambda params: rate_head_on_total(params["gamma"], params["eps0"]),
+    unit="sigma_T c per unit photon number density",
+    definition="R(gamma, eps0) = 3 H(1; b), b = 4 gamma eps0: the scattering rate of an electron of Lorentz factor "
+               "gamma >> 1 in an isotropic field of photons of energy eps0 [m_e c^2] in the head-on approximation "
+               "this model samples, Int_{-1}^{1} (1 - mu)/2 sigma_KN(gamma eps0 (1 - mu)) / sigma_T dmu "
+               "(ic-isotropic's rate without its q_min = 1/(4 gamma^2) cut; 1 in the Thomson limit): "
+               "dN/dt = n_ph c sigma_T x R for n_ph photons per cm^3",
+    domain=((1.0, 1e100), (0.0, 1e100)))
+
+
 class InverseComptonIsotropic2D(Target):
     """(mu, z): interaction angle cosine, then z = E / (gamma m_e c^2) given mu, for an electron of
     Lorentz factor ``gamma`` in an isotropic field of photons of energy ``eps0`` (m_e c^2), head-on
@@ -107,14 +123,21 @@ class InverseComptonIsotropic2D(Target):
     id = "inverse-compton-isotropic-2d"
     parameters = (
         ParameterSpec("gamma", "1", "electron Lorentz factor (head-on approximation: gamma >> 1)", (1.0, 1e10)),
-        ParameterSpec("eps0", "m_e c^2", "seed photon energy", (1e-10, 1e-2)),
+        ParameterSpec("eps0", "m_e c^2", "seed photon energy (radio seeds down to 1e-20)", (1e-20, 1e-2)),
     )
+    #: below the trained eps0: the head-on approximation depends on gamma eps0 only
+    extensions = (DomainExtension(
+        "eps0", "below", "Thomson scaling: in the head-on approximation the shape depends on gamma eps0 alone; "
+        "below the trained eps0 the network sees eps0 at its edge and gamma' = max(gamma eps0 / edge, 1), the same "
+        "product where gamma' >= 1 and otherwise b <= 4e-10 (Thomson, O(b)); the support keeps the true gamma and eps0",
+        keep_product_with="gamma", partner_floor=1.0),)
     variables = (
         VariableSpec("mu", "1", "cosine of the angle between the electron velocity and the photon direction"),
         VariableSpec("z", "1", "scattered photon energy over gamma m_e c^2, in (0, b(mu) / (1 + b(mu))]"),
     )
     coordinates = ("linear", "mu_mixed", "log1p_br")
     reference_point = {"gamma": 1e5, "eps0": 10 ** -4.5}
+    kernel_rate = IC_2D_RATE
     kernel_support = KernelSupport(
         "ic_2d", SUPPORT_CUDA,
         lambda k, p, prev: ((-np.ones_like(np.asarray(p[0], dtype=np.float64)),

@@ -68,3 +68,16 @@ RZ_FN double rz_ic_total_rate(double gamma, double eps0) {
 
 // the rate of model ic-isotropic: R(gamma, eps0), p = {gamma, eps0}
 RZ_FN double rz_rate_ic_total(const double *p) { return rz_ic_total_rate(p[0], p[1]); }
+
+// the head-on approximation's total rate, 3 H(1; b): R without its q_min cut, which is the angle average
+// Int_{-1}^{1} (1 - mu)/2 sigma_KN(gamma eps0 (1 - mu)) / sigma_T dmu (model ic-isotropic-2d); NaN unless
+// gamma >= 1 and eps0 >= 0
+RZ_FN double rz_ic_head_on_total_rate(double gamma, double eps0) {
+    if (!(gamma >= 1.0) || !(eps0 >= 0.0) || !(gamma * eps0 < 1e300)) return RZ_NAN;
+    const double b = 4.0 * gamma * eps0;
+    if (b == 0.0) return 3.0 * rz_ic_h_series(1.0, 0.0);
+    return 3.0 * rz_ic_h(1.0, b);
+}
+
+// the rate of model ic-isotropic-2d, p = {gamma, eps0}
+RZ_FN double rz_rate_ic_2d_total(const double *p) { return rz_ic_head_on_total_rate(p[0], p[1]); }

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...targets.base import (KernelCoordinate, KernelRate, KernelSupport, LINEAR, ParameterSpec, Target,
+from ...targets.base import (DomainExtension, KernelCoordinate, KernelRate, KernelSupport, LINEAR,
+                            ParameterSpec, Target,
                             VariableSpec, coordinate_source, header_source, support_source)
 from . import physics as P
 
@@ -64,6 +65,14 @@ KN_RATE = KernelRate(
     domain=((0.0, math.inf),))
 
 
+#: what the network's edge stands for below the trained k (DomainExtension)
+THOMSON_LIMIT = ("Thomson limit: in the model's coordinate w = 1 + ln(eps) / ln(1 + 2k) the distribution "
+                 "tends to Thomson's (1 - w -> (1 - cos theta) / 2, d sigma ~ 1 + cos^2 theta, the azimuth "
+                 "~ 1 - sin^2 theta cos^2 phi) with O(k) corrections, so the network at its lowest trained k "
+                 "is the limit; the support keeps the true k. The physical bound 1e-8 is where eps = k'/k "
+                 "itself stops resolving 1 - eps ~ k in float64")
+
+
 class KleinNishina(Target):
     """Energy share eps = k'/k of a photon of energy ``k`` (m_e c^2, electron rest frame)
     Compton-scattered by a free electron at rest: d sigma/d eps ~ 1/eps + eps - sin^2 theta,
@@ -78,6 +87,8 @@ class KleinNishina(Target):
     log_binning = False
     reference_point = {"k": 1.0}
     kernel_rate = KN_RATE
+    #: below the trained k the shape in the ``log_eps`` coordinate is Thomson's up to O(k)
+    extensions = (DomainExtension("k", "below", THOMSON_LIMIT),)
     kernel_support = KernelSupport(
         "kn", KN_SUPPORT_CUDA,
         lambda k, p, prev: (P.eps_min(p[0]), np.ones_like(np.asarray(p[0], dtype=np.float64))))

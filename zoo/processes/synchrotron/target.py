@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ...targets.base import (KernelCoordinate, KernelSupport, LINEAR, Target, VariableSpec, coordinate_source,
-                            support_source)
+from ...targets.base import (KernelCoordinate, KernelRate, KernelSupport, LINEAR, Target, VariableSpec,
+                            coordinate_source, header_source, support_source)
 from ..qed_coords import log_cube, tail_shrink
 from . import physics as P
 
@@ -38,6 +38,17 @@ def x_log_cube(w, *, lib=torch):
     return lib.where(w >= 1.0, lib.full_like(x, X_MAX), x)
 
 
+#: the photon number rate (zoo export's radzoo_synchrotron_rate; tests/test_rates.py)
+SYNC_RATE = KernelRate(
+    name="sync_number", cuda=header_source(Path(__file__).with_name("rates.h"), "rz_rate_sync_number"),
+    python=lambda params: np.float64(P.NORMALISATION), unit="(sqrt(3) / 2 pi) alpha gamma c / rho",
+    definition="5 pi / 3 = Int_0^inf Int_x^inf K_{5/3}(s) ds dx, the total of the photon number spectrum this model "
+               "draws: an electron of Lorentz factor gamma on a curve of radius rho (in a field B at pitch angle a: "
+               "gamma c / rho = e B sin(a) / (m_e c)) emits dN/dt = (sqrt(3) / 2 pi) alpha (gamma c / rho) x rate "
+               "= (5 / 2 sqrt 3) alpha gamma c / rho photons per unit time",
+    domain=())
+
+
 class Synchrotron(Target):
     """Classical synchrotron photon number spectrum dN/dx ~ Int_x^inf K_{5/3}(s) ds in x = E / E_c
     (no parameters; support [0, X_MAX], see the module docstring)."""
@@ -49,6 +60,7 @@ class Synchrotron(Target):
     #: linear in w; ``x_log_cube``)
     coordinates = ("linear", "log_cube")
     reference_point = {}
+    kernel_rate = SYNC_RATE
     kernel_support = KernelSupport("sync", SYNC_SUPPORT_CUDA, lambda k, p, prev: (np.float64(0.0), np.float64(X_MAX)))
     kernel_coordinates = {
         "linear": LINEAR,
