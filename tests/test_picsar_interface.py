@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zoo.export import export
+from zoo.export import c_identifier, export
 
 REPO = Path(__file__).resolve().parents[1]
 #: where the PICSAR-QED headers may be: RADZOO_PICSAR_INCLUDE, else the shared folder beside the checkout
@@ -122,3 +122,42 @@ def test_out_of_domain_chi_is_flagged_like_picsars_tables(engines, tmp_path):
     a, b, c, x, y, r = subprocess.run([str(tmp_path / "o")], capture_output=True, text=True,
                                       check=True).stdout.split()
     assert (a, b, c) == ("1", "0", "0") and 0 < float(x) < 1e6 and 0 < float(y) < 1 and float(r) > 0
+
+
+def test_device_views_compile_into_a_kernel(tmp_path):
+    """The device form (radzoo_<name>_picsar.cuh over the CUDA export): both views of both processes called
+    with PICSAR-QED's interp signatures from a __global__ kernel, compiled by NVRTC to PTX (compile-only, no
+    GPU needed). PICSAR-QED's engines themselves need nvcc (their headers include the C++ standard
+    library, which NVRTC lacks): not checked here."""
+    from zoo import cuda
+
+    if not cuda.nvrtc_available():
+        pytest.skip("NVRTC (the cuda extra) is not installed")
+    from zoo.cuda import nvrtc
+
+    texts = []
+    for name in ("quantum-synchrotron", "breit-wheeler"):
+        export(name, "picsar", tmp_path)
+        ident = c_identifier(name)
+        texts.append((tmp_path / f"radzoo_{ident}.cuh").read_text())
+        views = (tmp_path / f"radzoo_{ident}_picsar.cuh").read_text()
+        assert "__device__ RealType interp(" in views
+        texts.append(views.replace(f'#include "radzoo_{ident}.cuh"', ""))
+    texts.append("""
+extern "C" __global__ void views(const double *chi, const double *unf, double *out, int n) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    bool out_g = false, out_q = false, out_t = false, out_b = false;
+    radzoo::quantum_synchrotron_dndt_view g;
+    radzoo::quantum_synchrotron_photon_emission_view q;
+    radzoo::breit_wheeler_dndt_view t;
+    radzoo::breit_wheeler_pair_production_view b;
+    out[4 * i] = g.interp(chi[i], &out_g);
+    out[4 * i + 1] = q.interp(chi[i], unf[i], &out_q);
+    out[4 * i + 2] = t.interp(chi[i], &out_t);
+    out[4 * i + 3] = b.interp(static_cast<float>(chi[i]), static_cast<float>(unf[i]), &out_b)
+                     + (out_g || out_q || out_t || out_b);
+}
+""")
+    ptx = nvrtc.compile_source("\n".join(texts), "sm_80", kind="ptx", name="views.cu", use_cache=False).decode()
+    assert ".entry views(" in ptx

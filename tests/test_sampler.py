@@ -95,7 +95,7 @@ def test_bad_inputs_raise_clear_errors(samplers):
         s.ppf(torch.tensor([0.5, float("nan")]), **ok)
     with pytest.raises(ValueError, match=r"'gamma'.*trained domain \[1, 1e\+10\]"):
         s.sample(10, gamma=1e11, eps0=1e-5)
-    with pytest.raises(ValueError, match=r"'eps0' contains NaN.*\[1e-20, 0.01\]"):   # the covered domain (docs/domains.md)
+    with pytest.raises(ValueError, match=r"'eps0' contains NaN.*\[1e-20, 0.01\]"):
         s.sample(10, gamma=1e5, eps0=float("nan"))
     with pytest.raises(ValueError, match=r"'eps0' contains NaN"):
         s.sample(10, gamma=1e5, eps0=float("inf"))

@@ -35,8 +35,9 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
     (``radzoo_<name>.cuh``: ``__device__`` functions and a ``__global__`` batch kernel) or
     ``fortran`` (``radzoo_<name>.h``, ``radzoo_<name>_bind.c`` and the module
     ``radzoo_<name>.f90`` with ``bind(C)`` interfaces) or ``picsar`` (``radzoo_<name>.h`` and
-    ``radzoo_<name>_picsar.hpp``: PICSAR-QED's table interface, for quantum-synchrotron and
-    breit-wheeler models; ``zoo.export.picsar``).
+    ``radzoo_<name>_picsar.hpp``: PICSAR-QED's table interface on the host, ``radzoo_<name>.cuh`` and
+    ``radzoo_<name>_picsar.cuh``: the same on the device, for quantum-synchrotron and breit-wheeler
+    models; ``zoo.export.picsar``).
     """
     from ..api import load_sampler as load
     from ..samplers.sampler import Sampler
@@ -52,6 +53,7 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
         from .picsar import generate_picsar
 
         picsar = generate_picsar(s.card)     # refuses other processes before anything is written
+        picsar_cuda = generate_picsar(s.card, device=True)
     state = s.model.net.state_dict()
     files: dict[str, str] = {}
     if lang == "cuda":
@@ -62,6 +64,8 @@ def export(name_or_dir, lang: str, out: str | Path, *, precision: str = "float32
             files.update(generate_fortran(s.card))
         if lang == "picsar":
             files[f"radzoo_{ident}_picsar.hpp"] = picsar
+            files[f"radzoo_{ident}.cuh"] = generate_c(s.card, state, lang="cuda", precision=precision)
+            files[f"radzoo_{ident}_picsar.cuh"] = picsar_cuda
     written = []
     for fname, text in files.items():
         written.append(atomic_write(out / fname, text, what="out"))
