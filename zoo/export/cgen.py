@@ -228,13 +228,7 @@ def _covered_text(card: ModelCard) -> str:
     return ", ".join(f"{n} in [{lo:g}, {hi:g}]" for n, (lo, hi) in card.covered_domain().items()) or "(none)"
 
 
-def _target_of(card: ModelCard):
-    from ..targets import get_target
-
-    return get_target(card.target.id)
-
-
-def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str:
+def _block_function(prefix: str, card: ModelCard, target, ctype: str, block: int) -> str:
     D, P = len(card.target.variables), len(card.target.parameters)
     P1 = max(P, 1)
     pcols = _param_columns(card, ctype)
@@ -264,7 +258,7 @@ def _block_function(prefix: str, card: ModelCard, ctype: str, block: int) -> str
     L.append("        }")
     from ..targets.base import network_parameters_c   # (lazy: the light CLI commands never import torch)
 
-    L += ["        " + line for line in network_parameters_c(card.target.parameters, _target_of(card).extensions,
+    L += ["        " + line for line in network_parameters_c(card.target.parameters, target.extensions,
                                                          "pr[s]", "nq[s]", _hex)]
     L.append("    }")
     if P == 0:
@@ -449,7 +443,7 @@ def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "flo
         for b in blocks:
             parts.append(_net_function(prefix, k, sub, ctype, b))
     for b in blocks:
-        parts.append(_block_function(prefix, card, ctype, b))
+        parts.append(_block_function(prefix, card, target, ctype, b))
     if lang == "c":
         parts.append(f"""\
 /* n samples: u (n x {D}), params (n x {P}, card order), out (n x {D}); NaN rows for bad input */

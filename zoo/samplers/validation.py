@@ -324,7 +324,7 @@ def measure_extensions(model: InverseCDFModel, u_grid: int, js_bins: int, seed: 
                        and max(t.lower_max, t.upper_max) <= EXTENSION_GOALS["tail_max"]
                        and all(r.monotone for r in results))
         out.append(ExtensionMetric(
-            parameter=ext.parameter, side=ext.side, range=extension_range(card, target, ext), limit=ext.limit,
+            parameter=ext.parameter, side=ext.side, range=(a, b), limit=ext.limit,
             n_points=len(results), ks_median=float(np.median(ks)),
             ks_max=float(ks.max()), worst=ParamPoint(params=worst.params, component=worst.k, value=worst.ks),
             tails=tails, covered=covered))

@@ -292,6 +292,10 @@ def _log1p_bq_tails_torch(w, lo, hi, params, prev):
 RATES = Path(__file__).with_name("rates.h")
 
 
+#: the C helpers of H(q; b) in rates.h that both inverse Compton rates call (in dependency order)
+IC_H_HELPERS = ("rz_ic_li2_neg", "rz_ic_h_series", "rz_ic_h_closed", "rz_ic_h")
+
+
 def _total_rate(params):
     return rate_total(params["gamma"], params["eps0"])
 
@@ -299,8 +303,7 @@ def _total_rate(params):
 #: the total scattering rate of the electrons these targets describe
 IC_RATE = KernelRate(
     name="ic_total",
-    cuda=header_source(RATES, "rz_ic_li2_neg", "rz_ic_h_series", "rz_ic_h_closed", "rz_ic_h", "rz_ic_total_rate",
-                       "rz_rate_ic_total"),
+    cuda=header_source(RATES, *IC_H_HELPERS, "rz_ic_total_rate", "rz_rate_ic_total"),
     python=_total_rate, unit="sigma_T c per unit photon number density",
     definition="R(gamma, eps0) = 3 [H(1; b) - H(q_min; b)], b = 4 gamma eps0: the scattering rate of an electron of "
                "Lorentz factor gamma in an isotropic field of photons of energy eps0 [m_e c^2] (seed paper eq. 28 "

@@ -26,7 +26,7 @@ from ...targets.base import (DomainExtension, KernelCoordinate, KernelRate, Kern
                             Target, VariableSpec, coordinate_source, header_source, support_source)
 from ..klein_nishina import physics as KN
 from . import head_on as HO
-from .isotropic import rate_head_on_total
+from .isotropic import IC_H_HELPERS, RATES, rate_head_on_total
 
 #: the one C source of this process's supports and coordinates (kernel and tests alike)
 COORDS = Path(__file__).with_name("coords.h")
@@ -103,8 +103,7 @@ def _b_torch(params, prev):
 #: the total rate of the head-on approximation (zoo export's radzoo_ic_isotropic_2d_rate; tests/test_rates.py)
 IC_2D_RATE = KernelRate(
     name="ic_2d_total",
-    cuda=header_source(Path(__file__).with_name("rates.h"), "rz_ic_li2_neg", "rz_ic_h_series", "rz_ic_h_closed",
-                       "rz_ic_h", "rz_ic_head_on_total_rate", "rz_rate_ic_2d_total"),
+    cuda=header_source(RATES, *IC_H_HELPERS, "rz_ic_head_on_total_rate", "rz_rate_ic_2d_total"),
     python=lambda params: rate_head_on_total(params["gamma"], params["eps0"]),
     unit="sigma_T c per unit photon number density",
     definition="R(gamma, eps0) = 3 H(1; b), b = 4 gamma eps0: the scattering rate of an electron of Lorentz factor "
