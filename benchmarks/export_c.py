@@ -96,7 +96,8 @@ def main() -> None:
             src = DRIVER.replace("HEADER", f"radzoo_{ident}.h").replace("PPF", f"radzoo_{ident}_ppf")
             src = src.replace("DIM", str(D)).replace("NP", str(P))
             (d / "bench.c").write_text(src)
-            subprocess.run([args.cc, "-O3", "-march=native", "-o", str(d / "bench"), str(d / "bench.c"), "-lm"],
+            subprocess.run([args.cc, "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-o",
+                            str(d / "bench"), str(d / "bench.c"), "-lm"],
                            check=True)
             out = subprocess.run(["taskset", "-c", "0", str(d / "bench"), str(args.n), str(args.repeat),
                                   str(tmp / "u.bin"), str(tmp / "p.bin")], capture_output=True, text=True,

@@ -383,6 +383,12 @@ class ModelCard(_CardFile):
     kind: ModelKind = Field(default="sampler", description="what the model is; selects its builder in "
                             "zoo.load: 'sampler' (an inverse-CDF sampler, zoo.Sampler)")
     summary: Text
+    variant: Literal["accurate", "fast"] = Field(
+        default="accurate", description="'accurate': the network sized for accuracy margin; 'fast': the "
+        "smallest network found that keeps the goals (KS max <= 1e-3, tail-mass errors <= 1e-2 at u = 1e-4) "
+        "on random held-out points, sized for draws per second (issue 25)")
+    sibling: Optional[CardName] = Field(
+        default=None, description="the registry name of the other variant of the same target, if any")
     target: TargetCard
     architecture: Architecture
     weights: WeightsCard

@@ -16,28 +16,43 @@ def sampler_architecture_string(card) -> str:
     return f"{body} {first.activation}" + (f"; u: {u_in}" if u_in else "") + f"; out: {out}"
 
 
+def multiply_adds(card) -> int:
+    """The network's multiply-adds per draw (every sub-network): the cost that sets a variant's speed
+    beside its physical map (measured draws/s: benchmarks/peers.py)."""
+    return sum(sum(a * b for a, b in zip([s.n_inputs, *s.hidden], [*s.hidden, 1]))
+               for s in card.architecture.subnets)
+
+
 def models_table(names: list[str] | None = None) -> str:
     """Markdown table of the bundled samplers (``names``; default all), from their cards (metrics
     written by the validator), with the goals line under it."""
     from .registry import bundled_names, resolve
 
-    rows = ["| model | samples | architecture | weights | KS median | KS max | tail 1e-4 median / max | "
-            "tail 1e-6 median / max | JS median | JS at paper point | monotone |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| model | variant | samples | architecture | weights | MACs / draw | KS median | KS max | "
+            "tail 1e-4 median / max | tail 1e-6 median / max | JS median | JS at paper point | monotone |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     names = bundled_names("sampler") if names is None else names
     for name in names:
         card, _ = resolve(name)
         m = card.metrics
         if m is None:
-            rows.append(f"| {name} | | {sampler_architecture_string(card)} | {card.weights.parameter_count} "
-                        "| not validated | | | | | | |")
+            rows.append(f"| {name} | {variant_cell(card)} | | {sampler_architecture_string(card)} | "
+                        f"{card.weights.parameter_count} | {multiply_adds(card)} | not validated | | | | | | |")
             continue
         ref = f"{m.js_reference.value:.1e}" if m.js_reference else "n/a"
         var = ", ".join(f"{v.name} [{v.unit}]" for v in card.target.variables)
-        rows.append(f"| {name} | {var} | {sampler_architecture_string(card)} | {card.weights.parameter_count} | "
-                    f"{m.ks_median:.1e} | {m.ks_max:.1e} | {tail_cell(m, 1e-4)} | {tail_cell(m, 1e-6)} | "
+        rows.append(f"| {name} | {variant_cell(card)} | {var} | {sampler_architecture_string(card)} | "
+                    f"{card.weights.parameter_count} | {multiply_adds(card)} | {m.ks_median:.1e} | {m.ks_max:.1e} | "
+                    f"{tail_cell(m, 1e-4)} | {tail_cell(m, 1e-6)} | "
                     f"{m.js_median:.1e} | {ref} | {m.monotone} |")
     return "\n".join(rows) + "\n\n" + goals_line(names)
+
+
+def variant_cell(card) -> str:
+    """'fast (of X)', 'accurate (fast: X)' or 'accurate'."""
+    if card.variant == "fast":
+        return f"fast (of {card.sibling})" if card.sibling else "fast"
+    return f"accurate (fast: {card.sibling})" if card.sibling else "accurate"
 
 
 #: the accuracy goals of the sampler cards (issue 4 and 12): KS max, KS median, tail-mass error at 1e-4

@@ -110,8 +110,11 @@ class SamplerKind(ModelKind):
         return sampler_summary(card, folder)
 
     def list_line(self, card):
+        from .describe import multiply_adds
+
         m = card.metrics
-        return f"{card.target.id:28s} " + (f"KS median {m.ks_median:.1e} max {m.ks_max:.1e}" if m else "not validated")
+        return (f"{card.target.id:28s} {card.variant:8s} {multiply_adds(card):6d} MACs/draw  "
+                + (f"KS median {m.ks_median:.1e} max {m.ks_max:.1e}" if m else "not validated"))
 
     def table(self, names):
         from .describe import models_table

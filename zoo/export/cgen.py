@@ -23,6 +23,7 @@ The generated header has no dependency beyond the C standard library (``math.h``
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from pathlib import Path
 
@@ -122,7 +123,8 @@ def _net_weights(prefix: str, k: int, sub, state, ctype: str) -> str:
     widths = [sub.n_inputs, *sub.hidden, 1]
     lines = []
     for i in range(len(widths) - 1):
-        w = state[f"subnets.{k}.layers.{i}.weight"].numpy().reshape(-1)
+        # W^T, input-major: w{i}[i * n_out + j] (the one-draw path's vectors run along the outputs j)
+        w = state[f"subnets.{k}.layers.{i}.weight"].numpy().T.reshape(-1)
         b = state[f"subnets.{k}.layers.{i}.bias"].numpy()
         lines.append(_array(f"{prefix}_s{k}_w{i}", w, ctype))
         lines.append(_array(f"{prefix}_s{k}_b{i}", b, ctype))
@@ -140,7 +142,7 @@ def _net_plain(prefix: str, k: int, sub, ctype: str, block: int) -> list[str]:
         body += [f"    for (j = 0; j < {widths[i + 1]}; ++j) {{",
                  f"        for (s = 0; s < {block}; ++s) acc[s] = {prefix}_s{k}_b{i}[j];",
                  f"        for (i = 0; i < {widths[i]}; ++i) {{",
-                 f"            const {ctype} wji = {prefix}_s{k}_w{i}[j * {widths[i]} + i];",
+                 f"            const {ctype} wji = {prefix}_s{k}_w{i}[i * {widths[i + 1]} + j];",
                  f"            for (s = 0; s < {block}; ++s) acc[s] += wji * {src}[i][s];",
                  "        }"]
         if i == n_layers - 1:
@@ -184,7 +186,7 @@ def _net_vector(prefix: str, k: int, sub, ctype: str, block: int) -> list[str]:
                                             for r in range(J) for q in range(nv)) + ";",
                      f"        for (i = 0; i < {n_in}; ++i) {{"]
             body += [f"            const {V} h{q} = *(const {V} *)&{src}[i][{lanes * q}];" for q in range(nv)]
-            body += [f"            const {ctype} w{r} = {prefix}_s{k}_w{i}[(j + {r}) * {n_in} + i];" for r in range(J)]
+            body += [f"            const {ctype} w{r} = {prefix}_s{k}_w{i}[i * {n_out} + j + {r}];" for r in range(J)]
             body += ["            " + " ".join(f"{acc[r][q]} += w{r} * h{q};" for r in range(J) for q in range(nv)),
                      "        }"]
             body += ["        " + " ".join(f"*({V} *)&t[{r}][{lanes * q}] = {acc[r][q]};"
@@ -201,10 +203,67 @@ def _net_vector(prefix: str, k: int, sub, ctype: str, block: int) -> list[str]:
     return body
 
 
-def _net_function(prefix: str, k: int, sub, ctype: str, block: int) -> str:
+#: vector accumulators of the one-draw network (outputs per pass: 12 x 8 float32, 12 x 4 float64)
+SINGLE_ACCUMULATORS = 12
+
+
+def _net_single(prefix: str, k: int, sub, ctype: str) -> list[str]:
+    """One draw (ppf1, a particle loop): vectors along each layer's outputs, h_out[j..j+lanes) +=
+    W^T[i][j..j+lanes) h_in[i] over i, up to SINGLE_ACCUMULATORS vectors held in registers per pass
+    (unaligned loads of the W^T rows); the same products and summation order per output as the batch
+    path. The last layer (one output) sums lanes-wide partial dot products, then the lanes."""
+    lanes = 4 if ctype == "double" else 8
+    V = "rz_v4du" if ctype == "double" else "rz_v8fu"
+    widths = [sub.n_inputs, *sub.hidden, 1]
+    wmax = max(sub.hidden)
+    pad = -(-wmax // lanes) * lanes
+    body = [f"    {ctype} ha[{pad}] RZ_ALIGN, hb[{pad}] RZ_ALIGN;", "    int i, j;"]
+    src, n_layers = "in", len(widths) - 1
+    for li in range(n_layers):
+        n_in, n_out = widths[li], widths[li + 1]
+        w, b = f"{prefix}_s{k}_w{li}", f"{prefix}_s{k}_b{li}"
+        x = "in[i][0]" if src == "in" else f"{src}[i]"
+        if li == n_layers - 1:   # the output: lanes-wide partial sums of the dot product
+            full = (n_in // lanes) * lanes
+            body += ["    {", f"        {V} acc = {{0}};",
+                     f"        for (i = 0; i < {full}; i += {lanes})",
+                     f"            acc += *(const {V} *)&{w}[i] * *(const {V} *)&{src}[i];",
+                     f"        {ctype} t = {b}[0];",
+                     f"        for (j = 0; j < {lanes}; ++j) t += acc[j];",
+                     f"        for (i = {full}; i < {n_in}; ++i) t += {w}[i] * {src}[i];",
+                     "        z[0] = (double)t;", "    }"]
+            break
+        dst = ("ha", "hb")[li % 2]
+        full = (n_out // lanes) * lanes
+        for j0 in range(0, full, SINGLE_ACCUMULATORS * lanes):
+            nv = min(SINGLE_ACCUMULATORS, (full - j0) // lanes)
+            accs = [f"a{q}" for q in range(nv)]
+            body += ["    {", f"        {V} " + ", ".join(f"{a} = *(const {V} *)&{b}[{j0 + lanes * q}]"
+                                                       for q, a in enumerate(accs)) + ";",
+                     f"        for (i = 0; i < {n_in}; ++i) {{",
+                     f"            const {ctype} h = {x};",
+                     "            " + " ".join(f"{a} += *(const {V} *)&{w}[i * {n_out} + {j0 + lanes * q}] * h;"
+                                          for q, a in enumerate(accs)),
+                     "        }",
+                     "        " + " ".join(f"*({V} *)&{dst}[{j0 + lanes * q}] = {a};" for q, a in enumerate(accs)),
+                     "    }"]
+        if full < n_out:
+            body += [f"    for (j = {full}; j < {n_out}; ++j) {{",
+                     f"        {ctype} t = {b}[j];",
+                     f"        for (i = 0; i < {n_in}; ++i) t += {w}[i * {n_out} + j] * {x};",
+                     f"        {dst}[j] = t;", "    }"]
+        body += [f"    for (j = 0; j < {n_out}; ++j) {dst}[j] = {_act(sub.activation, f'{dst}[j]', ctype)};"]
+        src = dst
+    return body
+
+
+def _net_function(prefix: str, k: int, sub, ctype: str, block: int, lang: str = "c") -> str:
     """z[s] = H_k(in[:, s]) for s < block: hidden layers in `ctype`, z as double."""
     head = f"RZ_FN void {prefix}_net{k}_{block}(const {ctype} in[{sub.n_inputs}][{block}], double z[{block}]) {{"
     lanes = 4 if ctype == "double" else 8
+    if block == 1 and lang == "c":
+        return "\n".join([head, "#if RZ_VECTOR", *_net_single(prefix, k, sub, ctype), "#else",
+                          *_net_plain(prefix, k, sub, ctype, block), "#endif", "}", ""]) + "\n"
     if block % lanes:
         return "\n".join([head, *_net_plain(prefix, k, sub, ctype, block), "}", ""]) + "\n"
     return "\n".join([head, "#if RZ_VECTOR", *_net_vector(prefix, k, sub, ctype, block), "#else",
@@ -243,19 +302,18 @@ def _block_function(prefix: str, card: ModelCard, target, ctype: str, block: int
          "        int good = 1;",
          f"        for (k = 0; k < {D}; ++k) {{",
          f"            ur[s][k] = u[r * {D} + k];",
-         "            good = good && ur[s][k] >= 0.0 && ur[s][k] <= 1.0;",
+         "            good = good & (ur[s][k] >= 0.0) & (ur[s][k] <= 1.0);  /* &: no branch (vectorised) */",
          "        }"]
     covered = card.covered_domain()
     for j, spec in enumerate(card.target.parameters):
         lo, hi = covered[spec.name]
         L += [f"        pr[s][{j}] = params[r * {P} + {j}];",
-              f"        good = good && pr[s][{j}] >= {_hex(lo)} && pr[s][{j}] <= {_hex(hi)};"]
+              f"        good = good & (pr[s][{j}] >= {_hex(lo)}) & (pr[s][{j}] <= {_hex(hi)});"]
     L += ["        ok[s] = good;",
-          "        if (!good) {  /* evaluate a harmless point; the row's output becomes NaN */",
-          f"            for (k = 0; k < {D}; ++k) ur[s][k] = 0.5;"]
+          "        /* a bad row evaluates a harmless point (selects, no branch); its output becomes NaN */",
+          f"        for (k = 0; k < {D}; ++k) ur[s][k] = good ? ur[s][k] : 0.5;"]
     for j, spec in enumerate(card.target.parameters):
-        L.append(f"            pr[s][{j}] = {_hex(spec.domain[0])};")
-    L.append("        }")
+        L.append(f"        pr[s][{j}] = good ? pr[s][{j}] : {_hex(spec.domain[0])};")
     from ..targets.base import network_parameters_c   # (lazy: the light CLI commands never import torch)
 
     L += ["        " + line for line in network_parameters_c(card.target.parameters, target.extensions,
@@ -306,6 +364,18 @@ def _block_function(prefix: str, card: ModelCard, target, ctype: str, block: int
 #: shared by every exported model in one translation unit)
 _MAP_ENV = (C_DIR / "radzoo_map_env.h").read_text(encoding="utf-8")
 
+#: libm functions the C export routes to the common part's vectorisable rz_vm_* (radzoo_common.h)
+VECTOR_MATH = ("log1p", "log10", "log", "expm1", "exp", "pow", "fmax", "fmin")
+_VM_CALL = re.compile(r"\b(" + "|".join(VECTOR_MATH) + r")\s*\(")
+
+
+def route_vector_math(code: str) -> str:
+    """The kernel's C with its libm calls of ``VECTOR_MATH`` routed to the export's branch-free
+    float64 versions (``log1p(`` -> ``rz_vm_log1p(``; ``rz_log(`` and other names are left as they
+    are), so that compilers vectorise the batch map over draws. The text the card's code_sha256
+    hashes is the same; only the libm behind it changes (<= 2 ulp, tests/test_export.py)."""
+    return _VM_CALL.sub(lambda m: f"rz_vm_{m.group(1)}(", code)
+
 
 def _guarded(code: str) -> str:
     """C functions (the kernel's text) defined once per translation unit, whichever exported model
@@ -327,7 +397,7 @@ def _transform_sources(card: ModelCard) -> list[str]:
     return [t.source for t in used_by(card)]
 
 
-def _target_functions(prefix: str, card: ModelCard, target) -> str:
+def _target_functions(prefix: str, card: ModelCard, target, lang: str = "c") -> str:
     """The card's transforms, the target's support and the card's coordinates: the fused kernel's C
     (one source: zoo/transforms.h and the ``KernelSupport`` / ``KernelCoordinate`` texts) in
     float64, behind the export's signatures."""
@@ -345,6 +415,8 @@ def _target_functions(prefix: str, card: ModelCard, target) -> str:
     if max(map_constants(c) for c in codes) > MAX_CONSTANTS:
         raise ValueError(f"target {target.id!r}: a coordinate uses more than {MAX_CONSTANTS} map constants (RzMap.c)")
     out = [_MAP_ENV] + [_guarded(c) for c in dict.fromkeys(_transform_sources(card) + codes)]
+    if lang == "c":
+        out = [route_vector_math(c) for c in out]
     out += [f"RZ_FN void {prefix}_support(int k, const double *p, const double *prev, double *lo, double *hi) {{",
             "    RzMap m;",
             f"    rz_support_{sup.name}(k, p, prev, &m);",
@@ -435,15 +507,16 @@ def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "flo
         parts.append(f'static const char {prefix}_version[] = "{version_s}";\n'
                      f'static const char {prefix}_sha256[] = "{sha_s}";\n'
                      f'static const char {prefix}_card_digest[] = "{string_literal(card.measured_digest())}";\n\n')
-    parts.append(_target_functions(prefix, card, target))
+    parts.append(_target_functions(prefix, card, target, lang))
     parts.append(_rate_functions(prefix, card, target))
     blocks = (BLOCK, 1) if lang == "c" else (1,)
     for k, sub in enumerate(card.architecture.subnets):
         parts.append(_net_weights(prefix, k, sub, state, ctype))
         for b in blocks:
-            parts.append(_net_function(prefix, k, sub, ctype, b))
-    for b in blocks:
-        parts.append(_block_function(prefix, card, target, ctype, b))
+            parts.append(_net_function(prefix, k, sub, ctype, b, lang))
+    for b in blocks:   # (C: the parameter clamps of the domain extensions through rz_vm_fmin/fmax too)
+        block_text = _block_function(prefix, card, target, ctype, b)
+        parts.append(route_vector_math(block_text) if lang == "c" else block_text)
     if lang == "c":
         parts.append(f"""\
 /* n samples: u (n x {D}), params (n x {P}, card order), out (n x {D}); NaN rows for bad input */

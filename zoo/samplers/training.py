@@ -247,12 +247,14 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
               activation: str, output_transform: dict | list[dict], recipe: str, seed: int, steps: int,
               u_transform: str = "identity", residual: bool = False, earlier_extra_inputs: tuple[str, ...] = (),
               batch_size: int, parameter_grid: dict[str, int], version: str = "0.1.0",
-              citation: str = "", license: str = "MIT") -> ModelCard:
+              citation: str = "", license: str = "MIT", variant: str = "accurate",
+              sibling: str | None = None) -> ModelCard:
     """A card for a model about to be trained (hash, counts, loss and metrics filled in later).
     ``output_transform``: one dict for every subnet, or a list with one per component; ``hidden``:
     the widths of every subnet (``[96, 96, 96]``) or a list with one per component
     (``[[96, 96, 96], [32, 32]]``); ``earlier_extra_inputs``: further columns of each earlier output
-    for the subnets after the first (``SubnetCard.earlier_extra_inputs``)."""
+    for the subnets after the first (``SubnetCard.earlier_extra_inputs``); ``variant`` and ``sibling``:
+    ``ModelCard.variant`` ("accurate" or "fast") and the registry name of the other variant."""
     from ..targets import get_target
 
     target = get_target(target_id)
@@ -276,6 +278,7 @@ def base_card(*, name: str, summary: str, target_id: str, parameters: list[dict]
     count = Architecture.model_validate(arch).parameter_count
     return ModelCard.model_validate({
         "schema_version": 1, "name": name, "version": version, "summary": summary,
+        **({"variant": variant} if variant != "accurate" else {}), **({"sibling": sibling} if sibling else {}),
         "target": {"id": target_id,
                    "variables": [{"name": v.name, "unit": v.unit} for v in target.variables],
                    "parameters": [{**p, "unit": units[p["name"]]} for p in parameters]},
