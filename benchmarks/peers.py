@@ -18,7 +18,9 @@ the two flags change no result, they let gcc vectorise the export's map, docs/ex
   the script says so and leaves these rows out (benchmarks/qed_tables.py compares the emulated
   tables' accuracy).
 * Geant4's Klein-Nishina algorithm (G4KleinNishinaCompton: Butcher-Messel mixture and rejection),
-  written in C in peers_bench.cpp, for klein-nishina; three uniforms per trial from xoshiro256+.
+  written in C in peers_bench.cpp, for klein-nishina; three uniforms per trial from xoshiro256+. For
+  ic-head-on the same in the electron frame: z = E / (gamma m c^2) = 1 - eps at k = b / 2 (the head-on
+  kinematics of zoo.processes.inverse_compton.head_on: z = b / (1 + b) at backscattering).
 * A 1024-node log inverse table for synchrotron: ln x at nodes uniform in logit(u) over
   [1e-9, 1 - 1e-9] (exact quantiles: the exact mode), linear interpolation, in C.
 * radzoo's exports (`zoo export NAME --lang c`, float32 network): the batch ``ppf`` and ``ppf1``
@@ -31,7 +33,7 @@ the deterministic maps (tables, exports), KS = max |C(x(u)) - u| on 2^14 + 1 uni
 relative tail-mass errors |C(x(1e-4)) / 1e-4 - 1| and |S(x(1 - 1e-4)) / 1e-4 - 1|, the validator's
 metrics; for Geant4's rejection sampler, the sample KS of 2^21 draws per point (noise 0.87 / sqrt(n)
 = 6e-4) and the tail fractions (noise 1 / sqrt(n 1e-4) = 7 %). Rows print the worst point.
-ic-head-on and ic-isotropic have no peer here yet (their rows are the two variants and the exact mode).
+ic-isotropic has no peer here yet (its rows are the two variants and the exact mode).
 """
 from __future__ import annotations
 
@@ -49,6 +51,7 @@ import numpy as np
 import torch
 
 import zoo
+from zoo.describe import multiply_adds
 from zoo.export import c_identifier, export
 
 HERE = Path(__file__).resolve().parent
@@ -65,10 +68,26 @@ PROCESSES = {
                       [("PICSAR-QED table 256^2", "picsar-bw", "bw_pair_256.bin")]),
     "klein-nishina": (["klein-nishina-fast", "klein-nishina"], [("Geant4 Klein-Nishina (C)", "geant4-kn", None)]),
     "synchrotron": (["synchrotron-fast", "synchrotron"], [("log inverse table, 1024 nodes (C)", "invtable", None)]),
-    "ic-head-on": (["ic-head-on-fast", "ic-head-on"], []),
+    "ic-head-on": (["ic-head-on-fast", "ic-head-on"], [("Geant4 Klein-Nishina, electron frame (C)",
+                                                         "geant4-ic-head-on", None)]),
     "inverse-compton-isotropic": (["ic-isotropic-fast", "ic-isotropic"], []),
 }
 GEN_SIZES = {"qs_emission.bin": ("qs", 256), "qs_emission_512.bin": ("qs", 512), "bw_pair_256.bin": ("bw", 256)}
+
+
+def clock_ghz() -> float:
+    """The nominal clock of /proc/cpuinfo (turbo makes the true FMA share lower)."""
+    try:
+        import re
+
+        return float(re.search(r"cpu MHz\s*:\s*([\d.]+)", Path("/proc/cpuinfo").read_text()).group(1)) / 1000
+    except (OSError, AttributeError):
+        return float("nan")
+
+
+def fma_share(card, rate: float) -> float:
+    """The network's share of the core's float32 FMA peak: 2 FMA pipes x 8 lanes (256-bit) x 2 flop x clock."""
+    return 2 * multiply_adds(card) * rate / (2 * 8 * 2 * clock_ghz() * 1e9)
 
 
 def picsar_include() -> Path | None:
@@ -229,6 +248,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="2^18 draws, 3 repeats, 4 points")
     ap.add_argument("--no-generate", action="store_true", help="leave out the PICSAR-QED tables not cached yet")
     ap.add_argument("--plot", type=Path, help="write the KS / tail error vs draws/s picture here")
+    ap.add_argument("--json", type=Path, help="write the rows (every figure printed) here")
     args = ap.parse_args()
     if args.quick:
         args.n, args.repeat, args.points = 1 << 18, 3, 4
@@ -250,8 +270,8 @@ def main() -> None:
         t0 = time.time()
         subprocess.run([cxx(), *FLAGS, *(["-DWITH_PICSAR", "-I", str(inc)] if inc else []), "-I", str(folder),
                         str(HERE / "peers" / "peers_bench.cpp"), "-o", str(exe)], check=True)
-        print(f"built {exe.name} ({time.time() - t0:.0f} s): {' '.join(FLAGS)}; one core; {args.n} draws, "
-              f"{args.repeat} repeats; accuracy at {args.points} random points")
+        print(f"built {exe.name} ({time.time() - t0:.0f} s): {' '.join(FLAGS)}; one core ({clock_ghz():.2f} GHz "
+              f"nominal); {args.n} draws, {args.repeat} repeats; accuracy at {args.points} random points")
         bench = Bench(exe, folder, args.repeat)
         u_grid = np.linspace(0.0, 1.0, (1 << 14) + 1)[1:-1]
         for proc in procs:
@@ -278,7 +298,7 @@ def main() -> None:
                 else:
                     mem = 4 * samplers[model].card.weights.parameter_count if model else 0
                 times, _ = bench.run(smp, u, p, table)
-                if smp == "geant4-kn":
+                if smp.startswith("geant4"):
                     ks, lo_t, up_t = accuracy_random(bench, smp, target, points, names, 1 << 21, rng)
                 else:
                     ks, lo_t, up_t = accuracy_map(bench, smp, table, target, points, names, u_grid)
@@ -292,13 +312,20 @@ def main() -> None:
             ref = rows[0] if peers and rows[0]["model"] is None else None
             print(f"\n{proc}: draws/s on one core (min / median time of {args.repeat}); accuracy at {args.points} "
                   f"random points (worst)")
-            print(f"  {'sampler':44s} {'draws/s':>9s} {'median':>9s} {'vs ' + (ref['label'][:14] if ref else '-'):>18s}"
-                  f" {'KS max':>8s} {'tail lo':>8s} {'tail up':>8s} {'memory':>9s}")
+            print(f"  {'sampler':48s} {'draws/s':>9s} {'median':>9s} {'vs ' + (ref['label'][:14] if ref else '-'):>18s}"
+                  f" {'KS max':>8s} {'tail lo':>8s} {'tail up':>8s} {'memory B':>9s} {'FMA peak':>8s}")
             for r in rows:
                 ratio = f"{r['rate'] / ref['rate']:.2f}x" if ref else "-"
-                print(f"  {r['label']:44s} {r['rate']:9.3g} {r['rate_median']:9.3g} {ratio:>18s} {r['ks']:8.1e} "
-                      f"{r['lower']:8.1e} {r['upper']:8.1e} {r['memory']:9d}")
+                share = f"{fma_share(samplers[r['model']].card, r['rate']):.1%}" if r["model"] else "-"
+                r["fma_share"] = share
+                print(f"  {r['label']:48s} {r['rate']:9.3g} {r['rate_median']:9.3g} {ratio:>18s} {r['ks']:8.1e} "
+                      f"{r['lower']:8.1e} {r['upper']:8.1e} {r['memory']:9d} {share:>8s}")
             print()
+    if args.json:
+        import json
+
+        args.json.write_text(json.dumps({"n": args.n, "repeat": args.repeat, "points": args.points,
+                                         "clock_ghz": clock_ghz(), "flags": FLAGS, "results": results}, indent=1))
     if args.plot:
         plot(results, args.plot)
         print(f"wrote {args.plot}")

@@ -8,6 +8,7 @@
 //   picsar-bw TABLE     PICSAR-QED pair production table: f = view.interp(chi_gamma, u) / chi_gamma
 //   geant4-kn           Geant4's Klein-Nishina sampling (G4KleinNishinaCompton: Butcher-Messel mixture and
 //                       rejection), eps = k'/k, three uniforms per trial from xoshiro256+ seeded by U[0]
+//   geant4-ic-head-on   the same in the electron frame for ic-head-on: z = E / (gamma m c^2) = 1 - eps at k = b / 2
 //   invtable TABLE      a log inverse table: n nodes of ln x at t = logit(u) uniform on [t0, t1]; linear
 //   radzoo:NAME         the exported model's batch ppf (zoo export NAME --lang c), float32 network
 //   radzoo1:NAME        its ppf1, one call per draw (a particle loop)
@@ -119,6 +120,9 @@ int main(int argc, char **argv) {
     if (sampler == "geant4-kn") {
         params(1);
         run = [&]() { for (size_t i = 0; i < n; ++i) out[i] = geant4_kn(p[i], rng); };
+    } else if (sampler == "geant4-ic-head-on") {   // z = 1 - eps of Klein-Nishina at k = b / 2 (electron frame)
+        params(1);
+        run = [&]() { for (size_t i = 0; i < n; ++i) out[i] = 1.0 - geant4_kn(0.5 * p[i], rng); };
     } else if (sampler == "invtable") {
         std::vector<char> raw2 = read_file(table);
         tab.resize(raw2.size() / sizeof(double));

@@ -75,16 +75,18 @@ RZ_FN double rz_vm_exp(double x) {
     y = x < -745.2 ? 0.0 : y;
     return x != x ? x : y;
 }
-RZ_FN double rz_vm_expm1(double x) {
-    const double xc = x < -40.0 ? -40.0 : (x > 40.0 ? 40.0 : x);
+RZ_FN double rz_vm_expm1(double x) {   /* e = 2^k (e^r - 1) + (2^k - 1): relative-accurate near 0 (k = 0) */
+    const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
     const double kk = xc * 0x1.71547652b82fep+0 + 0x1.8p+52;
     const double k = kk - 0x1.8p+52;
     const double r = (xc - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c7673p-45;
-    const double s = rz_vm_bits2d((rz_vm_d2bits(kk) + 1023ULL) << 52);
-    const double e = s * rz_vm_em1r(r) + (s - 1.0);
-    double y = x > 40.0 ? rz_vm_exp(x) - 1.0 : e;
-    y = x < -40.0 ? -1.0 : y;
-    return x != x ? x : y;
+    const double kka = k * 0.5 + 0x1.8p+52;   /* 2^k = 2^ka 2^kb, each factor normal */
+    const double kkb = (k - (kka - 0x1.8p+52)) + 0x1.8p+52;
+    const double sa = rz_vm_bits2d((rz_vm_d2bits(kka) + 1023ULL) << 52);
+    const double sb = rz_vm_bits2d((rz_vm_d2bits(kkb) + 1023ULL) << 52);
+    const double q = rz_vm_em1r(r), s = sa * sb;
+    const double e = k > 52.0 ? ((1.0 + q) * sa) * sb - 1.0 : s * q + (s - 1.0);   /* (no inf - inf near 709.78) */
+    return x != x ? x : e;
 }
 /* fmax, fmin as libm's (a NaN argument yields the other) */
 RZ_FN double rz_vm_fmax(double x, double y) { return (x > y || y != y) ? x : y; }
