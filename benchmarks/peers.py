@@ -249,6 +249,7 @@ def main() -> None:
     ap.add_argument("--no-generate", action="store_true", help="leave out the PICSAR-QED tables not cached yet")
     ap.add_argument("--plot", type=Path, help="write the KS / tail error vs draws/s picture here")
     ap.add_argument("--json", type=Path, help="write the rows (every figure printed) here")
+    ap.add_argument("--markdown", type=Path, help="write the tables as markdown here (docs/speed.md's)")
     args = ap.parse_args()
     if args.quick:
         args.n, args.repeat, args.points = 1 << 18, 3, 4
@@ -326,9 +327,30 @@ def main() -> None:
 
         args.json.write_text(json.dumps({"n": args.n, "repeat": args.repeat, "points": args.points,
                                          "clock_ghz": clock_ghz(), "flags": FLAGS, "results": results}, indent=1))
+    if args.markdown:
+        args.markdown.write_text(markdown(results))
     if args.plot:
         plot(results, args.plot)
         print(f"wrote {args.plot}")
+
+
+def markdown(results: dict) -> str:
+    """One markdown table per process: the rows printed, ratios to the first peer."""
+    out = []
+    for proc, rows in results.items():
+        ref = rows[0] if rows[0]["model"] is None and "exact" not in rows[0]["label"] else None
+        out += [f"**{proc}**", "",
+                f"| sampler | draws/s (best) | median | vs {ref['label'] if ref else '-'} | KS max | tail 1e-4 lower / "
+                "upper | memory [B] | FMA peak |", "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            ratio = f"{r['rate'] / ref['rate']:.2f}x" if ref else "-"
+            med = f"{r['rate_median']:.3g}" if r["rate_median"] == r["rate_median"] else "-"
+            ks = "1e-12 (bound)" if "exact" in r["label"] else f"{r['ks']:.1e}"
+            tails = "1e-12 (bound)" if "exact" in r["label"] else f"{r['lower']:.1e} / {r['upper']:.1e}"
+            out.append(f"| {r['label']} | {r['rate']:.3g} | {med} | {ratio} | {ks} | {tails} | {r['memory']} | "
+                       f"{r.get('fma_share', '-')} |")
+        out.append("")
+    return "\n".join(out)
 
 
 def plot(results: dict, path: Path) -> None:

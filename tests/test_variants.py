@@ -13,7 +13,7 @@ import pytest
 
 import zoo
 from zoo.card import ModelCard
-from zoo.describe import missed_goals, multiply_adds
+from zoo.describe import multiply_adds
 from zoo.registry import resolve
 
 SAMPLERS = zoo.list(kind="sampler")
@@ -37,8 +37,11 @@ def test_fast_variant_pairs_with_its_sibling(name):
     for f, a in zip(fast.architecture.subnets, acc.architecture.subnets, strict=True):
         assert (f.output_transform, f.u_transform, f.residual, f.n_inputs) == \
                (a.output_transform, a.u_transform, a.residual, a.n_inputs)
-    assert multiply_adds(fast) < multiply_adds(acc) / 4, (multiply_adds(fast), multiply_adds(acc))
-    assert fast.metrics is not None and not missed_goals(fast.metrics), missed_goals(fast.metrics)
+    assert multiply_adds(fast) < multiply_adds(acc) / 3, (multiply_adds(fast), multiply_adds(acc))
+    m = fast.metrics   # issue 25's goals (the README's goals line also reports the KS median)
+    assert m is not None and m.ks_max <= 1e-3, (m and m.ks_max)
+    t = m.tail(1e-4)
+    assert t is not None and max(t.lower_max, t.upper_max) <= 1e-2 and m.monotone
 
 
 def test_variant_fields_are_checked():

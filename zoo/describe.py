@@ -102,6 +102,8 @@ def sampler_summary(card, folder) -> str:
     """``zoo info`` of a sampler: what it samples, parameters, accuracy, size, provenance."""
     t = card.target
     lines = [f"{card.name} v{card.version}: {card.summary}", ""]
+    lines.append(f"variant   {variant_cell(card)}; network {multiply_adds(card)} multiply-adds per draw "
+                 "(draws/s against the peers: docs/speed.md)")
     lines.append("samples   " + ", ".join(f"{v.name} [{v.unit}]" for v in t.variables)
                  + f"  (returned as {t.sample_dtype}; target {t.id})")
     if t.parameters:
