@@ -23,7 +23,7 @@ FAST = [n for n in SAMPLERS if resolve(n)[0].variant == "fast"]
 def test_every_sampler_process_has_a_fast_variant():
     """The six sampler processes of issue 25 each have one (the chains and bessel-test need none)."""
     targets = {resolve(n)[0].target.id for n in FAST}
-    assert {"quantum-synchrotron", "breit-wheeler", "klein-nishina", "ic-head-on", "synchrotron",
+    assert {"quantum-synchrotron", "breit-wheeler", "klein-nishina", "inverse-compton-head-on", "synchrotron",
             "inverse-compton-isotropic"} <= targets, sorted(targets)
 
 

@@ -279,7 +279,7 @@ def _net_single(prefix: str, k: int, sub, ctype: str) -> list[str]:
 
 def _net_function(prefix: str, k: int, sub, ctype: str, block: int, lang: str = "c") -> str:
     """z[s] = H_k(in[:, s]) for s < block: hidden layers in `ctype`, z as double."""
-    head = f"RZ_FN void {prefix}_net{k}_{block}(const {ctype} in[{sub.n_inputs}][{block}], double z[{block}]) {{"
+    head = f"RZ_API void {prefix}_net{k}_{block}(const {ctype} in[{sub.n_inputs}][{block}], double z[{block}]) {{"
     lanes = 4 if ctype == "double" else 8
     if block == 1 and lang == "c":
         return "\n".join([head, "#if RZ_VECTOR", *_net_single(prefix, k, sub, ctype), "#else",
@@ -311,7 +311,7 @@ def _block_function(prefix: str, card: ModelCard, target, ctype: str, block: int
     D, P = len(card.target.variables), len(card.target.parameters)
     P1 = max(P, 1)
     pcols = _param_columns(card, ctype)
-    L = [f"RZ_FN void {prefix}_block_{block}(int m, const double *u, const double *params, double *out) {{",
+    L = [f"RZ_API void {prefix}_block_{block}(int m, const double *u, const double *params, double *out) {{",
          f"    double ur[{block}][{D}], pr[{block}][{P1}], nq[{block}][{P1}], w[{D}][{block}], x[{D}][{block}], "
          f"z[{block}], v[{block}];",
          f"    int ok[{block}];",
@@ -508,11 +508,11 @@ def _rate_functions(prefix: str, card: ModelCard, target) -> str:
     out += [f"/* the rate at the parameters (card order), in units of {comment(kr.unit)}:",
             *(f"   {comment(line)}" for line in textwrap.wrap(kr.definition, 96)),
             "   NaN outside the physical domain. */",
-            f"RZ_FN double {prefix}_rate(const double *params) {{ return rz_rate_{kr.name}(params); }}", ""]
+            f"RZ_API double {prefix}_rate(const double *params) {{ return rz_rate_{kr.name}(params); }}", ""]
     if 1 <= P <= 2:
         args = ", ".join(f"double {n}" for n in pnames)
         fill = " ".join(f"rz_p[{j}] = {n};" for j, n in enumerate(pnames))
-        out += [f"RZ_FN double {prefix}_rate1({args}) {{",
+        out += [f"RZ_API double {prefix}_rate1({args}) {{",
                 f"    double rz_p[{P}];",
                 f"    {fill}",
                 f"    return rz_rate_{kr.name}(rz_p);",
@@ -586,7 +586,7 @@ def generate_c(card: ModelCard, state, *, lang: str = "c", precision: str = "flo
     if lang == "c":
         parts.append(f"""\
 /* n samples: u (n x {D}), params (n x {P}, card order), out (n x {D}); NaN rows for bad input */
-RZ_FN void {prefix}_ppf(size_t n, const double *u, const double *params, double *out) {{
+RZ_API void {prefix}_ppf(size_t n, const double *u, const double *params, double *out) {{
     size_t i = 0;
     for (; i + {BLOCK} <= n; i += {BLOCK})
         {prefix}_block_{BLOCK}({BLOCK}, u + i * {D}, params ? params + i * {P} : params, out + i * {D});
@@ -597,7 +597,7 @@ RZ_FN void {prefix}_ppf(size_t n, const double *u, const double *params, double 
     else:
         parts.append(f"""\
 /* one sample per thread: u ({D}), p ({P}), out ({D}) */
-RZ_FN void {prefix}_ppf_row(const double *u, const double *p, double *out) {{
+RZ_API void {prefix}_ppf_row(const double *u, const double *p, double *out) {{
     {prefix}_block_1(1, u, p, out);
 }}
 
@@ -611,7 +611,7 @@ extern "C" __global__ void {prefix}_ppf(size_t n, const double *u, const double 
         args = ", ".join(f"double {n}" for n in pnames)
         parts.append(f"""
 /* one sample of a 1-D model: x(u; {', '.join(pnames) or 'no parameters'}), NaN for bad input */
-RZ_FN double {prefix}_ppf1(double u{', ' + args if args else ''}) {{
+RZ_API double {prefix}_ppf1(double u{', ' + args if args else ''}) {{
     double rz_u[1], rz_p[{max(P, 1)}], rz_o[1];
     rz_u[0] = u;
 {''.join(f'    rz_p[{j}] = {n};' + chr(10) for j, n in enumerate(pnames))}"""

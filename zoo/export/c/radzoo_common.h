@@ -5,7 +5,14 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#if defined(__GNUC__) || defined(__clang__)
+/* the map's small functions are always inlined: the batch's loops over draws vectorise only with
+   them inlined, and gcc's inliner stops inlining in a translation unit that holds many models */
+#define RZ_FN static inline __attribute__((always_inline))
+#else
 #define RZ_FN static inline
+#endif
+#define RZ_API static inline   /* the public functions, the network and the block: the compiler decides */
 #define RZ_DATA static const
 #define RZ_NAN ((double)NAN)
 #if defined(__GNUC__) || defined(__clang__)   /* vector extensions: the batch network */
