@@ -32,7 +32,8 @@ training value; inside every peer's table range: ``ACCURACY_DOMAIN``) against th
 (zoo.targets, relative-accurate in both tails): for the deterministic maps (tables, exports),
 KS = max |C(x(u)) - u| on 2^14 + 1 uniform u and the relative tail-mass errors
 |C(x(1e-4)) / 1e-4 - 1| and |S(x(1 - 1e-4)) / 1e-4 - 1|, the validator's metrics; for Geant4's
-rejection sampler, the sample KS of 2^21 draws per point (noise 0.87 / sqrt(n) = 6e-4) and the tail fractions (noise 1 / sqrt(n 1e-4) = 7 %). Rows print the worst point.
+rejection sampler, the sample KS of 2^21 draws per point (noise 0.87 / sqrt(n) = 6e-4) and the
+tail fractions (noise 1 / sqrt(n 1e-4) = 7 %). Rows print the worst point.
 ic-isotropic has no peer here yet (its rows are the two variants and the exact mode).
 """
 from __future__ import annotations
