@@ -413,8 +413,8 @@ def test_batch_map_vectorises_with_gcc(samplers, tmp_path):
         src.write_text(f'#include "{header.name}"\nvoid run(size_t n, const double *u, const double *p, double *o) '
                        f"{{ radzoo_{ident}_ppf(n, u, p, o); }}\n")
         text = header.read_text()
-        first = text.count("\n", 0, text.index(f"RZ_FN void radzoo_{ident}_block_16(")) + 1
-        last = text.count("\n", 0, text.index(f"RZ_FN void radzoo_{ident}_block_1(")) + 1
+        first = text.count("\n", 0, text.index(f"RZ_API void radzoo_{ident}_block_16(")) + 1
+        last = text.count("\n", 0, text.index(f"RZ_API void radzoo_{ident}_block_1(")) + 1
         for arch in ("x86-64-v3", "x86-64-v4"):
             rep = subprocess.run(["gcc", "-O3", f"-march={arch}", "-fno-math-errno", "-fno-trapping-math", "-c",
                                   "-o", os.devnull, str(src), "-fopt-info-vec-all"], capture_output=True, text=True,

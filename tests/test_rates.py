@@ -31,7 +31,10 @@ CC = shutil.which("gcc") or shutil.which("cc")
 FC = shutil.which("gfortran")
 
 #: bundled samplers with a rate
-RATED = [n for n in zoo.list(kind="sampler") if get_target(zoo.load(n).card.target.id).kernel_rate is not None]
+#: one model per rated target: a fast variant (issue 25) exports its target's rate from the same C as its
+#: accurate sibling (tests/test_variants.py checks that the two share the target)
+RATED = [n for n in zoo.list(kind="sampler") if get_target(zoo.load(n).card.target.id).kernel_rate is not None
+         and zoo.load(n).card.variant == "accurate"]
 
 
 def _kn_textbook(k):

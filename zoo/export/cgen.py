@@ -392,9 +392,10 @@ _VM_CALL = re.compile(r"\b(" + "|".join(VECTOR_MATH) + r")\s*\(")
 def route_vector_math(code: str) -> str:
     """The kernel's C with its libm calls of ``VECTOR_MATH`` routed to the export's branch-free
     float64 versions (``log1p(`` -> ``rz_vm_log1p(``; ``rz_log(`` and other names are left as they
-    are), so that compilers vectorise the batch map over draws. The text the card's code_sha256
+    are) and its functions always inlined (``RZ_VFN``), so that compilers vectorise the batch map
+    over draws. The text the card's code_sha256
     hashes is the same; only the libm behind it changes (<= 2 ulp, tests/test_export.py)."""
-    return _VM_CALL.sub(lambda m: f"rz_vm_{m.group(1)}(", code)
+    return _VM_CALL.sub(lambda m: f"rz_vm_{m.group(1)}(", code).replace("RZ_FN ", "RZ_VFN ")
 
 
 def _guarded(code: str) -> str:
@@ -458,10 +459,10 @@ def _target_functions(prefix: str, card: ModelCard, target, lang: str = "c") -> 
     (one source: zoo/transforms.h and the ``KernelSupport`` / ``KernelCoordinate`` texts) in
     float64, behind the export's signatures (C: libm routed to the vectorisable rz_vm_*)."""
     pieces, wrappers, _ = _target_pieces(prefix, card, target)
-    out = [_MAP_ENV] + [_guarded(c) for c in pieces]
+    out = [_MAP_ENV] + [_guarded(c) for c in pieces] + wrappers
     if lang == "c":
         out = [route_vector_math(c) for c in out]
-    return "\n".join(out + wrappers)
+    return "\n".join(out)
 
 
 #: the map environment's functions (rz_exp, rz_log, ...: one line each), for the scalar copy

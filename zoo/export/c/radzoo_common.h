@@ -5,14 +5,16 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
-#if defined(__GNUC__) || defined(__clang__)
-/* the map's small functions are always inlined: the batch's loops over draws vectorise only with
-   them inlined, and gcc's inliner stops inlining in a translation unit that holds many models */
-#define RZ_FN static inline __attribute__((always_inline))
-#else
 #define RZ_FN static inline
+#define RZ_API static inline   /* the public functions, the network and the block */
+#if defined(__GNUC__) || defined(__clang__)
+/* the batch map's small functions (rz_vm_*, rz_tanh(f), the map's C in the batch path) are always
+   inlined: the loops over draws vectorise only with them inlined, and gcc's inliner stops inlining in
+   a translation unit that holds many models */
+#define RZ_VFN static inline __attribute__((always_inline))
+#else
+#define RZ_VFN static inline
 #endif
-#define RZ_API static inline   /* the public functions, the network and the block: the compiler decides */
 #define RZ_DATA static const
 #define RZ_NAN ((double)NAN)
 #if defined(__GNUC__) || defined(__clang__)   /* vector extensions: the batch network */
@@ -36,10 +38,10 @@ typedef float rz_v8fu __attribute__((vector_size(32), aligned(4), may_alias));
    Special values as libm's: log(0) = -inf, log(x < 0) = NaN, exp(-inf) = 0, NaN propagates; pow of
    a negative base is NaN (the maps never take one). GCC vectorises the selects on AVX-512 as they
    are, and on AVX2 with -fno-trapping-math (which changes no result; clang's default). */
-RZ_FN double rz_vm_bits2d(unsigned long long b) { double d; memcpy(&d, &b, 8); return d; }
-RZ_FN unsigned long long rz_vm_d2bits(double d) { unsigned long long b; memcpy(&b, &d, 8); return b; }
+RZ_VFN double rz_vm_bits2d(unsigned long long b) { double d; memcpy(&d, &b, 8); return d; }
+RZ_VFN unsigned long long rz_vm_d2bits(double d) { unsigned long long b; memcpy(&b, &d, 8); return b; }
 /* log: fdlibm's e_log.c kernel (< 1 ulp), x = 2^k m, m in [sqrt(1/2), sqrt(2)) */
-RZ_FN double rz_vm_log(double x) {
+RZ_VFN double rz_vm_log(double x) {
     const int sub = x < 0x1p-1022;
     const double xs = sub ? x * 0x1p54 : x;
     const unsigned long long b = rz_vm_d2bits(xs);
@@ -56,19 +58,19 @@ RZ_FN double rz_vm_log(double x) {
     y = x == (double)INFINITY ? x : y;
     return x != x ? x : y;
 }
-RZ_FN double rz_vm_log1p(double x) {
+RZ_VFN double rz_vm_log1p(double x) {
     const double u = 1.0 + x;
     const double r = rz_vm_log(u) - ((u - 1.0) - x) / u;
     double y = u == 1.0 ? x : r;
     y = x == -1.0 ? -(double)INFINITY : y;
     return x == (double)INFINITY ? x : y;
 }
-RZ_FN double rz_vm_log10(double x) { return rz_vm_log(x) * 0x1.bcb7b1526e50ep-2; }
+RZ_VFN double rz_vm_log10(double x) { return rz_vm_log(x) * 0x1.bcb7b1526e50ep-2; }
 /* e^r - 1 on |r| <= ln2/2 (Taylor to r^14, < 1e-18) */
-RZ_FN double rz_vm_em1r(double r) {
+RZ_VFN double rz_vm_em1r(double r) {
     return r * (0x1.0000000000000p+0 + r * (0x1.0000000000000p-1 + r * (0x1.5555555555555p-3 + r * (0x1.5555555555555p-5 + r * (0x1.1111111111111p-7 + r * (0x1.6c16c16c16c17p-10 + r * (0x1.a01a01a01a01ap-13 + r * (0x1.a01a01a01a01ap-16 + r * (0x1.71de3a556c734p-19 + r * (0x1.27e4fb7789f5cp-22 + r * (0x1.ae64567f544e4p-26 + r * (0x1.1eed8eff8d898p-29 + r * (0x1.6124613a86d09p-33 + r * 0x1.93974a8c07c9dp-37)))))))))))));
 }
-RZ_FN double rz_vm_exp(double x) {
+RZ_VFN double rz_vm_exp(double x) {
     const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
     const double kk = xc * 0x1.71547652b82fep+0 + 0x1.8p+52;
     const double k = kk - 0x1.8p+52;
@@ -82,7 +84,7 @@ RZ_FN double rz_vm_exp(double x) {
     y = x < -745.2 ? 0.0 : y;
     return x != x ? x : y;
 }
-RZ_FN double rz_vm_expm1(double x) {   /* e = 2^k (e^r - 1) + (2^k - 1): relative-accurate near 0 (k = 0) */
+RZ_VFN double rz_vm_expm1(double x) {   /* e = 2^k (e^r - 1) + (2^k - 1): relative-accurate near 0 (k = 0) */
     const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
     const double kk = xc * 0x1.71547652b82fep+0 + 0x1.8p+52;
     const double k = kk - 0x1.8p+52;
@@ -96,9 +98,9 @@ RZ_FN double rz_vm_expm1(double x) {   /* e = 2^k (e^r - 1) + (2^k - 1): relativ
     return x != x ? x : e;
 }
 /* fmax, fmin as libm's (a NaN argument yields the other) */
-RZ_FN double rz_vm_fmax(double x, double y) { return (x > y || y != y) ? x : y; }
-RZ_FN double rz_vm_fmin(double x, double y) { return (x < y || y != y) ? x : y; }
-RZ_FN double rz_vm_pow(double x, double y) {   /* x >= 0: exp(y ln x) (0^y: 0 or inf; 1^y = 1 exactly) */
+RZ_VFN double rz_vm_fmax(double x, double y) { return (x > y || y != y) ? x : y; }
+RZ_VFN double rz_vm_fmin(double x, double y) { return (x < y || y != y) ? x : y; }
+RZ_VFN double rz_vm_pow(double x, double y) {   /* x >= 0: exp(y ln x) (0^y: 0 or inf; 1^y = 1 exactly) */
     return y == 0.0 ? 1.0 : rz_vm_exp(y * rz_vm_log(x));
 }
 
@@ -107,7 +109,7 @@ RZ_FN double rz_vm_pow(double x, double y) {   /* x >= 0: exp(y ln x) (0^y: 0 or
    e = 2^k (r Q(r)) + (2^k - 1) with k = round(y / ln 2), r = y - k ln 2 (Cody-Waite) and
    r Q(r) = r + r^2/2! + ... + r^14/14! (Taylor; < 1e-18 on |r| <= ln2/2): relative-accurate for
    small y too (k = 0, r = y), with no branch or select, so compilers vectorise it. */
-RZ_FN double rz_tanh(double x) {
+RZ_VFN double rz_tanh(double x) {
     double a = fabs(x), s;
     unsigned long long ab, bits;
     memcpy(&ab, &a, sizeof ab);
@@ -126,7 +128,7 @@ RZ_FN double rz_tanh(double x) {
 
 /* float32: a rational approximation x P(x^2) / Q(x^2) on |x| <= 7.9053111 (tanh = +-1 in
    float32 beyond), the coefficients of Eigen's float tanh; <= 7 ulp (tests/test_export.py) */
-RZ_FN float rz_tanhf(float x) {
+RZ_VFN float rz_tanhf(float x) {
     float c = fabsf(x);
     unsigned int cb;
     memcpy(&cb, &c, sizeof cb);
