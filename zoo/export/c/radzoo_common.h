@@ -70,29 +70,30 @@ RZ_VFN double rz_vm_log10(double x) { return rz_vm_log(x) * 0x1.bcb7b1526e50ep-2
 RZ_VFN double rz_vm_em1r(double r) {
     return r * (0x1.0000000000000p+0 + r * (0x1.0000000000000p-1 + r * (0x1.5555555555555p-3 + r * (0x1.5555555555555p-5 + r * (0x1.1111111111111p-7 + r * (0x1.6c16c16c16c17p-10 + r * (0x1.a01a01a01a01ap-13 + r * (0x1.a01a01a01a01ap-16 + r * (0x1.71de3a556c734p-19 + r * (0x1.27e4fb7789f5cp-22 + r * (0x1.ae64567f544e4p-26 + r * (0x1.1eed8eff8d898p-29 + r * (0x1.6124613a86d09p-33 + r * 0x1.93974a8c07c9dp-37)))))))))))));
 }
-RZ_VFN double rz_vm_exp(double x) {
+/* the reduction exp and expm1 share: x (clamped to [-746, 710]) = k ln2 + r (Cody-Waite), |r| <= ln2/2,
+   2^k = sa sb with each factor normal; returns k */
+RZ_VFN double rz_vm_reduce(double x, double *r, double *sa, double *sb) {
     const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
     const double kk = xc * 0x1.71547652b82fep+0 + 0x1.8p+52;
     const double k = kk - 0x1.8p+52;
-    const double r = (xc - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c7673p-45;
+    *r = (xc - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c7673p-45;
     const double kka = k * 0.5 + 0x1.8p+52;   /* 2^k = 2^ka 2^kb, each factor normal */
     const double kkb = (k - (kka - 0x1.8p+52)) + 0x1.8p+52;
-    const double sa = rz_vm_bits2d((rz_vm_d2bits(kka) + 1023ULL) << 52);
-    const double sb = rz_vm_bits2d((rz_vm_d2bits(kkb) + 1023ULL) << 52);
+    *sa = rz_vm_bits2d((rz_vm_d2bits(kka) + 1023ULL) << 52);
+    *sb = rz_vm_bits2d((rz_vm_d2bits(kkb) + 1023ULL) << 52);
+    return k;
+}
+RZ_VFN double rz_vm_exp(double x) {
+    double r, sa, sb;
+    rz_vm_reduce(x, &r, &sa, &sb);
     const double e = (1.0 + rz_vm_em1r(r)) * sa * sb;
     double y = x > 709.782712893384 ? (double)INFINITY : e;
     y = x < -745.2 ? 0.0 : y;
     return x != x ? x : y;
 }
 RZ_VFN double rz_vm_expm1(double x) {   /* e = 2^k (e^r - 1) + (2^k - 1): relative-accurate near 0 (k = 0) */
-    const double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
-    const double kk = xc * 0x1.71547652b82fep+0 + 0x1.8p+52;
-    const double k = kk - 0x1.8p+52;
-    const double r = (xc - k * 0x1.62e42fefa3800p-1) - k * 0x1.ef35793c7673p-45;
-    const double kka = k * 0.5 + 0x1.8p+52;   /* 2^k = 2^ka 2^kb, each factor normal */
-    const double kkb = (k - (kka - 0x1.8p+52)) + 0x1.8p+52;
-    const double sa = rz_vm_bits2d((rz_vm_d2bits(kka) + 1023ULL) << 52);
-    const double sb = rz_vm_bits2d((rz_vm_d2bits(kkb) + 1023ULL) << 52);
+    double r, sa, sb;
+    const double k = rz_vm_reduce(x, &r, &sa, &sb);
     const double q = rz_vm_em1r(r), s = sa * sb;
     const double e = k > 52.0 ? ((1.0 + q) * sa) * sb - 1.0 : s * q + (s - 1.0);   /* (no inf - inf near 709.78) */
     return x != x ? x : e;
