@@ -488,6 +488,11 @@ class SurrogateInput(_Strict):
         default=None, description="scalars: the trained range [lo, hi] in `unit` (predict refuses values "
                                   "outside it); fields: null")
     description: Text = ""
+    components: Optional[list[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")]]] = Field(
+        default=None, min_length=2, max_length=MAX_COMPONENTS,
+        description="vector fields: the names of the components along the first axis of the array, shape "
+                    "(n_components, *grid) (a current density: Jx, Jy, Jz); signed. null: one non-negative "
+                    "component of the grid's shape (a charge density)")
 
     @model_validator(mode="after")
     def _domain_ok(self):
@@ -499,6 +504,8 @@ class SurrogateInput(_Strict):
                 raise ValueError(f"domain of {self.name!r} must have lo < hi, got {list(self.domain)}")
         elif self.domain is not None:
             raise ValueError(f"field input {self.name!r} has no domain (null)")
+        if self.components is not None and self.kind != "field":
+            raise ValueError(f"scalar input {self.name!r} has no components (null)")
         return self
 
 
@@ -555,6 +562,11 @@ class SurrogateOutput(_Strict):
     axes: list[GridAxis] = Field(min_length=3, max_length=3, description="the networks predict 3-D grids")
     components: list[OutputComponent] = Field(min_length=1, max_length=MAX_COMPONENTS)
     physics: PhysicsBlock
+    vectors: Optional[dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,15}$")],
+                           list[str]]] = Field(
+        default=None, max_length=MAX_COMPONENTS,
+        description="components that form vectors: predict also returns each as one array (n, *grid) under "
+                    "its name (B: [Bx, By, Bz])")
 
     @model_validator(mode="after")
     def _order(self):
@@ -563,6 +575,12 @@ class SurrogateOutput(_Strict):
                 raise ValueError(f"output.{what} names must be unique, got {names}")
         if self.axes[0].n * self.axes[1].n * self.axes[2].n > 1 << 24:
             raise ValueError("output grid has more than 2^24 points")
+        comps = [c.name for c in self.components]
+        for name, members in (self.vectors or {}).items():
+            if name in comps or not members or any(m not in comps for m in members) or \
+                    len(set(members)) != len(members):
+                raise ValueError(f"output.vectors[{name!r}] must list distinct output components {comps} under a "
+                                 f"name that is not a component's, got {members}")
         return self
 
     @property
@@ -700,7 +718,26 @@ class UNetArchitecture(_SurrogateArch):
         return self.activation == "identity" and not self.bias and self.pooling == "avg"
 
 
-SurrogateArchitecture = Annotated[Union[SigmaMLPArchitecture, UNetArchitecture], Field(discriminator="kind")]
+class FoHMArchitecture(_SurrogateArch):
+    """FoHM-NO (seed 002): a Fourier-Helmholtz-Maxwell neural operator, J^ -> A_perp^ = mu0 / |k|^2
+    exp(g(k)) J_perp^ mode by mode with g an MLP of the wave vector, B^ = i k x A_perp^ (div B = 0 by
+    construction). Its modes are those of the card's process (``zoo.processes.<process>.operator``)."""
+
+    kind: Literal["fohm-no"]
+    hidden: list[Annotated[int, Field(ge=1, le=MAX_WIDTH)]] = Field(min_length=1, max_length=MAX_HIDDEN_LAYERS,
+                                                                    description="widths of g's hidden layers")
+    activation: Activation
+    dropout: DropoutRate
+    features: Literal[6] = Field(default=6, description="g's inputs: |k_i| h_i / pi and |k_i| / |k|, i = x, y, z")
+    y_symmetry: Literal["none"] = "none"
+
+    def _count(self) -> int:
+        widths = [self.features, *self.hidden, 3]
+        return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+
+SurrogateArchitecture = Annotated[Union[SigmaMLPArchitecture, UNetArchitecture, FoHMArchitecture],
+                                  Field(discriminator="kind")]
 
 
 class DatasetCard(_Strict):
@@ -829,6 +866,9 @@ class SurrogateCard(_CardFile):
             if arch.decoded_shape != want:
                 raise ValueError(f"architecture decodes a {arch.decoded_shape} grid (latent x 2^stages); the output "
                                  f"grid needs {want}" + (" (the y > 0 half)" if arch.y_symmetry == "hard" else ""))
+        elif arch.kind == "fohm-no":
+            if len(self.inputs) != 1 or self.inputs[0].kind != "field" or len(self.inputs[0].components or ()) != 3:
+                raise ValueError("a fohm-no takes exactly one vector field input of 3 components (the current density)")
         else:
             if len(self.inputs) != 1 or self.inputs[0].kind != "field":
                 raise ValueError("a unet takes exactly one field input (the density)")
@@ -837,7 +877,7 @@ class SurrogateCard(_CardFile):
                 raise ValueError(f"a unet of {len(arch.channels)} levels needs grid sizes divisible by {f}, "
                                  f"got {shape}")
         comps = tuple(c.name for c in self.output.components)
-        if len(arch.output_scale) != len(comps):
+        if hasattr(arch, "output_scale") and len(arch.output_scale) != len(comps):
             raise ValueError(f"architecture.output_scale has {len(arch.output_scale)} values for the {len(comps)} "
                              f"output components {list(comps)}")
         if arch.y_symmetry == "hard" and not self.output.y_symmetric:
@@ -868,12 +908,18 @@ class SurrogateCard(_CardFile):
     def measured_digest(self) -> str:
         """sha256 of everything the validator's numbers depend on (see ``SurrogateMetrics.digest``)."""
         ds = self.training.dataset
-        what = {"inputs": [i.model_dump(mode="json") for i in self.inputs],
-                "output": self.output.model_dump(mode="json"),
+        what = {"inputs": [_without_unset(i.model_dump(mode="json"), ("components",)) for i in self.inputs],
+                "output": _without_unset(self.output.model_dump(mode="json"), ("vectors",)),
                 "architecture": self.architecture.model_dump(mode="json"),
                 "weights_sha256": self.weights.sha256,
                 "dataset": {"sha256": ds.sha256, "n_train": ds.n_train, "n_test": ds.n_test, "n_ood": ds.n_ood}}
         return hashlib.sha256(json.dumps(what, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _without_unset(d: dict, keys: tuple[str, ...]) -> dict:
+    """``d`` without those of ``keys`` (fields added after cards were first validated) that are null:
+    a digest of an older card stays what it was."""
+    return {k: v for k, v in d.items() if not (k in keys and v is None)}
 
 
 #: every kind of card, by the ``kind`` field of card.json

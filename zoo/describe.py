@@ -149,6 +149,9 @@ def surrogate_architecture_string(card) -> str:
         body = (f"sigma-mlp {a.n_inputs}→" + "→".join(map(str, a.hidden)) + "→" + "x".join(map(str, a.latent))
                 + f", decoder {','.join(map(str, a.decoder_channels))}")
         return f"{body} {a.activation}; dropout {a.dropout:g} {a.dropout_kind}; y-symmetry {a.y_symmetry}"
+    if a.kind == "fohm-no":
+        return (f"fohm-no: A_perp^ = mu0/|k|^2 exp(g(k)) J_perp^, B^ = i k x A_perp^; g {a.features}→"
+                + "→".join(map(str, a.hidden)) + f"→3 {a.activation}; dropout {a.dropout:g} (one mask per pass)")
     body = f"unet {','.join(map(str, a.channels))} ({a.convs_per_level} convs/level, {a.pooling} pooling)"
     act = "linear (no activations, no biases)" if a.linear else a.activation + ("" if a.bias else ", no biases")
     where = "" if a.dropout_levels == "all" else f" in the {a.dropout_levels}"
@@ -173,10 +176,16 @@ def surrogates_table(names: list[str] | None = None) -> str:
 
     cards = [resolve(name)[0] for name in (bundled_names("surrogate") if names is None else names)]
     comps = _component_names(cards)
-    rows = [f"| model | inputs | grid | architecture | weights | test MAE / std ({comps}) | "
-            f"2-sigma calibration | y-symmetry violation | out-of-distribution MAE / std "
-            f"(mean of {comps.replace(' / ', ', ')}) |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    if comps == "per component":     # field families of their own metrics (zoo.processes.<process>.PHYSICS)
+        rows = ["| model | inputs | grid | architecture | weights | test MAE per component (CSR: / std of the truth; "
+                "beam fields: / mean abs of the truth, Gaussian test beams) | 2-sigma calibration | constraint "
+                "violation (CSR: y-symmetry; beam fields: div B / (k_max B)) | out-of-distribution MAE "
+                "(mean of the components) |"]
+    else:
+        rows = [f"| model | inputs | grid | architecture | weights | test MAE / std ({comps}) | "
+                f"2-sigma calibration | y-symmetry violation | out-of-distribution MAE / std "
+                f"(mean of {comps.replace(' / ', ', ')}) |"]
+    rows.append("|---|---|---|---|---|---|---|---|---|")
     for card in cards:
         name, m = card.name, card.metrics
         ins = ", ".join(f"{i.name} [{i.unit}]" for i in card.inputs)
@@ -193,14 +202,15 @@ def surrogates_table(names: list[str] | None = None) -> str:
 
 def surrogate_summary(card, folder) -> str:
     """``zoo info`` of a field surrogate."""
-    from .surrogates.physics import describe_physics
+    from .surrogates.physics import describe_physics, physics_of
 
     out, comps = card.output, _component_names([card])
     lines = [f"{card.name} v{card.version} (field surrogate): {card.summary}", ""]
     lines.append("inputs    (pass each to predict() by name)")
     for i in card.inputs:
+        shape = out.shape if i.components is None else (len(i.components), *out.shape)
         where = f"in [{i.domain[0]:g}, {i.domain[1]:g}] {i.unit}" if i.kind == "scalar" else \
-            f"[{i.unit}] array of shape {out.shape} (or a batch)"
+            f"[{i.unit}] array of shape {shape} (or a batch)" + (f", {', '.join(i.components)}" if i.components else "")
         lines.append(f"  {i.name:8s} {where}" + (f"  ({i.description})" if i.description else ""))
     axes = ", ".join(f"{a.name} {a.n} points in [{a.extent[0]:g}, {a.extent[1]:g}] {a.unit}" for a in out.axes)
     lines.append(f"output    {', '.join(c.name + ' [' + c.unit + ']' for c in out.components)} on {axes}")
@@ -209,13 +219,15 @@ def surrogate_summary(card, folder) -> str:
     if m is None:
         lines.append("accuracy  not validated (run `zoo validate NAME --data FILE --write-card`)")
     else:
-        lines.append(f"accuracy  held-out MAE / std ({comps}) {_per_component(m.test_mae_relative)} on {m.n_test} "
+        what = getattr(physics_of(card), "metric_text", "held-out MAE / std")
+        lines.append(f"accuracy  {what} ({comps}) {_per_component(m.test_mae_relative)} on {m.n_test} "
                      "fields" + (f"; training {_per_component(m.train_mae_relative)}" if m.train_mae_relative else ""))
         lines.append(f"MC drop.  {m.mc_samples} passes: truth inside mean +- 2 std "
                      f"{_per_component(m.calibration_2sigma, '.2f')} (0.95 if calibrated)")
-        lines.append(f"symmetry  y-parity violation {_per_component(m.constraint_violation, '.1e')}")
+        what = getattr(physics_of(card), "constraint_text", "y-parity violation")
+        lines.append(f"symmetry  {what} {_per_component(m.constraint_violation, '.1e')}")
         for o in m.ood:
-            lines.append(f"unlike    {o.name} ({o.n}): MAE / std {_per_component(o.mae_relative)}")
+            lines.append(f"unlike    {o.name} ({o.n}): MAE {_per_component(o.mae_relative)}")
     lines.append(f"network   {surrogate_architecture_string(card)}; {card.weights.parameter_count} float32 weights "
                  f"({4 * card.weights.parameter_count / 1024:.0f} KiB), sha256 {card.weights.sha256[:12]}...")
     src = f"Hub {card.source.repo_id}@{card.source.revision}" if card.source else "bundled with the card"

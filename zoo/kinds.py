@@ -192,7 +192,7 @@ class SurrogateKind(ModelKind):
 
     def list_line(self, card):
         m = card.metrics
-        acc = ("held-out MAE/std " + " ".join(f"{k} {v:.1%}" for k, v in m.test_mae_relative.model_dump().items())
+        acc = ("held-out MAE " + " ".join(f"{k} {v:.1%}" for k, v in m.test_mae_relative.model_dump().items())
                if m else "not validated")
         return f"{'surrogate ' + card.architecture.kind:28s} {acc}"
 
@@ -207,15 +207,24 @@ class SurrogateKind(ModelKind):
         return surrogate_hub_readme(card, repo_id)
 
     def train(self, recipe, argv):
-        from .processes.csr_wake.training import recipe_main
+        import importlib
 
         if recipe.card:
             raise ValueError(f"recipe {recipe.path}: surrogate recipes take their settings in [fit] only")
+        # the field family's trainer: zoo.processes.<[fit] process, default csr_wake>.training.recipe_main
+        process = recipe.fit.get("process", "csr_wake")
+        if not isinstance(process, str) or not process.isidentifier():
+            raise ValueError(f"recipe {recipe.path}: [fit] process must name a process package, got {process!r}")
+        try:
+            recipe_main = importlib.import_module(f"zoo.processes.{process}.training").recipe_main
+        except (ModuleNotFoundError, AttributeError):
+            raise ValueError(f"recipe {recipe.path}: process {process!r} has no trainer "
+                             f"(zoo/processes/{process}/training.py with recipe_main)") from None
         return recipe_main(name=recipe.name, recipe=recipe.reference, default_out=recipe.default_out, argv=argv,
                            **recipe.arguments("fit", recipe_main, reserved=("name", "recipe", "default_out", "argv")))
 
     def validate_command(self, args, card, folder):
-        from .surrogates.validation import validate_surrogate, with_metrics
+        from .surrogates.validation import validator_of, with_metrics
 
         if args.data is None:
             raise ValueError(f"model {card.name!r} is a field surrogate: pass --data FILE, its training set "
@@ -228,7 +237,7 @@ class SurrogateKind(ModelKind):
         def progress(msg):
             print(f"\r  {msg}          ", end="", file=sys.stderr, flush=True)
 
-        metrics = validate_surrogate(model, args.data, mc_samples=args.mc_samples, seed=args.seed or 0,
+        metrics = validator_of(card)(model, args.data, mc_samples=args.mc_samples, seed=args.seed or 0,
                                      progress=progress)
         print(file=sys.stderr)
         print(json.dumps(metrics.model_dump(mode="json"), indent=2))

@@ -72,7 +72,8 @@ class Surrogate:
         self.path = Path(path)
         self.physics = physics_of(card)
         domains = [tuple(i.domain) for i in card.inputs if i.kind == "scalar"]
-        net = build_surrogate_network(card.architecture, domains, parity=[c.parity for c in card.output.components])
+        net = build_surrogate_network(card.architecture, domains, parity=[c.parity for c in card.output.components],
+                                      card=card)
         net.load_state_dict(tensors)
         self.net = net.eval().requires_grad_(False)
         self.device = torch.device("cpu")
@@ -145,6 +146,11 @@ class Surrogate:
             out[name] = mean[:, k] if batched else mean[0, k]
         if std is not None:
             out["std"] = {name: std[:, k] if batched else std[0, k] for k, name in enumerate(self.components)}
+        for name, members in (self.card.output.vectors or {}).items():      # e.g. B = (Bx, By, Bz)
+            ks = [self.components.index(m) for m in members]
+            out[name] = mean[:, ks] if batched else mean[0, ks]
+            if std is not None:
+                out["std"][name] = std[:, ks] if batched else std[0, ks]
         return out
 
     def _inputs(self, inputs: dict) -> tuple[torch.Tensor, bool]:
@@ -189,18 +195,21 @@ class Surrogate:
         return torch.stack([c.expand(n) if c.dim() == 0 else c for c in cols], dim=1), batched
 
     def _field(self, spec, value) -> tuple[torch.Tensor, bool]:
-        t = real_tensor(spec.name, value, max_dim=4).to(torch.float32)
-        shape = self.shape
-        if tuple(t.shape[-3:]) != shape or t.dim() not in (3, 4):
-            raise ValueError(f"{spec.name} must have the grid's shape {shape} (or (B, {', '.join(map(str, shape))})"
+        comps = spec.components
+        shape = self.shape if comps is None else (len(comps), *self.shape)
+        t = real_tensor(spec.name, value, max_dim=len(shape) + 1).to(torch.float32)
+        if tuple(t.shape[-len(shape):]) != shape or t.dim() not in (len(shape), len(shape) + 1):
+            what = "the grid's shape" if comps is None else f"the shape ({', '.join(comps)} on the grid)"
+            raise ValueError(f"{spec.name} must have {what} {shape} (or (B, {', '.join(map(str, shape))})"
                              f" for a batch), got {tuple(t.shape)}")
-        if t.dim() == 4 and t.shape[0] == 0:
+        batched = t.dim() == len(shape) + 1
+        if batched and t.shape[0] == 0:
             raise ValueError(f"{spec.name} is an empty batch")
         if not bool(torch.isfinite(t).all()):
             raise ValueError(f"{spec.name} must be finite (it holds NaN or inf)")
-        if bool((t < 0).any()):
+        if comps is None and bool((t < 0).any()):
             raise ValueError(f"{spec.name} must be non-negative (a charge density, {spec.unit})")
-        return (t if t.dim() == 4 else t[None]), t.dim() == 4
+        return (t if batched else t[None]), batched
 
     def _batch_of(self, inputs: dict) -> int:
         """The batch size the inputs' shapes imply (1 if unknown here; ``_inputs`` checks them)."""
@@ -208,7 +217,7 @@ class Surrogate:
         for spec in self.card.inputs:
             shape = getattr(inputs.get(spec.name), "shape", None)
             if isinstance(shape, tuple) or isinstance(shape, torch.Size):
-                if spec.kind == "field" and len(shape) == 4:
+                if spec.kind == "field" and len(shape) == (4 if spec.components is None else 5):
                     batch = max(batch, int(shape[0]))
                 elif spec.kind == "scalar" and len(shape) == 1:
                     batch = max(batch, int(shape[0]))

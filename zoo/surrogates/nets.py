@@ -160,7 +160,7 @@ class UNet3D(nn.Module):
         self.scale = tuple(float(s) for s in arch.output_scale)
         self.parity = _parity(arch, parity)
         self.down = nn.ModuleList()
-        cin = 1
+        cin = getattr(arch, "in_channels", 1)      # input components (a density: 1; a current density: 3)
         for k, c in enumerate(ch):
             p = arch.dropout if arch.dropout_levels == "all" or k == len(ch) - 1 else 0.0
             self.down.append(_Block(cin, c, n, act, p, spatial, bias))
@@ -185,9 +185,11 @@ class UNet3D(nn.Module):
 
     def forward(self, density: torch.Tensor) -> torch.Tensor:
         lam = density.to(self.head.weight.dtype)
-        m = lam.abs().amax(dim=(1, 2, 3), keepdim=True)
+        if lam.dim() == 4:                         # (B, n_s, n_x, n_y): one component
+            lam = lam[:, None]
+        m = lam.abs().amax(dim=(1, 2, 3, 4), keepdim=True)[:, 0]
         m = torch.where(m > 0, m, torch.ones_like(m))
-        x = (lam / m)[:, None]
+        x = lam / m[:, None]
         if self.hard:
             b = x.shape[0]
             drops = [d for d in self.modules() if isinstance(d, MCDropout)]
@@ -218,10 +220,17 @@ def _parity(arch, parity) -> tuple[float, ...]:
 
 
 def build_surrogate_network(arch, domains: Sequence[tuple[float, float]] = (),
-                            parity: Sequence[float] | None = None) -> nn.Module:
+                            parity: Sequence[float] | None = None, card=None) -> nn.Module:
     """The network a surrogate architecture describes (``domains``: the scalar inputs' trained
     ranges, for the sigma-mlp's input scaling; ``parity``: +1/-1 per output component under the
-    mirror of the last axis, ``OutputComponent.parity``, needed for y_symmetry 'hard')."""
+    mirror of the last axis, ``OutputComponent.parity``, needed for y_symmetry 'hard'; ``card``: the
+    card, for operators whose modes are its process's: ``fohm-no`` is built by
+    ``zoo.processes.<process>.operator.build_network(arch, card)``, beam_fields without a card)."""
+    if arch.kind == "fohm-no":
+        import importlib
+
+        process = card.output.physics.process if card is not None else "beam_fields"
+        return importlib.import_module(f"zoo.processes.{process}.operator").build_network(arch, card)
     if arch.kind == "sigma-mlp":
         return SigmaDecoder(arch, domains, parity)
     if arch.kind == "unet":
@@ -233,5 +242,5 @@ def expected_shapes(arch) -> dict[str, tuple[int, ...]]:
     """Tensor names and shapes of the weights file, from the architecture alone (meta device)."""
     domains = [(1.0, 2.0)] * getattr(arch, "n_inputs", 0)
     with torch.device("meta"):
-        net = build_surrogate_network(arch, domains, parity=(1.0,) * len(arch.output_scale))
+        net = build_surrogate_network(arch, domains, parity=(1.0,) * len(getattr(arch, "output_scale", ())))
     return {k: tuple(v.shape) for k, v in net.state_dict().items()}

@@ -202,6 +202,15 @@ def offgrid_metrics(model, folder, *, n: int = 100, mc_samples: int = 20, seed: 
             "dataset_sha256": ds.sha256}
 
 
+def validator_of(card):
+    """The function that measures a card's metrics: its process package's ``validate_surrogate``
+    (``zoo.processes.<process>``) when it defines one, else this module's (CSR wakes)."""
+    import importlib
+
+    module = importlib.import_module(f"zoo.processes.{card.output.physics.process}")
+    return getattr(module, "validate_surrogate", validate_surrogate)
+
+
 def with_metrics(card, metrics: SurrogateMetrics):
     """The card carrying ``metrics`` (re-validated as a whole)."""
     return type(card).model_validate_json(card.model_copy(update={"metrics": metrics}).model_dump_json())
