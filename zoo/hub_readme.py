@@ -162,22 +162,28 @@ def surrogate_hub_readme(card: SurrogateCard, repo_id: str) -> str:
     """The Hub README of a field surrogate (validated card)."""
     from ._version import __version__
     from .describe import surrogate_architecture_string
-    from .surrogates.physics import describe_physics
+    from .surrogates.physics import describe_physics, physics_of
 
     m, tr, ds, out = card.metrics, card.training, card.training.dataset, card.output
+    physics = physics_of(card)
+    metric = getattr(physics, "metric_text", "MAE / std of the truth, held out")
+    constraint = getattr(physics, "constraint_text", "y-symmetry violation")
+
+    def shape_of(i):
+        return "x".join(map(str, out.shape if i.components is None else (len(i.components), *out.shape)))
     rows = "\n".join(f"| `{i.name}` | {i.unit} | " + (f"[{i.domain[0]:g}, {i.domain[1]:g}]" if i.kind == "scalar"
-                                                        else f"array {'x'.join(map(str, out.shape))}") + " |"
+                                                        else f"array {shape_of(i)}") + " |"
                      for i in card.inputs)
     if card.inputs[0].kind == "scalar":
         example = ", ".join(f"{i.name}={(i.domain[0] + i.domain[1]) / 2:.3g}" for i in card.inputs)
     else:
-        example = f"{card.inputs[0].name}=lam   # lam: an array of shape {out.shape}"
+        example = f"{card.inputs[0].name}=lam   # lam: an array of shape {shape_of(card.inputs[0]).replace('x', ', ')}"
     axes = ", ".join(f"{a.name}: {a.n} points in [{a.extent[0]:g}, {a.extent[1]:g}] {a.unit}" for a in out.axes)
 
     def cells(v, fmt=".2%"):
         return " | ".join(format(x, fmt) for x in v.values())
 
-    ood = "".join(f"\n| MAE / std, out-of-distribution: {o.name} ({o.n}) | {cells(o.mae_relative)} |" for o in m.ood)
+    ood = "".join(f"\n| MAE, out-of-distribution: {o.name} ({o.n}) | {cells(o.mae_relative)} |" for o in m.ood)
     names = [c.name for c in out.components]
     return f"""---
 {_surrogate_front_matter(card)}---
@@ -205,9 +211,9 @@ A [radzoo](https://pypi.org/project/radzoo/) field surrogate: a network that pre
 
 | metric | {" | ".join(names)} |
 |---|{"---|" * len(names)}
-| MAE / std of the truth, held out | {cells(m.test_mae_relative)} |
+| {metric} | {cells(m.test_mae_relative)} |
 | 2-sigma calibration ({m.mc_samples} Monte Carlo dropout passes) | {cells(m.calibration_2sigma, ".3f")} |
-| y-symmetry violation | {cells(m.constraint_violation, ".2e")} |{ood}
+| {constraint} | {cells(m.constraint_violation, ".2e")} |{ood}
 
 ## Load and predict
 

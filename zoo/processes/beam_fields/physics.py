@@ -54,8 +54,8 @@ class BeamFieldsPhysics(BaseModel):
                                  f"extent {list(want)}; got {list(ax.extent)}")
 
     #: how ``zoo info`` names this process's card metrics (zoo.processes.beam_fields.validation)
-    metric_text: ClassVar[str] = "Gaussian test beams: MAE / mean |truth|"
-    constraint_text: ClassVar[str] = "divergence ||div F|| / (|k|max ||F||) of B (x3) and A (x3)"
+    metric_text: ClassVar[str] = "Gaussian test beams: MAE / mean abs(truth)"
+    constraint_text: ClassVar[str] = "divergence L2(div F) / (k_max L2(F)) of B (x3) and A (x3)"
 
     def describe(self) -> str:
         """One line for ``zoo info`` and the Hub README."""

@@ -66,7 +66,7 @@ def fit(net: torch.nn.Module, J: torch.Tensor, B: torch.Tensor, *, steps: int, b
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
-        last = (last + [float(loss)])[-50:]
+        last = (last + [float(loss.detach())])[-50:]
         if stream is not None and (step + 1) % max(1, steps // 20) == 0:
             el = time.perf_counter() - t0
             print(f"\r[{name}] step {step + 1}/{steps} loss {np.mean(last):.3e}  {el / (step + 1):.3f} s/step  "
