@@ -10,6 +10,10 @@
     d = zoo.load("csr-wake-density")
     w = d.predict(density=lam)                                      # lam (n_s, n_x, n_y) [1/m^3]
 
+    f = zoo.load("beam-fields-fohm")
+    r = f.predict(current_density=J)                                # J (3, n_x, n_y, n_z) [A/m^2]
+    r["B"], r["A"]                                                  # (3, n_x, n_y, n_z): T, T m
+
 Units are the card's (``inputs[].unit``, ``output.components[].unit``): SI throughout, bunch sizes
 in metres (as ``zoo.processes.csr_wake``), wakes in 1/m^2 per bunch electron (``to_ev_per_m`` of
 ``zoo.processes.csr_wake`` turns them into eV/m for a charge). Scalar inputs outside the trained
@@ -18,8 +22,11 @@ domain are refused (ValueError naming the input, the domain and its unit).
 Outputs are float32 numpy arrays on the card's grid (``coords``; ``predict``'s result carries it as
 ``.coords``: the s, x, y axes in metres, and ``.units``), indexed [i_s, i_x, i_y]; a batch
 of inputs (1-D arrays of equal length, or densities of shape (B, n_s, n_x, n_y)) gives arrays with
-a leading batch axis. With ``mc_samples=N`` (N >= 2) the network runs N times with its dropout
-active (Monte Carlo dropout, Gal & Ghahramani 2016): the fields are the mean of the N passes and
+a leading batch axis. A vector field input (``SurrogateInput.components``, e.g. Jx, Jy, Jz) has its
+components first, (3, *grid), and may be signed; the card's ``output.vectors`` (e.g. B = Bx, By, Bz)
+are also returned stacked under their names, (3, *grid), and in ``std``. With ``mc_samples=N``
+(N >= 2) the network runs N times with its dropout active (Monte Carlo dropout, Gal & Ghahramani
+2016): the fields are the mean of the N passes and
 ``std`` holds their standard deviation (ddof 1); ``seed`` makes the passes reproducible.
 With ``mc_samples=0`` (default) dropout is off and the result is deterministic.
 """

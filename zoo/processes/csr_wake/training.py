@@ -264,10 +264,12 @@ def write_surrogate(net: torch.nn.Module, card: SurrogateCard, out_dir: str | Pa
 # -- command line -----------------------------------------------------------------------------------
 def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: int, batch_size: int, lr: float,
                 seed: int = 0, dropout: float = 0.1, superpose: float = 0.0, version: str = "0.1.0",
-                grid_n: int = 64, linear: bool = False, dropout_levels: str = "all",
+                grid_n: int = 64, linear: bool = False, dropout_levels: str = "all", sampling: str = "grid",
+                n_samples: int = 216, hidden: str | None = None, channels: str | None = None,
                 default_out: Path | None = None, argv=None) -> SurrogateCard:
     """Command line of a surrogate recipe: dataset (generated if missing), train, write, validate.
-    ``network``: "sigma-mlp" or "unet"; ``summary`` may name ``{grid}`` (e.g. "64^3 grid over +-48 um")."""
+    ``network``: "sigma-mlp" or "unet"; ``summary`` may name ``{grid}`` (e.g. "64^3 grid over +-48 um").
+    ``sampling``, ``n_samples``, ``hidden``, ``channels``: the defaults of the flags of those names."""
     kind = network
     ap = argparse.ArgumentParser(prog=f"zoo train {name}",
                                  description=f"Train the {name} field surrogate and write its weights and "
@@ -280,9 +282,9 @@ def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: in
     ap.add_argument("--grid-n", type=int, default=grid_n,
                     help=f"grid points per axis of the dataset (default {grid_n})")
     ap.add_argument("--half-width-um", type=float, default=48.0)
-    ap.add_argument("--sampling", choices=["grid", "lhs"], default="grid")
+    ap.add_argument("--sampling", choices=["grid", "lhs"], default=sampling)
     ap.add_argument("--per-axis", type=int, default=6)
-    ap.add_argument("--n-samples", type=int, default=216)
+    ap.add_argument("--n-samples", type=int, default=n_samples)
     ap.add_argument("--data-seed", type=int, default=0)
     ap.add_argument("--ood-per-kind", type=int, default=4)
     ap.add_argument("--steps", type=int, default=steps)
@@ -290,9 +292,11 @@ def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: in
     ap.add_argument("--lr", type=float, default=lr)
     ap.add_argument("--seed", type=int, default=seed)
     ap.add_argument("--dropout", type=float, default=dropout)
-    ap.add_argument("--channels", default=None, help="comma-separated feature maps (unet: per level, e.g. 4,8,16,32; "
-                                                     "sigma-mlp: per decoder stage) instead of the recipe's")
-    ap.add_argument("--hidden", default=None, help="sigma-mlp: comma-separated MLP widths instead of 64,128")
+    ap.add_argument("--channels", default=channels,
+                    help="comma-separated feature maps (unet: per level, e.g. 4,8,16,32; sigma-mlp: per decoder "
+                         "stage) instead of the recipe's")
+    ap.add_argument("--hidden", default=hidden,
+                    help="sigma-mlp: comma-separated MLP widths (default the recipe's, else 64,128)")
     ap.add_argument("--y-symmetry", choices=["none", "hard"], default="hard",
                     help="hard: the architecture is exactly y-symmetric; none: unconstrained")
     ap.add_argument("--symmetry-weight", type=float, default=0.0,
@@ -318,6 +322,9 @@ def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: in
     if args.smoke:
         args.grid_n, args.half_width_um, args.sampling, args.per_axis, args.ood_per_kind = 16, 48.0, "grid", 2, 1
         args.steps, args.batch_size, args.mc_samples = 12, 2, 3
+        # the smoke network, unless the command line (not the recipe) names its widths
+        args.channels = None if args.channels == channels else args.channels
+        args.hidden = None if args.hidden == hidden else args.hidden
     spec = DatasetSpec(n=args.grid_n, half_width=args.half_width_um * 1e-6, sampling=args.sampling,
                        per_axis=args.per_axis, n_samples=args.n_samples, seed=args.data_seed,
                        ood_per_kind=args.ood_per_kind)
@@ -333,7 +340,10 @@ def recipe_main(*, network: str, name: str, summary: str, recipe: str, steps: in
     ds = generate(spec, data, command=command)
     arch = default_architecture(kind, spec.n, y_symmetry=args.y_symmetry, dropout=args.dropout, smoke=args.smoke)
     if args.channels:
-        arch["channels" if kind == "unet" else "decoder_channels"] = [int(c) for c in args.channels.split(",")]
+        chans = [int(c) for c in args.channels.split(",")]
+        if kind == "sigma-mlp":     # one per decoder stage: a finer grid repeats the last (as the default does)
+            chans += chans[-1:] * (len(arch["decoder_channels"]) - len(chans))
+        arch["channels" if kind == "unet" else "decoder_channels"] = chans
     if args.hidden and kind == "sigma-mlp":
         arch["hidden"] = [int(h) for h in args.hidden.split(",")]
     if kind == "unet":
