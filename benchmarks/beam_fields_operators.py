@@ -73,6 +73,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="none,pinn,curl,fohm")
     ap.add_argument("--model", default="beam-fields-fohm", help="the FoHM-NO (registry name or folder)")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--merge", action="append", default=[],
+                    help="a JSON of an earlier run whose rows this run does not recompute (repeatable)")
     ap.add_argument("--markdown", default=None)
     ap.add_argument("--quick", action="store_true", help="50 steps, 2 passes (a check of the script)")
     args = ap.parse_args(argv)
@@ -89,11 +91,21 @@ def main(argv=None) -> int:
     t_exact64 = best_time(lambda: solve(torch.from_numpy(ds.J[:1]), grid, spec.gamma, sp))
     sp32 = Spectral(grid, dtype=torch.float32)
 
+    G32 = sp32.green(spec.gamma)                 # the exact multiplier, computed once (as FoHM-NO caches its own)
+
     def exact32():
         Jh = sp32.fft(torch.from_numpy(ds.J[:1]), "J")
-        Ah = sp32.project(sp32.green(spec.gamma) * Jh)
+        Ah = sp32.project(G32 * Jh)
         return sp32.ifft(sp32.curl(Ah))
     t_exact32 = best_time(exact32)
+    # output scales per component: rms of the training fields per unit max|J| / j_ref (the U-Nets' normalisation)
+    m = (J.abs().flatten(1).amax(1) / 1e9).view(-1, 1, 1, 1, 1)
+    # A: the Lorenz-gauge potential's (A_x, A_y from J_x, J_y alone; the curl network may take any gauge, and
+    # the Coulomb gauge's A_x, A_y are ~100x larger, from J_z, which would leave B_z a cancellation to learn)
+    lorenz = torch.cat([sp.ifft(sp.green(spec.gamma) * sp.fft(J[s:s + 8].double(), "J")).float()
+                        for s in range(0, len(J), 8)])
+    scales = {k: tuple(float(v) for v in (t / m).pow(2).mean(dim=(0, 2, 3, 4)).sqrt())
+              for k, t in (("A", lorenz), ("B", f["B"]))}
     for name in args.only.split(","):
         if name == "fohm":
             import zoo
@@ -104,7 +116,7 @@ def main(argv=None) -> int:
             steps = model.card.training.steps
         else:
             torch.manual_seed(0)
-            net = ConstrainedUNet(name, grid)
+            net = ConstrainedUNet(name, grid, b_scale=scales["B"], a_scale=scales["A"])
             run = fit(net, J, f["B"], steps=args.steps, batch_size=4, lr=args.lr, seed=0,
                       div_weight=args.div_weight if name == "pinn" else 0.0, spectral=sp, name=name)
             train_s, steps = run["wall_time_s"], args.steps
@@ -120,10 +132,16 @@ def main(argv=None) -> int:
             row["predict_s"] = best_time(lambda: net(torch.from_numpy(ds.J[:1])))
         rows[name] = row
         print(f"{name}: {json.dumps(row)}", file=sys.stderr)
+    for old in args.merge:
+        earlier = json.loads(Path(old).read_text())
+        if earlier["dataset_sha256"] != ds.sha256:
+            raise SystemExit(f"--merge {old}: another data set")
+        rows = {**{k: v for k, v in earlier["rows"].items() if k not in rows}, **rows}
+    rows = {k: rows[k] for k in ("none", "pinn", "curl", "fohm") if k in rows}
     out = {"rows": rows, "exact_solver_s": {"float64": t_exact64, "float32": t_exact32},
            "grid": list(grid.n), "n_train": len(J), "n_test": len(sets["test"]), "n_val": len(sets["val"]),
            "dataset_sha256": ds.sha256, "steps": args.steps, "div_weight": args.div_weight, "mc": args.mc}
-    label = {"none": "U-Net J -> B (none)", "pinn": f"U-Net J -> B + {args.div_weight:g} |div B|^2 (soft, PINN)",
+    label = {"none": "U-Net J -> B (none)", "pinn": f"U-Net J -> B, loss + {args.div_weight:g} (div B)^2 (soft, PINN)",
              "curl": "U-Net J -> A, B = curl A by differences (hard)", "fohm": "FoHM-NO (hard, exact)"}
     lines = ["| network | MAE B_x, B_y Gaussian test | B_z | MAE B_x, B_y held-out complex | B_z | div B / (k_max B) "
              "Gaussian | 2-sigma calibration B_x, B_y, B_z | training | weights | time per field |",

@@ -728,7 +728,10 @@ class FoHMArchitecture(_SurrogateArch):
                                                                     description="widths of g's hidden layers")
     activation: Activation
     dropout: DropoutRate
-    features: Literal[6] = Field(default=6, description="g's inputs: |k_i| h_i / pi and |k_i| / |k|, i = x, y, z")
+    features: Literal[6, 8] = Field(default=6, description="g's inputs: |k_i| h_i / pi and |k_i| / |k|, i = x, y, z; "
+                                                          "8: also log(k_perp^2/|k|^2 + 1e-4) and log(k_z^2/|k|^2 "
+                                                          "+ 1e-4) / log(1e4), which resolve the steep retardation "
+                                                          "gain near k_perp -> 0")
     y_symmetry: Literal["none"] = "none"
 
     def _count(self) -> int:

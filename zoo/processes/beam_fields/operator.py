@@ -53,7 +53,7 @@ class FoHMNO(nn.Module):
         self.grid = grid
         self._spectral = {}
         layers: list[nn.Module] = []
-        width = 6
+        self.n_features = width = arch.features
         for h in arch.hidden:
             layers += [nn.Conv1d(width, h, kernel_size=1), _ACT[arch.activation]()]
             if arch.dropout > 0:
@@ -72,14 +72,18 @@ class FoHMNO(nn.Module):
         return self._spectral[key]
 
     def features(self, sp: Spectral) -> torch.Tensor:
-        """(1, 6, modes): |k_i| h_i / pi and |k_i| / |k| per mode of the extended grid."""
+        """(1, 6 or 8, modes): |k_i| h_i / pi and |k_i| / |k| per mode of the extended grid (8: and the
+        logs of k_perp^2 / |k|^2 and k_z^2 / |k|^2, + 1e-4, / log 1e4)."""
         kx, ky, kz = (k.abs() for k in sp.k)
         hx, hy, hz = self.grid.h
         shape = torch.broadcast_shapes(kx.shape, ky.shape, kz.shape)
         kn = torch.sqrt(kx * kx + ky * ky + kz * kz)
         kn = torch.where(kn > 0, kn, torch.ones_like(kn))
         f = [kx * hx / math.pi, ky * hy / math.pi, kz * hz / math.pi, kx / kn, ky / kn, kz / kn]
-        return torch.stack([t.expand(shape) for t in f]).reshape(1, 6, -1)
+        if self.n_features == 8:
+            f += [torch.log((kx * kx + ky * ky) / (kn * kn) + 1e-4) / math.log(1e4),
+                  torch.log(kz * kz / (kn * kn) + 1e-4) / math.log(1e4)]
+        return torch.stack([t.expand(shape) for t in f]).reshape(1, len(f), -1)
 
     def gain(self, sp: Spectral) -> torch.Tensor:
         """mu0 / |k|^2 exp(g(k)): (3, 2 n_x, 2 n_y, n_z), one operator per component."""
@@ -135,7 +139,7 @@ class ConstrainedUNet(nn.Module):
     returns B (B, 3, ...) [T] (and for 'curl' the A it differentiated, as ``self.last_A``)."""
 
     def __init__(self, constraint: str, grid: PipeGrid, *, channels=(8, 16, 32), dropout: float = 0.05,
-                 b_scale: float = 0.1, a_scale: float = 3e-5):
+                 b_scale=(0.1, 0.1, 5e-4), a_scale=(3e-7, 3e-7, 3e-5)):
         super().__init__()
         from types import SimpleNamespace
 
@@ -144,9 +148,9 @@ class ConstrainedUNet(nn.Module):
         if constraint not in ("none", "pinn", "curl"):
             raise ValueError(f"constraint must be 'none', 'pinn' or 'curl', got {constraint!r}")
         self.constraint, self.grid = constraint, grid
-        scale = a_scale if constraint == "curl" else b_scale
+        scale = tuple(a_scale if constraint == "curl" else b_scale)      # per component, per unit max|J| / j_ref
         arch = SimpleNamespace(activation="gelu", dropout_kind="spatial", channels=list(channels), convs_per_level=2,
-                               bias=True, y_symmetry="none", output_scale=(scale,) * 3, pooling="max",
+                               bias=True, y_symmetry="none", output_scale=scale, pooling="max",
                                dropout=dropout, dropout_levels="all", in_channels=3)
         self.unet = UNet3D(arch)
         self.j_ref = 1e9                       # A/m^2: the fields are per max|J| / j_ref

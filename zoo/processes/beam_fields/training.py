@@ -139,6 +139,7 @@ def _hardware() -> str:
 
 def recipe_main(*, name: str, summary: str, recipe: str, steps: int, batch_size: int, lr: float,
                 hidden: list | None = None, dropout: float = 0.05, activation: str = "gelu", seed: int = 0,
+                features: int = 6,
                 process: str = "beam_fields", default_out=None, argv=None) -> SurrogateCard:
     """``zoo train beam-fields-fohm [flags]``: generate (or reuse) the data, train, write and validate."""
     ap = argparse.ArgumentParser(prog=f"zoo train {name}", description=__doc__,
@@ -151,6 +152,7 @@ def recipe_main(*, name: str, summary: str, recipe: str, steps: int, batch_size:
     ap.add_argument("--seed", type=int, default=seed)
     ap.add_argument("--dropout", type=float, default=dropout)
     ap.add_argument("--hidden", default=",".join(map(str, hidden or [32, 32])))
+    ap.add_argument("--features", type=int, choices=[6, 8], default=features, help="g's inputs (FoHMArchitecture)")
     ap.add_argument("--mc-samples", type=int, default=20)
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--smoke", action="store_true", help="a 16 x 16 x 16 grid, 4 + 2 beams, a few steps (seconds)")
@@ -162,9 +164,9 @@ def recipe_main(*, name: str, summary: str, recipe: str, steps: int, batch_size:
     ds = generate(spec, data)
     steps_ = 20 if args.smoke else args.steps
     arch = {"kind": "fohm-no", "hidden": [int(h) for h in args.hidden.split(",")], "activation": activation,
-            "dropout": args.dropout}
+            "dropout": args.dropout, "features": args.features}
     hyper = {"steps": steps_, "batch_size": args.batch_size, "lr": args.lr, "seed": args.seed,
-             "dropout": args.dropout, "hidden": args.hidden, "smoke": bool(args.smoke)}
+             "dropout": args.dropout, "hidden": args.hidden, "features": args.features, "smoke": bool(args.smoke)}
     card = fohm_card(name=name, summary=summary.format(grid="x".join(map(str, (spec.n, spec.n, spec.n_z)))), arch=arch,
                      ds=ds, recipe=recipe, seed=args.seed, steps=steps_, batch_size=args.batch_size, hyper=hyper)
     from ...surrogates.nets import build_surrogate_network
