@@ -23,6 +23,7 @@ seeded (``seed``).
 """
 from __future__ import annotations
 
+import sys
 import time
 
 from pathlib import Path
@@ -215,3 +216,32 @@ def with_metrics(card, metrics: SurrogateMetrics):
     """The card carrying ``metrics`` (re-validated as a whole)."""
     return type(card).model_validate_json(card.model_copy(update={"metrics": metrics}).model_dump_json())
 
+
+def write_surrogate(net, card, out_dir: str | Path, dataset, *,
+                    validate_model: bool = True, mc_samples: int = 20, seed: int = 0, device: str = "cpu",
+                    stream=sys.stderr):
+    """Save weights + card into out_dir; the weights hash/count are filled in here and the metrics by
+    the card's validator (``validator_of``: its process's, on ``dataset``, a loaded set or its path;
+    the network on ``device``)."""
+    from .. import weights as weights_io
+    from ..card import CARD_FILENAME, SurrogateCard
+    from .model import Surrogate
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
+    sha, count = weights_io.save(state, out / card.weights.file)
+    card = SurrogateCard.model_validate_json(card.model_copy(update={"weights": card.weights.model_copy(
+        update={"sha256": sha, "parameter_count": count})}).model_dump_json())
+    if validate_model:
+        model = Surrogate(card, out, weights_io.load_checked(out / card.weights.file, card.weights, card.architecture))
+        if device != "cpu":
+            model.to(device)
+        say = (lambda m: print(f"\r[{card.name}] validating: {m}      ", end="", file=stream, flush=True)) \
+            if stream is not None else None
+        metrics = validator_of(card)(model, dataset, mc_samples=mc_samples, seed=seed, progress=say)
+        card = with_metrics(card, metrics)
+        if stream is not None:
+            print(file=stream)
+    card.write(out / CARD_FILENAME)
+    return card

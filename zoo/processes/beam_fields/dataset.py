@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from ...files import atomic_write
-from ..csr_wake.dataset import content_sha256
+from ...surrogates.datafile import content_sha256, read_checked
 
 SPLITS = ("train", "val", "test")
+DATA_MODULE = "zoo.processes.beam_fields.dataset"     # python -m DATA_MODULE generates the set
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class DatasetSpec:
         d = dataclasses.asdict(self)
         flags = " ".join(f"--{k.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
                          for k, v in d.items())
-        return f"python -m zoo.processes.beam_fields.dataset {flags} --out {out}"
+        return f"python -m {DATA_MODULE} {flags} --out {out}"
 
 
 @dataclass
@@ -117,24 +118,10 @@ class BeamDataset:
 
 def load_dataset(path, *, sha256: str | None = None) -> BeamDataset:
     """Read a beam-fields set; ValueError if it is not one or its content hash is not ``sha256``."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"dataset {path} does not exist; generate it with python -m zoo.processes.beam_fields.dataset")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        meta = json.loads(str(arrays["meta"]))
-    except Exception as err:  # noqa: BLE001 - a damaged or foreign file of any sort
-        raise ValueError(f"dataset {path} cannot be read as a beam-fields set ({type(err).__name__}: {err})") from None
-    need = {"J", "rho", "split", "beam", "snapshot"}
-    if not need <= set(arrays) or meta.get("process") != "beam_fields":
-        raise ValueError(f"dataset {path} is not a beam-fields set (arrays {sorted(arrays)})")
-    digest = content_sha256(arrays)
-    if digest != meta.get("sha256"):
-        raise ValueError(f"dataset {path}: its content hash differs from the one it was written with: damaged")
-    if sha256 is not None and digest != sha256:
-        raise ValueError(f"dataset {path} has sha256 {digest}, the card was trained on {sha256}: another set "
-                         "(regenerate it with the card's training.dataset.command)")
+    path, arrays, meta, digest = read_checked(path, what="beam-fields set", generator=DATA_MODULE,
+                                              need={"J", "rho", "split", "beam", "snapshot"}, sha256=sha256)
+    if meta.get("process") != "beam_fields":
+        raise ValueError(f"dataset {path} is not a beam-fields set (meta process {meta.get('process')!r})")
     return BeamDataset(path, arrays, meta, digest)
 
 
@@ -200,7 +187,7 @@ def default_path(spec: DatasetSpec, root=None) -> Path:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m zoo.processes.beam_fields.dataset", description=__doc__,
+    ap = argparse.ArgumentParser(prog=f"python -m {DATA_MODULE}", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     for f in dataclasses.fields(DatasetSpec):
         flag = "--" + f.name.replace("_", "-")

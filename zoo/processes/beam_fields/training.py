@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ... import weights as weights_io
-from ...card import CARD_FILENAME, FoHMArchitecture, SurrogateCard
+from ...card import FoHMArchitecture, SurrogateCard
+from .dataset import DATA_MODULE as DATA_SCRIPT
 from .dataset import BeamDataset, DatasetSpec, default_path, generate
 from .physics import COMPONENTS, INPUT_COMPONENTS, VECTORS, axis_extent
 
-DATA_SCRIPT = "zoo.processes.beam_fields.dataset"
 REPO = Path(__file__).resolve().parents[3]
 
 COMPONENT_TEXT = {
@@ -170,6 +169,7 @@ def recipe_main(*, name: str, summary: str, recipe: str, steps: int, batch_size:
     card = fohm_card(name=name, summary=summary.format(grid="x".join(map(str, (spec.n, spec.n, spec.n_z)))), arch=arch,
                      ds=ds, recipe=recipe, seed=args.seed, steps=steps_, batch_size=args.batch_size, hyper=hyper)
     from ...surrogates.nets import build_surrogate_network
+    from ...surrogates.validation import write_surrogate
 
     torch.manual_seed(args.seed)
     net = build_surrogate_network(card.architecture, card=card)
@@ -179,26 +179,4 @@ def recipe_main(*, name: str, summary: str, recipe: str, steps: int, batch_size:
     run = fit(net, J, f["B"], steps=steps_, batch_size=args.batch_size, lr=args.lr, seed=args.seed, name=name)
     card = card.model_copy(update={"training": card.training.model_copy(update={
         "final_loss": run["final_loss"], "wall_time_s": run["wall_time_s"]})})
-    return write_fohm(net, card, args.out, ds, mc_samples=args.mc_samples, seed=args.seed)
-
-
-def write_fohm(net, card: SurrogateCard, out_dir, ds: BeamDataset, *, mc_samples: int = 20, seed: int = 0,
-               stream=sys.stderr) -> SurrogateCard:
-    """Save the weights and the card; the metrics come from ``validation.validate``."""
-    from ...surrogates.model import Surrogate
-    from ...surrogates.validation import with_metrics
-    from .validation import validate
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
-    sha, count = weights_io.save(state, out / card.weights.file)
-    card = SurrogateCard.model_validate_json(card.model_copy(update={"weights": card.weights.model_copy(
-        update={"sha256": sha, "parameter_count": count})}).model_dump_json())
-    model = Surrogate(card, out, weights_io.load_checked(out / card.weights.file, card.weights, card.architecture))
-    card = with_metrics(card, validate(model, ds, mc_samples=mc_samples, seed=seed,
-                                       progress=lambda m: print(f"\r[{card.name}] validating: {m}      ", end="",
-                                                                file=stream, flush=True)))
-    print(file=stream)
-    card.write(out / CARD_FILENAME)
-    return card
+    return write_surrogate(net, card, args.out, ds, mc_samples=args.mc_samples, seed=args.seed)

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ...files import atomic_write
+from ...surrogates.datafile import content_sha256, read_checked
 
 #: bumped when the generator's output for the same spec changes
 GENERATOR_VERSION = 1
@@ -154,18 +155,6 @@ def ood_densities(spec: DatasetSpec) -> tuple[list[str], np.ndarray]:
     return kinds, (np.stack(out) if out else np.zeros((0, *grid.n)))
 
 
-def content_sha256(arrays: dict[str, np.ndarray]) -> str:
-    """sha256 of every array's name, dtype, shape and bytes (sorted by name; ``meta`` excluded)."""
-    h = hashlib.sha256()
-    for name in sorted(arrays):
-        if name == "meta":
-            continue
-        a = np.ascontiguousarray(arrays[name])
-        h.update(json.dumps([name, a.dtype.str, list(a.shape)]).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
-
-
 @dataclass
 class WakeDataset:
     """A loaded training set (see the module docstring)."""
@@ -204,27 +193,8 @@ class WakeDataset:
 
 def load_dataset(path: str | Path, *, sha256: str | None = None) -> WakeDataset:
     """Read a training set; ValueError if it is not one, or its content hash is not ``sha256``."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"dataset {path} does not exist; generate it with python -m zoo.processes.csr_wake.dataset")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        meta = json.loads(str(arrays["meta"]))
-    except Exception as err:  # noqa: BLE001 - a damaged or foreign file of any sort
-        raise ValueError(f"dataset {path} cannot be read as a CSR wake training set "
-                         f"({type(err).__name__}: {err})") from None
-    need = {"sigma", "W", "test", "ood_kind", "ood_density", "ood_W"}
-    if not need <= set(arrays):
-        raise ValueError(f"dataset {path} lacks arrays {sorted(need - set(arrays))}")
-    digest = content_sha256(arrays)
-    if digest != meta.get("sha256"):
-        raise ValueError(f"dataset {path}: its content hash {digest[:12]}... differs from the one it was written "
-                         "with: the file is damaged; generate it again")
-    if sha256 is not None and digest != sha256:
-        raise ValueError(f"dataset {path} has sha256 {digest}, the card was trained on {sha256}: "
-                         "it is another training set (regenerate with the card's training.dataset.command)")
-    return WakeDataset(path, arrays, meta, digest)
+    return WakeDataset(*read_checked(path, what="CSR wake training set", generator="zoo.processes.csr_wake.dataset",
+                                     need={"sigma", "W", "test", "ood_kind", "ood_density", "ood_W"}, sha256=sha256))
 
 
 def _hardware() -> str:

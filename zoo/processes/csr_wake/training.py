@@ -26,12 +26,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ... import weights as weights_io
 from ...files import atomic_write
-from ...card import CARD_FILENAME, SigmaMLPArchitecture, SurrogateCard, UNetArchitecture
+from ...card import SigmaMLPArchitecture, SurrogateCard, UNetArchitecture
 from .dataset import INPUT_NAMES, DatasetSpec, WakeDataset, generate
 from .physics import COMPONENTS, Y_PARITY
 from ...surrogates.nets import build_surrogate_network, mirror_y
+from ...surrogates.validation import write_surrogate  # noqa: F401 - the recipes' writer, re-exported
 from ...samplers.training import hardware_description
 
 #: +1 / -1 per component (Ws, Wx, Wy) under the mirror in y
@@ -232,33 +232,6 @@ def train(net: torch.nn.Module, card: SurrogateCard, ds: WakeDataset, *, steps: 
     net.to("cpu").eval()
     final = float(np.mean(losses[-min(len(losses), 50):])) if losses else float("nan")
     return final, elapsed0 + time.perf_counter() - t0
-
-
-def write_surrogate(net: torch.nn.Module, card: SurrogateCard, out_dir: str | Path, ds: WakeDataset, *,
-                    validate_model: bool = True, mc_samples: int = 20, seed: int = 0, device: str = "cpu",
-                    stream=sys.stderr) -> SurrogateCard:
-    """Save weights + card into out_dir; the weights hash/count are filled in here and the metrics by
-    the surrogate validator (its network on ``device``)."""
-    from ...surrogates.model import Surrogate
-    from ...surrogates.validation import validate_surrogate, with_metrics
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
-    sha, count = weights_io.save(state, out / card.weights.file)
-    card = SurrogateCard.model_validate_json(card.model_copy(update={"weights": card.weights.model_copy(
-        update={"sha256": sha, "parameter_count": count})}).model_dump_json())
-    if validate_model:
-        model = Surrogate(card, out, weights_io.load_checked(out / card.weights.file, card.weights, card.architecture))
-        if device != "cpu":
-            model.to(device)
-        say = (lambda m: print(f"\r[{card.name}] validating: {m}      ", end="", file=stream, flush=True)) \
-            if stream is not None else None
-        card = with_metrics(card, validate_surrogate(model, ds, mc_samples=mc_samples, seed=seed, progress=say))
-        if stream is not None:
-            print(file=stream)
-    card.write(out / CARD_FILENAME)
-    return card
 
 
 # -- command line -----------------------------------------------------------------------------------
